@@ -1,0 +1,163 @@
+"""Starting weft: the one QApplication and the one qasync event loop.
+
+:func:`run` is what apps call. :func:`prepare` and :func:`application` are the
+same steps for embedders and tests that make their own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import signal
+import socket
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+import qasync
+from PySide6.QtCore import QSocketNotifier
+from PySide6.QtWidgets import QApplication
+
+from .runtime import Runtime
+from .webengine.chromium import SandboxDecision, decide_sandbox
+from .webengine.schemes import register_schemes
+
+log = logging.getLogger("weft")
+
+EXIT_INTERRUPTED = 130
+_decision: SandboxDecision | None = None
+
+
+def prepare(*, no_sandbox: bool | None = None) -> SandboxDecision:
+    """Decide the sandbox and register weft's URL schemes: the steps that must
+    come before the QApplication exists. Safe to call more than once."""
+    global _decision
+    if _decision is None:
+        if QApplication.instance() is not None:
+            raise RuntimeError("weft.app.prepare() must run before the QApplication is created")
+        _decision = decide_sandbox(no_sandbox)
+        register_schemes()
+    return _decision
+
+
+def application(argv: list[str] | None = None, *, no_sandbox: bool | None = None) -> QApplication:
+    """The process's QApplication, made after :func:`prepare` if new."""
+    existing = QApplication.instance()
+    if existing is not None:
+        if _decision is None:
+            raise RuntimeError("a QApplication exists but weft.app.prepare() did not run before it")
+        return existing  # type: ignore[return-value]
+    prepare(no_sandbox=no_sandbox)
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    # weft decides when to stop (its last window closed), not Qt.
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+class _Interrupts:
+    """Turns SIGINT/SIGTERM into a call on the event loop.
+
+    Qt's loop does not run Python code while it waits, so a plain signal
+    handler would only run at the next event; a wakeup fd read by a
+    QSocketNotifier wakes it at once.
+    """
+
+    def __init__(self, on_signal: Callable[[int], None]) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._on_activated)
+        self._on_signal = on_signal
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def _on_activated(self) -> None:
+        try:
+            data = self._reader.recv(64)
+        except BlockingIOError:
+            return
+        for signum in data:
+            self._on_signal(signum)
+
+    def close(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._reader.close()
+        self._writer.close()
+
+
+def _home_of(main: Callable[..., Any]) -> Path | None:
+    try:
+        source = inspect.getsourcefile(main)
+    except TypeError:
+        return None
+    return Path(source).resolve().parent if source else None
+
+
+async def serve(
+    runtime: Runtime, main: Callable[[], Awaitable[Any]], stop: asyncio.Event | None = None
+) -> int:
+    """Run ``main()`` on ``runtime`` until the last window closes (or until
+    ``main`` returns having opened none, or ``stop`` is set); then shut the
+    runtime down, closing what is still open."""
+    stop = stop or asyncio.Event()
+    with runtime.activated():
+        main_task = asyncio.ensure_future(main())
+        closed = asyncio.ensure_future(runtime.wait_until_closed())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            done, _ = await asyncio.wait({main_task, closed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if main_task in done:
+                main_task.result()
+                if runtime.windows:
+                    await asyncio.wait({closed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            return 0
+        except Exception:
+            traceback.print_exc()
+            return 1
+        finally:
+            for task in (main_task, closed, stopped):
+                task.cancel()
+            await asyncio.gather(main_task, closed, stopped, return_exceptions=True)
+            await runtime.shutdown()
+
+
+def run(
+    main: Callable[[], Awaitable[Any]],
+    *,
+    app_dir: str | Path | None = None,
+    argv: list[str] | None = None,
+    no_sandbox: bool | None = None,
+) -> int:
+    """Run an async ``main()`` in a new weft runtime; return the exit code.
+
+    One QApplication, one qasync loop. ``app_dir`` (default: the folder of the
+    file that defines ``main``) is what ``app://localhost/`` serves. Returns 0
+    when the last window closes, 1 if ``main`` raised, 130 on Ctrl+C.
+    """
+    app = application(argv, no_sandbox=no_sandbox)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    runtime = Runtime(app_dir=app_dir if app_dir is not None else _home_of(main))
+    stop = asyncio.Event()
+    interrupted = False
+
+    def on_signal(signum: int) -> None:
+        nonlocal interrupted
+        log.info("signal %d: closing all windows", signum)
+        interrupted = True
+        stop.set()
+
+    interrupts = _Interrupts(on_signal)
+    try:
+        with loop:
+            code = loop.run_until_complete(serve(runtime, main, stop))
+    finally:
+        interrupts.close()
+        asyncio.set_event_loop(None)
+    return EXIT_INTERRUPTED if interrupted else code

@@ -1,0 +1,101 @@
+"""The ``weft`` command: ``weft demo`` and ``weft run PATH``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import inspect
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from . import __version__
+from .errors import Error
+
+MainFn = Callable[[], Awaitable[Any]]
+
+
+class UsageError(Error):
+    """What the user asked the command to run cannot be run."""
+
+
+def _load_main(path: Path) -> tuple[MainFn, Path]:
+    """Find ``async def main()`` in an app file or folder.
+
+    A folder runs its ``main.py``; a folder with only ``index.html`` opens it
+    in one window.
+    """
+    path = path.expanduser()
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    if path.is_dir():
+        app_dir = path.resolve()
+        script = app_dir / "main.py"
+        if not script.is_file():
+            if (app_dir / "index.html").is_file():
+                return _index_only(app_dir), app_dir
+            raise UsageError(f"{path}: a weft app folder has a main.py (with async def main()) or an index.html")
+    elif path.suffix == ".py":
+        script = path.resolve()
+        app_dir = script.parent
+    else:
+        raise UsageError(f"{path}: give an app folder or a .py file")
+    spec = importlib.util.spec_from_file_location("__weft_app__", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(app_dir))
+    spec.loader.exec_module(module)
+    main = getattr(module, "main", None)
+    if not inspect.iscoroutinefunction(main):
+        raise UsageError(f"{script}: define `async def main()`; weft runs it")
+    return main, app_dir
+
+
+def _index_only(app_dir: Path) -> MainFn:
+    from . import window
+
+    async def main() -> None:
+        await window.create_window(title=app_dir.name, url="app://index.html")
+
+    return main
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="weft", description="A Python desktop runtime.")
+    parser.add_argument("--version", action="version", version=f"weft {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        default=None,
+        help="run web content without Chromium's sandbox (required as root; says so when used)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", help="log what weft does")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("demo", parents=[common], help="run the demo app shipped with weft")
+    run = commands.add_parser("run", parents=[common], help="run an app folder or file")
+    run.add_argument("path", type=Path, help="a folder with main.py or index.html, or a .py file")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+    from .app import run
+
+    try:
+        if args.command == "demo":
+            from .demo import APP_DIR
+            from .demo import main as demo_main
+
+            return run(demo_main, app_dir=APP_DIR, no_sandbox=args.no_sandbox)
+        app_main, app_dir = _load_main(args.path)
+        return run(app_main, app_dir=app_dir, no_sandbox=args.no_sandbox)
+    except Error as exc:
+        print(f"weft: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""The exceptions weft raises.
+
+Every error weft raises on purpose is a :class:`weft.Error`. Errors that cross
+the bridge travel as ``{"type", "message"}`` and are rebuilt on the other side
+as the class of the same name (see :func:`error_from_wire`), so a page's
+``PermissionDeniedError`` and Python's are the same idea with the same name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Error(Exception):
+    """Base class of every error weft raises."""
+
+
+class WindowNotFoundError(Error, LookupError):
+    """No open window has this id."""
+
+
+class DisconnectedError(Error):
+    """The page that was to answer went away: closed, navigated, crashed, or
+    the runtime shut down before it answered."""
+
+
+class PermissionDeniedError(Error):
+    """A capability check refused the message; nothing was delivered."""
+
+
+class ProtocolError(Error):
+    """A frame broke the wire protocol: not JSON, wrong shape, unknown kind,
+    oversize, too deep, NaN, duplicate or ``__proto__`` keys."""
+
+
+class PayloadError(Error, ValueError):
+    """A payload cannot cross the bridge (not a JSON value, too large)."""
+
+
+class ChannelError(Error, ValueError):
+    """A channel name is empty, too long, has control characters, or is
+    reserved for the runtime (``close``, ``focus``, ``runtime:...``)."""
+
+
+class HandlerError(Error):
+    """The handler on the other side raised.
+
+    ``type`` is the name of what it raised (``"ValueError"``, ``"TypeError"``).
+    """
+
+    def __init__(self, message: str, *, type: str = "Error") -> None:
+        super().__init__(message)
+        self.type = type
+
+
+class NoHandlerError(Error, LookupError):
+    """Nothing on the other side handles this channel."""
+
+
+class HandlerExistsError(Error, ValueError):
+    """A channel already has a handler; unregister it first."""
+
+
+class SubscriberOverflowError(Error):
+    """A subscriber fell more than its bound behind; the events past the bound
+    were dropped for it (``dropped`` says how many) and it was closed."""
+
+    def __init__(self, message: str, *, dropped: int) -> None:
+        super().__init__(message)
+        self.dropped = dropped
+
+
+class RuntimeClosedError(Error):
+    """The runtime has shut down, or none is running."""
+
+
+# Names a peer may send back as an error "type" that map onto our classes.
+# Anything else arrives as a HandlerError carrying the foreign type name.
+_WIRE_CLASSES: dict[str, type[Error]] = {
+    cls.__name__: cls
+    for cls in (
+        WindowNotFoundError,
+        DisconnectedError,
+        PermissionDeniedError,
+        ProtocolError,
+        PayloadError,
+        ChannelError,
+        NoHandlerError,
+        HandlerExistsError,
+    )
+}
+
+
+def error_to_wire(exc: BaseException) -> dict[str, str]:
+    """What crosses the bridge for an exception: its type name and message."""
+    if isinstance(exc, HandlerError):
+        return {"type": exc.type, "message": str(exc)}
+    return {"type": type(exc).__name__, "message": str(exc)}
+
+
+def error_from_wire(data: Any) -> Error:
+    """Rebuild a peer's error: our own class when the name is ours, else a
+    :class:`HandlerError` that keeps the peer's type name."""
+    if not isinstance(data, dict):
+        return ProtocolError(f"malformed error from peer: {data!r:.200}")
+    name = str(data.get("type") or "Error")
+    message = str(data.get("message") or "")
+    cls = _WIRE_CLASSES.get(name)
+    if cls is not None:
+        return cls(message)
+    return HandlerError(message, type=name)

@@ -1,0 +1,286 @@
+"""The wire format between a page and Python.
+
+A page posts one string at a time: a JSON array of frames (a *batch*), so many
+small messages cost one bridge crossing. Each frame is an object whose ``k``
+says its kind:
+
+===========  ===========================================  ==================
+kind         fields                                       direction
+===========  ===========================================  ==================
+``hello``    (none)                                       page → host
+``send``     ``c`` channel, ``p`` payload                 both
+``invoke``   ``i`` call id, ``c`` channel, ``p`` payload  both
+``result``   ``i`` call id, ``v`` value                   both
+``error``    ``i`` call id, ``e`` ``{type, message}``     both
+``notice``   ``e`` ``{type, message}``                    host → page
+===========  ===========================================  ==================
+
+Decoding is the security boundary: it refuses anything that is not exactly
+this shape, and payloads that are not plain JSON (NaN, duplicate or
+``__proto__`` keys, nesting past :attr:`Limits.max_depth`, batches past
+:attr:`Limits.max_batch_chars`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Union
+
+import attrs
+
+from ..errors import ChannelError, PayloadError, ProtocolError
+from .events import SYSTEM_CHANNELS
+
+MAX_CHANNEL_CHARS = 256
+RESERVED_PREFIXES = ("runtime:", "weft:")
+
+
+@attrs.frozen(kw_only=True)
+class Limits:
+    """Bounds on what a page may post; each refusal is a clear error."""
+
+    max_batch_chars: int = 64 * 1024 * 1024
+    """Characters in one posted batch (and so in one message)."""
+    max_depth: int = 128
+    """Nesting of arrays and objects in a payload."""
+
+
+@attrs.frozen(kw_only=True)
+class Hello:
+    """The page's runtime is up and listening."""
+
+
+@attrs.frozen(kw_only=True)
+class Send:
+    """A fire-and-forget message on a channel."""
+
+    channel: str
+    payload: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class Invoke:
+    """A request the peer must answer with a Result or an Error frame."""
+
+    call_id: int
+    channel: str
+    payload: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class Result:
+    """The answer to an Invoke."""
+
+    call_id: int
+    value: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class Failure:
+    """An Invoke failed; ``error`` is ``{"type", "message"}``."""
+
+    call_id: int
+    error: dict[str, str]
+
+
+@attrs.frozen(kw_only=True)
+class Notice:
+    """The host tells a page something went wrong with a frame that had no
+    call to fail (a bad ``send``, an unreadable batch)."""
+
+    error: dict[str, str]
+
+
+@attrs.frozen(kw_only=True)
+class BadFrame:
+    """A frame in an otherwise readable batch that was refused.
+
+    ``call_id`` is set when the frame was a recognisable invoke, so the
+    refusal can fail that call rather than leave it hanging.
+    """
+
+    error: ProtocolError
+    call_id: int | None = None
+
+
+Frame = Union[Hello, Send, Invoke, Result, Failure, Notice]
+Inbound = Union[Hello, Send, Invoke, Result, Failure, BadFrame]
+
+
+def check_channel(channel: Any, *, from_page: bool = False) -> str:
+    """Return ``channel`` if it is a usable channel name, else raise.
+
+    Pages may not use the system-event channels or the reserved prefixes, so a
+    page can never impersonate a window event or the runtime itself.
+    """
+    if not isinstance(channel, str) or not channel:
+        raise ChannelError(f"a channel is a non-empty string, not {channel!r:.80}")
+    if len(channel) > MAX_CHANNEL_CHARS:
+        raise ChannelError(f"channel name longer than {MAX_CHANNEL_CHARS} characters")
+    if not channel.isprintable():
+        raise ChannelError(f"channel {channel!r:.80} has control characters")
+    if from_page and (channel in SYSTEM_CHANNELS or channel.startswith(RESERVED_PREFIXES)):
+        raise ChannelError(f"channel {channel!r} is reserved for the runtime")
+    return channel
+
+
+# -- decoding (page → host) -------------------------------------------------
+
+
+class _Refused(Exception):
+    """Raised from inside the JSON parser's hooks."""
+
+
+def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Refused(f"duplicate key {key!r:.80}")
+            seen.add(key)
+    if "__proto__" in obj:
+        raise _Refused("'__proto__' is not allowed as a key")
+    return obj
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON value")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+    return False
+
+
+def parse_json(raw: str, limits: Limits) -> Any:
+    """Parse one JSON text under ``limits``; raise ProtocolError if refused."""
+    if len(raw) > limits.max_batch_chars:
+        raise ProtocolError(
+            f"message of {len(raw):,} characters is over the limit of "
+            f"{limits.max_batch_chars:,}"
+        )
+    try:
+        value = json.loads(
+            raw, object_pairs_hook=_checked_object, parse_constant=_refuse_constant
+        )
+    except _Refused as exc:
+        raise ProtocolError(str(exc)) from None
+    except RecursionError:
+        raise ProtocolError(f"nesting deeper than {limits.max_depth}") from None
+    except ValueError as exc:  # JSONDecodeError, and ints past 4,300 digits
+        raise ProtocolError(f"not valid JSON: {exc}") from None
+    # Counting brackets is cheap and over-counts (brackets inside strings), so
+    # only a text with more brackets than the limit needs the real walk.
+    if isinstance(value, (dict, list)) and raw.count("[") + raw.count("{") > limits.max_depth:
+        if _depth_exceeds(value, limits.max_depth):
+            raise ProtocolError(f"nesting deeper than {limits.max_depth}")
+    return value
+
+
+_FIELDS = {
+    "hello": frozenset({"k"}),
+    "send": frozenset({"k", "c", "p"}),
+    "invoke": frozenset({"k", "i", "c", "p"}),
+    "result": frozenset({"k", "i", "v"}),
+    "error": frozenset({"k", "i", "e"}),
+}
+_OPTIONAL = frozenset({"p", "v"})
+
+
+def _call_id(frame: dict[str, Any]) -> int | None:
+    value = frame.get("i")
+    if type(value) is int and 0 <= value < 2**53:
+        return value
+    return None
+
+
+def _frame(frame: Any) -> Inbound:
+    if not isinstance(frame, dict):
+        return BadFrame(error=ProtocolError(f"a frame is an object, not {type(frame).__name__}"))
+    kind = frame.get("k")
+    fields = _FIELDS.get(kind) if isinstance(kind, str) else None
+    if fields is None:
+        return BadFrame(error=ProtocolError(f"unknown frame kind {kind!r:.80}"), call_id=_call_id(frame))
+    keys = frame.keys()
+    if not keys <= fields or not (fields - _OPTIONAL) <= keys:
+        return BadFrame(
+            error=ProtocolError(f"a {kind!r} frame has exactly the fields {sorted(fields)}"),
+            call_id=_call_id(frame) if kind == "invoke" else None,
+        )
+    call_id = _call_id(frame)
+    if "i" in fields and call_id is None:
+        return BadFrame(error=ProtocolError("a call id is an integer from 0 to 2**53"))
+    try:
+        if kind == "send":
+            return Send(channel=check_channel(frame["c"], from_page=True), payload=frame.get("p"))
+        if kind == "invoke":
+            return Invoke(
+                call_id=call_id, channel=check_channel(frame["c"], from_page=True), payload=frame.get("p")
+            )
+    except ChannelError as exc:
+        return BadFrame(error=ProtocolError(str(exc)), call_id=call_id if kind == "invoke" else None)
+    if kind == "result":
+        return Result(call_id=call_id, value=frame.get("v"))
+    if kind == "error":
+        return Failure(call_id=call_id, error=frame["e"])
+    return Hello()
+
+
+def decode_batch(raw: Any, limits: Limits) -> list[Inbound]:
+    """Decode what a page posted into frames.
+
+    A batch that cannot be read at all raises ProtocolError; a readable batch
+    yields one entry per frame, refused frames as :class:`BadFrame`.
+    """
+    if not isinstance(raw, str):
+        raise ProtocolError(f"a batch is a string, not {type(raw).__name__}")
+    frames = parse_json(raw, limits)
+    if not isinstance(frames, list):
+        raise ProtocolError("a batch is a JSON array of frames")
+    return [_frame(frame) for frame in frames]
+
+
+# -- encoding (host → page) -------------------------------------------------
+
+
+def _frame_dict(frame: Frame) -> dict[str, Any]:
+    if isinstance(frame, Send):
+        return {"k": "send", "c": frame.channel, "p": frame.payload}
+    if isinstance(frame, Invoke):
+        return {"k": "invoke", "i": frame.call_id, "c": frame.channel, "p": frame.payload}
+    if isinstance(frame, Result):
+        return {"k": "result", "i": frame.call_id, "v": frame.value}
+    if isinstance(frame, Failure):
+        return {"k": "error", "i": frame.call_id, "e": frame.error}
+    if isinstance(frame, Notice):
+        return {"k": "notice", "e": frame.error}
+    raise TypeError(f"not an outbound frame: {frame!r}")
+
+
+def encode_payload(payload: Any) -> str:
+    """Encode one payload, raising PayloadError if it is not a JSON value."""
+    try:
+        return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise PayloadError(f"payload is not a JSON value: {exc}") from None
+    except RecursionError:
+        raise PayloadError("payload nests too deeply (or refers to itself)") from None
+
+
+def encode_frame(frame: Frame) -> str:
+    """Encode one frame as JSON text; raise PayloadError for a bad payload."""
+    return encode_payload(_frame_dict(frame))
+
+
+def join_batch(encoded_frames: list[str]) -> str:
+    """Join already-encoded frames into one batch string."""
+    return "[" + ",".join(encoded_frames) + "]"

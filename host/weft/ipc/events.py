@@ -1,0 +1,34 @@
+"""The events Python receives from windows."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import attrs
+
+EventType = Literal["close", "focus", "blur", "resize", "move"]
+
+#: Channels that carry window system events. A page may not send on them, so
+#: ``on_channel("close", ...)`` hears only real closes.
+SYSTEM_CHANNELS: frozenset[str] = frozenset({"close", "focus", "blur", "resize", "move"})
+
+
+@attrs.frozen(kw_only=True)
+class IpcEvent:
+    """One message from a window, or one window system event."""
+
+    window_id: str
+    """Id of the window (or plugin, ``"plugin:<id>"``) it came from; bound by
+    the runtime when the page was made, never read from the payload."""
+    channel: str
+    """Channel it was sent on; for a system event, equal to ``type``."""
+    payload: Any = None
+    """The JSON value sent (``None`` when nothing was)."""
+    type: EventType | None = None
+    """Set for window system events: ``close``, ``focus``, ``blur``,
+    ``resize`` (payload ``{"width", "height"}``), ``move`` (``{"x", "y"}``)."""
+
+
+def system_event(window_id: str, type: EventType, payload: Any = None) -> IpcEvent:
+    """A window system event: its channel is its type."""
+    return IpcEvent(window_id=window_id, channel=type, payload=payload, type=type)

@@ -1,0 +1,379 @@
+"""The router: where every message between Python and the pages passes.
+
+It is Qt-free. The webengine layer attaches one :class:`Port` per page and
+feeds the router what the page posted (:meth:`Router.receive`); the router
+decodes it, publishes events to the hub, runs handlers, settles calls, and
+writes back through the port. Outbound frames to one page are coalesced into
+one batch per event-loop turn, and held while the page is (re)loading, so a
+message sent before the page is ready is delivered when it is, not lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import itertools
+import logging
+from collections.abc import Iterable
+from typing import Any, Awaitable, Callable, Protocol
+
+import attrs
+
+from ..errors import (
+    DisconnectedError,
+    Error,
+    HandlerExistsError,
+    NoHandlerError,
+    PayloadError,
+    ProtocolError,
+    RuntimeClosedError,
+    WindowNotFoundError,
+    error_from_wire,
+    error_to_wire,
+)
+from . import codec
+from .codec import BadFrame, Failure, Hello, Invoke, Limits, Notice, Result, Send
+from .events import IpcEvent
+from .subscriptions import DEFAULT_BOUND, Hub, Subscription
+from .tasks import Tasks
+
+log = logging.getLogger("weft.ipc")
+
+DEFAULT_INVOKE_TIMEOUT = 30.0
+Handler = Callable[[Any, str], Any]
+
+
+class Port(Protocol):
+    """Where the router writes batches for one page (the page's bridge)."""
+
+    def write(self, batch: str) -> None: ...
+
+
+@attrs.frozen(kw_only=True)
+class BroadcastResult:
+    """What :meth:`Router.broadcast` did for each window."""
+
+    delivered: tuple[str, ...]
+    """Windows the message was handed to, in the order given."""
+    failed: dict[str, Error]
+    """Windows it was not, with the reason (also logged as a warning)."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+@attrs.define(eq=False)
+class _Peer:
+    """The router's view of one page."""
+
+    window_id: str
+    port: Port
+    ready: bool = False
+    """The page's runtime said hello and nothing has unloaded it since."""
+    generation: int = 0
+    """Counts documents; an answer meant for an unloaded one is dropped."""
+    outbox: list[str] = attrs.field(factory=list)
+    flush_scheduled: bool = False
+    pending: dict[int, asyncio.Future[Any]] = attrs.field(factory=dict)
+    """Python → page calls awaiting their answer."""
+    connected: asyncio.Event = attrs.field(factory=asyncio.Event)
+    """Set while ready, and once detached (so waiters wake and look)."""
+
+    def fail_pending(self, reason: str) -> None:
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(DisconnectedError(reason))
+        self.pending.clear()
+
+
+@attrs.define(eq=False)
+class Router:
+    """Routes frames between Python and pages; see the module docstring."""
+
+    limits: Limits = attrs.field(factory=Limits)
+    bound: int = DEFAULT_BOUND
+    """Backlog bound of each subscriber."""
+    tasks: Tasks = attrs.field(factory=Tasks, init=False)
+    hub: Hub = attrs.field(init=False)
+    closed: bool = attrs.field(default=False, init=False)
+    _peers: dict[str, _Peer] = attrs.field(factory=dict, init=False)
+    _handlers: dict[str, Handler] = attrs.field(factory=dict, init=False)
+    _call_ids: Iterable[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
+    _inbox: Subscription | None = attrs.field(default=None, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.hub = Hub(self.tasks, self.bound)
+
+    # -- pages come and go (called by the webengine layer) ---------------
+
+    def attach(self, window_id: str, port: Port) -> None:
+        if window_id in self._peers:
+            raise ValueError(f"window id {window_id!r} is already in use")
+        self._peers[window_id] = _Peer(window_id, port)
+
+    def unload(self, window_id: str, reason: str) -> None:
+        """The page's document went away (navigation, reload, crash): hold
+        new frames until the next hello, and fail calls it will never answer."""
+        peer = self._peers.get(window_id)
+        if peer is not None:
+            peer.ready = False
+            peer.connected.clear()
+            peer.generation += 1
+            peer.fail_pending(f"window {window_id!r}: {reason}")
+
+    def detach(self, window_id: str, reason: str = "window closed") -> None:
+        peer = self._peers.pop(window_id, None)
+        if peer is not None:
+            peer.ready = False
+            peer.connected.set()
+            peer.outbox.clear()
+            peer.fail_pending(f"window {window_id!r}: {reason}")
+
+    def has_window(self, window_id: str) -> bool:
+        return window_id in self._peers
+
+    def is_ready(self, window_id: str) -> bool:
+        peer = self._peers.get(window_id)
+        return peer is not None and peer.ready
+
+    async def wait_ready(self, window_id: str, *, timeout: float | None = 10.0) -> None:
+        """Wait until the window's page has said hello."""
+        peer = self._peer(window_id)
+        try:
+            async with asyncio.timeout(timeout):
+                while not peer.ready:
+                    if self._peers.get(window_id) is not peer:
+                        raise DisconnectedError(f"window {window_id!r} closed before its page was ready")
+                    await peer.connected.wait()
+        except TimeoutError:
+            raise TimeoutError(f"window {window_id!r}: page not ready within {timeout} s") from None
+
+    # -- inbound -----------------------------------------------------------
+
+    def receive(self, window_id: str, raw: Any) -> None:
+        """Take what a page posted. Never raises: bad input is answered."""
+        peer = self._peers.get(window_id)
+        if peer is None or self.closed:
+            return
+        try:
+            frames = codec.decode_batch(raw, self.limits)
+        except ProtocolError as exc:
+            log.warning("window %s posted an unreadable batch: %s", window_id, exc)
+            self._enqueue(peer, codec.encode_frame(Notice(error=error_to_wire(exc))))
+            return
+        for frame in frames:
+            if isinstance(frame, Send):
+                self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
+            elif isinstance(frame, Invoke):
+                self._answer(peer, frame)
+            elif isinstance(frame, (Result, Failure)):
+                self._settle(peer, frame)
+            elif isinstance(frame, Hello):
+                self._hello(peer)
+            else:
+                self._refuse(peer, frame)
+
+    def publish(self, event: IpcEvent) -> None:
+        """Publish an event the runtime made itself (window system events)."""
+        if not self.closed:
+            self.hub.publish(event)
+
+    def _hello(self, peer: _Peer) -> None:
+        if peer.ready:  # a new document we were not told about
+            self.unload(peer.window_id, "page reloaded")
+        peer.ready = True
+        peer.connected.set()
+        self._schedule_flush(peer)
+
+    def _refuse(self, peer: _Peer, frame: BadFrame) -> None:
+        log.warning("window %s posted a bad frame: %s", peer.window_id, frame.error)
+        wire = error_to_wire(frame.error)
+        if frame.call_id is not None:
+            self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
+        else:
+            self._enqueue(peer, codec.encode_frame(Notice(error=wire)))
+
+    def _settle(self, peer: _Peer, frame: Result | Failure) -> None:
+        future = peer.pending.pop(frame.call_id, None)
+        if future is None or future.done():
+            log.debug("window %s answered call %d, which no longer waits", peer.window_id, frame.call_id)
+        elif isinstance(frame, Result):
+            future.set_result(frame.value)
+        else:
+            future.set_exception(error_from_wire(frame.error))
+
+    def _answer(self, peer: _Peer, frame: Invoke) -> None:
+        handler = self._handlers.get(frame.channel)
+        if handler is None:
+            error = NoHandlerError(f"no Python handler for {frame.channel!r}; register one with ipc.handle()")
+            self._reply(peer, peer.generation, frame, error=error)
+            return
+        try:
+            result = handler(frame.payload, peer.window_id)
+        except Exception as exc:
+            self._reply(peer, peer.generation, frame, error=exc)
+            return
+        if inspect.isawaitable(result):
+            self.tasks.spawn(self._await_answer(peer, frame, result), name=f"handle {frame.channel}")
+        else:
+            self._reply(peer, peer.generation, frame, value=result)
+
+    async def _await_answer(self, peer: _Peer, frame: Invoke, pending: Awaitable[Any]) -> None:
+        generation = peer.generation
+        try:
+            value = await pending
+        except Exception as exc:
+            self._reply(peer, generation, frame, error=exc)
+        else:
+            self._reply(peer, generation, frame, value=value)
+
+    def _reply(
+        self, peer: _Peer, generation: int, frame: Invoke, *, value: Any = None, error: BaseException | None = None
+    ) -> None:
+        if self._peers.get(peer.window_id) is not peer or peer.generation != generation:
+            return  # the asking document is gone; nobody waits for this
+        if error is None:
+            try:
+                self._enqueue(peer, codec.encode_frame(Result(call_id=frame.call_id, value=value)))
+                return
+            except PayloadError as exc:
+                error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
+        if not isinstance(error, Error):
+            log.warning("handler for %r raised", frame.channel, exc_info=error)
+        wire = error_to_wire(error)
+        self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
+
+    # -- outbound ----------------------------------------------------------
+
+    def _peer(self, window_id: str) -> _Peer:
+        if self.closed:
+            raise RuntimeClosedError("the runtime has shut down")
+        peer = self._peers.get(window_id)
+        if peer is None:
+            raise WindowNotFoundError(f"no open window has id {window_id!r}")
+        return peer
+
+    def _enqueue(self, peer: _Peer, encoded: str) -> None:
+        peer.outbox.append(encoded)
+        self._schedule_flush(peer)
+
+    def _schedule_flush(self, peer: _Peer) -> None:
+        if peer.ready and peer.outbox and not peer.flush_scheduled:
+            peer.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush, peer)
+
+    def _flush(self, peer: _Peer) -> None:
+        peer.flush_scheduled = False
+        if not peer.ready or not peer.outbox or self._peers.get(peer.window_id) is not peer:
+            return
+        batch, peer.outbox = codec.join_batch(peer.outbox), []
+        peer.port.write(batch)
+
+    async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
+        """Hand a message to one window (held until its page is ready)."""
+        codec.check_channel(channel)
+        peer = self._peer(window_id)
+        self._enqueue(peer, codec.encode_frame(Send(channel=channel, payload=payload)))
+
+    async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
+        """Hand one message to several windows; report each window's outcome."""
+        if isinstance(window_ids, str):
+            raise TypeError("broadcast() takes a list of window ids, not one id")
+        codec.check_channel(channel)
+        encoded = codec.encode_frame(Send(channel=channel, payload=payload))
+        delivered: list[str] = []
+        failed: dict[str, Error] = {}
+        for window_id in dict.fromkeys(window_ids):
+            try:
+                self._enqueue(self._peer(window_id), encoded)
+            except Error as exc:
+                log.warning("broadcast on %r did not reach %r: %s", channel, window_id, exc)
+                failed[window_id] = exc
+            else:
+                delivered.append(window_id)
+        return BroadcastResult(delivered=tuple(delivered), failed=failed)
+
+    async def invoke(
+        self, window_id: str, channel: str, payload: Any = None, *, timeout: float | None = DEFAULT_INVOKE_TIMEOUT
+    ) -> Any:
+        """Ask a page's ``runtime.handle(channel, fn)`` and return its answer."""
+        codec.check_channel(channel)
+        peer = self._peer(window_id)
+        call_id = next(self._call_ids)  # type: ignore[call-overload]
+        encoded = codec.encode_frame(Invoke(call_id=call_id, channel=channel, payload=payload))
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        peer.pending[call_id] = future
+        self._enqueue(peer, encoded)
+        try:
+            async with asyncio.timeout(timeout):
+                return await future
+        except TimeoutError:
+            if future.cancelled():
+                raise TimeoutError(
+                    f"window {window_id!r} did not answer {channel!r} within {timeout} s"
+                ) from None
+            raise
+        finally:
+            peer.pending.pop(call_id, None)
+
+    def handle(self, channel: str, fn: Handler) -> Callable[[], None]:
+        """Answer the pages' ``runtime.invoke(channel, ...)`` with ``fn``."""
+        codec.check_channel(channel, from_page=True)
+        if not callable(fn):
+            raise TypeError(f"handler for {channel!r} is not callable: {fn!r}")
+        if channel in self._handlers:
+            raise HandlerExistsError(f"{channel!r} already has a handler")
+        self._handlers[channel] = fn
+
+        def unregister() -> None:
+            if self._handlers.get(channel) is fn:
+                del self._handlers[channel]
+
+        return unregister
+
+    # -- subscribers -----------------------------------------------------
+
+    def window_events(self, *, bound: int | None = None) -> Subscription:
+        return self.hub.subscribe(bound=bound)
+
+    def window_events_for(self, window_id: str, *, bound: int | None = None) -> Subscription:
+        return self.hub.subscribe(lambda event: event.window_id == window_id, bound=bound)
+
+    def channel_events(self, channel: str, *, bound: int | None = None) -> Subscription:
+        codec.check_channel(channel)
+        return self.hub.subscribe(lambda event: event.channel == channel, bound=bound)
+
+    def on_event(self, callback: Callable[[IpcEvent], Any]) -> Callable[[], None]:
+        return self.hub.listen(callback)
+
+    def on_channel(self, channel: str, callback: Callable[[Any, str], Any]) -> Callable[[], None]:
+        codec.check_channel(channel)
+        return self.hub.listen(
+            lambda event: callback(event.payload, event.window_id), lambda event: event.channel == channel
+        )
+
+    async def recv_window_event(self) -> IpcEvent | None:
+        """The next event, or None once the runtime has shut down.
+
+        The first call starts an inbox that keeps collecting between calls.
+        """
+        if self._inbox is None:
+            self._inbox = self.hub.subscribe()
+        try:
+            return await self._inbox.next()
+        except Error:
+            self._inbox = None
+            raise
+
+    # -- shutdown ----------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """Fail pending calls, end every iterator, stop tracked tasks."""
+        if self.closed:
+            return
+        self.closed = True
+        for window_id in tuple(self._peers):
+            self.detach(window_id, "the runtime shut down")
+        self.hub.close()
+        await self.tasks.shutdown()

@@ -1,0 +1,222 @@
+"""Who hears which events, in order, within a bound.
+
+Two kinds of subscriber share one :class:`Hub`:
+
+* :class:`Subscription`, an async iterator (``window_events()`` and friends).
+  It keeps a backlog of at most ``bound`` events. Past that, events are
+  dropped *for that subscriber only* and counted; once the consumer has read
+  what was kept, it gets :class:`~weft.SubscriberOverflowError` (with the
+  count) and the subscription ends. Nothing is dropped without an error the
+  consumer sees.
+* :class:`Listener`, a callback (``on_event``, ``on_channel``). A sync
+  callback runs inline, in order. An async callback runs one event at a time
+  (the next starts when the previous finished), so it too sees events in
+  order; events that arrive while it is busy wait in a backlog of at most
+  ``bound``, past which they are dropped, counted and logged as errors.
+
+The hub holds iterator subscriptions weakly: an ``async for`` that was left
+with ``break`` stops collecting events as soon as the iterator is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import inspect
+import logging
+import weakref
+from typing import Any, Awaitable, Callable
+
+import attrs
+
+from ..errors import SubscriberOverflowError
+from .events import IpcEvent
+from .tasks import Tasks
+
+log = logging.getLogger("weft.ipc")
+
+DEFAULT_BOUND = 10_000
+Predicate = Callable[[IpcEvent], bool]
+
+
+def _everything(event: IpcEvent) -> bool:
+    return True
+
+
+@attrs.define(eq=False)
+class Subscription:
+    """An async iterator of the events its predicate accepts."""
+
+    accepts: Predicate = _everything
+    """Which events this subscriber wants."""
+    bound: int = DEFAULT_BOUND
+    """Most events kept waiting for the consumer."""
+    dropped: int = attrs.field(default=0, init=False)
+    """Events dropped because the backlog was full."""
+    _backlog: collections.deque[IpcEvent] = attrs.field(factory=collections.deque, init=False)
+    _waiter: asyncio.Future[None] | None = attrs.field(default=None, init=False)
+    _closed: bool = attrs.field(default=False, init=False)
+    _detach: Callable[[Subscription], None] | None = attrs.field(default=None, init=False)
+
+    def offer(self, event: IpcEvent) -> bool:
+        """Hand an event over; returns True if it had to be dropped."""
+        if self._closed or not self.accepts(event):
+            return False
+        dropped = bool(self.dropped) or len(self._backlog) >= self.bound
+        if dropped:
+            self.dropped += 1
+        else:
+            self._backlog.append(event)
+        self._wake()
+        return dropped
+
+    def close(self) -> None:
+        """Stop collecting; an ``async for`` ends once the backlog is read."""
+        if not self._closed:
+            self._closed = True
+            if self._detach is not None:
+                self._detach(self)
+            self._wake()
+
+    def _wake(self) -> None:
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+    def __aiter__(self) -> Subscription:
+        return self
+
+    async def __anext__(self) -> IpcEvent:
+        event = await self.next()
+        if event is None:
+            raise StopAsyncIteration
+        return event
+
+    async def next(self) -> IpcEvent | None:
+        """The next event, or None once closed and drained."""
+        while not self._backlog:
+            if self.dropped:
+                dropped, self.dropped = self.dropped, 0
+                self.close()
+                raise SubscriberOverflowError(
+                    f"subscriber fell {self.bound:,} events behind; "
+                    f"{dropped:,} later events were dropped for it",
+                    dropped=dropped,
+                )
+            if self._closed:
+                return None
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        return self._backlog.popleft()
+
+    async def __aenter__(self) -> Subscription:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@attrs.define(eq=False)
+class Listener:
+    """A callback for the events its predicate accepts."""
+
+    callback: Callable[[IpcEvent], Any]
+    """Called with each event; may return an awaitable."""
+    tasks: Tasks
+    """Where its async work is tracked."""
+    accepts: Predicate = _everything
+    bound: int = DEFAULT_BOUND
+    dropped: int = attrs.field(default=0, init=False)
+    _backlog: collections.deque[IpcEvent] | None = attrs.field(default=None, init=False)
+
+    def offer(self, event: IpcEvent) -> bool:
+        """Run or queue the callback; returns True if the event was dropped."""
+        if not self.accepts(event):
+            return False
+        if self._backlog is not None:  # an async call is running: wait in line
+            if len(self._backlog) < self.bound:
+                self._backlog.append(event)
+                return False
+            self.dropped += 1
+            log.error(
+                "listener %r is %d events behind; dropped an event on %r "
+                "(%d dropped so far)", self.callback, self.bound, event.channel, self.dropped,
+            )
+            return True
+        pending = self._call(event)
+        if pending is not None:
+            self._backlog = collections.deque()
+            self.tasks.spawn(self._drain(pending), name=f"listener {self.callback!r}")
+        return False
+
+    def _call(self, event: IpcEvent) -> Awaitable[Any] | None:
+        try:
+            result = self.callback(event)
+        except Exception:
+            log.exception("listener %r failed on %r from %s", self.callback, event.channel, event.window_id)
+            return None
+        return result if inspect.isawaitable(result) else None
+
+    async def _drain(self, pending: Awaitable[Any] | None) -> None:
+        assert self._backlog is not None
+        try:
+            while True:
+                if pending is not None:
+                    try:
+                        await pending
+                    except Exception:
+                        log.exception("listener %r failed", self.callback)
+                if not self._backlog:
+                    return
+                pending = self._call(self._backlog.popleft())
+        finally:
+            self._backlog = None
+
+
+@attrs.define(eq=False)
+class Hub:
+    """Fans every event out to every subscriber, in arrival order."""
+
+    tasks: Tasks
+    bound: int = DEFAULT_BOUND
+    _listeners: list[Listener] = attrs.field(factory=list, init=False)
+    _subscriptions: weakref.WeakSet[Subscription] = attrs.field(factory=weakref.WeakSet, init=False)
+    closed: bool = attrs.field(default=False, init=False)
+    dropped: int = attrs.field(default=0, init=False)
+    """Events dropped for slow subscribers since the hub was made."""
+
+    def publish(self, event: IpcEvent) -> None:
+        for listener in tuple(self._listeners):
+            self.dropped += listener.offer(event)
+        for subscription in tuple(self._subscriptions):
+            self.dropped += subscription.offer(event)
+
+    def subscribe(self, accepts: Predicate = _everything, *, bound: int | None = None) -> Subscription:
+        subscription = Subscription(accepts, bound or self.bound)
+        if self.closed:
+            subscription.close()
+        else:
+            subscription._detach = self._subscriptions.discard
+            self._subscriptions.add(subscription)
+        return subscription
+
+    def listen(
+        self, callback: Callable[[IpcEvent], Any], accepts: Predicate = _everything
+    ) -> Callable[[], None]:
+        listener = Listener(callback, self.tasks, accepts, self.bound)
+        self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return unsubscribe
+
+    def close(self) -> None:
+        """End every iterator (after its backlog) and forget every listener."""
+        self.closed = True
+        self._listeners.clear()
+        for subscription in tuple(self._subscriptions):
+            subscription.close()

@@ -1,0 +1,41 @@
+"""Tasks the runtime starts on its own behalf, tracked so none is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Coroutine
+
+import attrs
+
+log = logging.getLogger("weft.ipc")
+
+
+@attrs.define(eq=False)
+class Tasks:
+    """Holds a strong reference to every task it spawns until it finishes,
+    logs what a task raised, and cancels the rest on :meth:`shutdown`."""
+
+    _running: set[asyncio.Task[Any]] = attrs.field(factory=set, init=False)
+
+    def spawn(self, coro: Coroutine[Any, Any, Any], *, name: str | None = None) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._running.add(task)
+        task.add_done_callback(self._on_done)
+        return task
+
+    def _on_done(self, task: asyncio.Task[Any]) -> None:
+        self._running.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("task %s failed", task.get_name(), exc_info=task.exception())
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+    async def shutdown(self) -> None:
+        """Cancel what is still running and wait for it to finish."""
+        running = tuple(self._running)
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)

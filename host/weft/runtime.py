@@ -1,0 +1,213 @@
+"""The Runtime: one router, its windows, and the Qt parts behind them.
+
+``weft.run(main)`` makes one and activates it, so the module-level
+``weft.ipc`` and ``weft.window`` functions act on it. Tests and embedders make
+their own and call its methods directly (or activate it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from PySide6.QtCore import QUrl
+
+from .errors import RuntimeClosedError, WindowNotFoundError
+from .ipc import active
+from .ipc.codec import Limits
+from .ipc.events import IpcEvent
+from .ipc.router import DEFAULT_INVOKE_TIMEOUT, BroadcastResult, Router
+from .ipc.subscriptions import DEFAULT_BOUND, Subscription
+from .webengine.engine import Engine
+from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
+from .window import Window, _positive
+
+_active: Runtime | None = None
+
+
+def active_runtime() -> Runtime:
+    if _active is None:
+        raise RuntimeClosedError("no weft runtime is running: call weft.run(main), or activate a weft.Runtime")
+    return _active
+
+
+class Runtime:
+    """A weft runtime: windows plus the ``weft.ipc`` calls as methods.
+
+    ``app_dir`` is the folder ``app://localhost/`` serves (None: none).
+    ``limits`` bounds what a page may post; ``subscriber_bound`` is how many
+    events a slow subscriber may fall behind before it gets
+    :class:`~weft.SubscriberOverflowError`.
+    """
+
+    def __init__(
+        self,
+        *,
+        app_dir: str | Path | None = None,
+        limits: Limits | None = None,
+        subscriber_bound: int = DEFAULT_BOUND,
+    ) -> None:
+        self.app_dir = Path(app_dir).resolve() if app_dir is not None else None
+        self.router = Router(limits or Limits(), subscriber_bound)
+        self._engine: Engine | None = None
+        self._windows: dict[str, Window] = {}
+        self._ids = itertools.count(1)
+        self._all_closed = asyncio.Event()
+        self._closed = False
+
+    # -- activation --------------------------------------------------------
+
+    @contextlib.contextmanager
+    def activated(self) -> Iterator[Runtime]:
+        """Make this the runtime the module-level functions act on."""
+        global _active
+        previous, previous_router = _active, active._router
+        _active = self
+        active.set_router(self.router)
+        try:
+            yield self
+        finally:
+            _active = previous
+            active.set_router(previous_router)
+
+    # -- windows -----------------------------------------------------------
+
+    def _engine_for_window(self) -> Engine:
+        if self._closed:
+            raise RuntimeClosedError("the runtime has shut down")
+        if self._engine is None:
+            self._engine = Engine(self.app_dir, self.router)
+        return self._engine
+
+    def _new_id(self, wanted: str | None) -> str:
+        if wanted is None:
+            while True:
+                candidate = f"window-{next(self._ids)}"
+                if not self.router.has_window(candidate):
+                    return candidate
+        if not isinstance(wanted, str) or not wanted or not wanted.isprintable() or len(wanted) > 128:
+            raise ValueError(f"a window id is a printable string of 1 to 128 characters, not {wanted!r}")
+        if wanted.startswith("plugin:"):
+            raise ValueError("window ids starting with 'plugin:' belong to plugins")
+        if self.router.has_window(wanted):
+            raise ValueError(f"window id {wanted!r} is already in use")
+        return wanted
+
+    async def create_window(
+        self,
+        *,
+        title: str = "weft",
+        width: int = 800,
+        height: int = 600,
+        url: str | None = None,
+        html: str | None = None,
+        id: str | None = None,
+        x: int | None = None,
+        y: int | None = None,
+        visible: bool = True,
+    ) -> Window:
+        """Open a window showing ``url`` (``app://index.html`` or a path in the
+        app folder) or ``html`` (served from memory on the app origin).
+
+        Returns once the window exists; its page keeps loading, and messages
+        sent to it meanwhile are delivered when its runtime is up.
+        """
+        if (url is None) == (html is None):
+            raise ValueError("give exactly one of url= or html=")
+        _positive("width", width)
+        _positive("height", height)
+        target = app_url(url) if url is not None else None
+        engine = self._engine_for_window()
+        window_id = self._new_id(id)
+        view = engine.create_view(window_id, self.router.publish, lambda: self._on_closed(window_id))
+        window = Window(self, window_id, view)
+        self._windows[window_id] = window
+        self._all_closed.clear()
+        view.setWindowTitle(title)
+        view.resize(width, height)
+        if x is not None and y is not None:
+            view.move(x, y)
+        if target is None:
+            target = QUrl(f"{APP_SCHEME}://{APP_HOST}{engine.add_document(window_id, html or '')}")
+        view.page().open(target)
+        if visible:
+            view.show()
+        return window
+
+    def _on_closed(self, window_id: str) -> None:
+        window = self._windows.pop(window_id, None)
+        if window is None:
+            return
+        window._mark_closed()
+        self.router.detach(window_id)
+        if self._engine is not None:
+            self._engine.release_view(window._view, window_id)
+        if not self._windows:
+            self._all_closed.set()
+
+    def window(self, window_id: str) -> Window:
+        """The open window with this id."""
+        try:
+            return self._windows[window_id]
+        except KeyError:
+            raise WindowNotFoundError(f"no open window has id {window_id!r}") from None
+
+    @property
+    def windows(self) -> tuple[Window, ...]:
+        """The open windows, oldest first."""
+        return tuple(self._windows.values())
+
+    async def wait_until_closed(self) -> None:
+        """Return once no window is open."""
+        await self._all_closed.wait()
+
+    # -- ipc (same as the weft.ipc functions) ------------------------------
+
+    async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
+        await self.router.send_to_window(window_id, channel, payload)
+
+    async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
+        return await self.router.broadcast(window_ids, channel, payload)
+
+    def window_events(self, *, bound: int | None = None) -> Subscription:
+        return self.router.window_events(bound=bound)
+
+    def window_events_for(self, window_id: str, *, bound: int | None = None) -> Subscription:
+        return self.router.window_events_for(window_id, bound=bound)
+
+    def channel_events(self, channel: str, *, bound: int | None = None) -> Subscription:
+        return self.router.channel_events(channel, bound=bound)
+
+    def on_event(self, callback: Callable[[IpcEvent], Any]) -> Callable[[], None]:
+        return self.router.on_event(callback)
+
+    def on_channel(self, channel: str, callback: Callable[[Any, str], Any]) -> Callable[[], None]:
+        return self.router.on_channel(channel, callback)
+
+    async def recv_window_event(self) -> IpcEvent | None:
+        return await self.router.recv_window_event()
+
+    def handle(self, channel: str, fn: Callable[[Any, str], Any]) -> Callable[[], None]:
+        return self.router.handle(channel, fn)
+
+    async def invoke(
+        self, window_id: str, channel: str, payload: Any = None, *, timeout: float | None = DEFAULT_INVOKE_TIMEOUT
+    ) -> Any:
+        return await self.router.invoke(window_id, channel, payload, timeout=timeout)
+
+    # -- shutdown ----------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """Close every window, end every iterator and pending call, and
+        release the Qt parts (pages before their profile)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._engine is not None:
+            await self._engine.shutdown()
+            self._engine = None
+        await self.router.shutdown()
+        self._all_closed.set()

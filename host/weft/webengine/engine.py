@@ -1,0 +1,74 @@
+"""The Qt side a Runtime owns: its profile, its scheme handler, its views."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Callable
+
+import shiboken6
+from PySide6.QtWebEngineCore import QWebEngineProfile
+from PySide6.QtWidgets import QApplication
+
+from ..errors import RuntimeClosedError
+from ..ipc.events import IpcEvent
+from ..ipc.router import Router
+from .page import AppPage
+from .schemes import APP_SCHEME, AppSchemeHandler, html_path
+from .view import WindowView
+
+
+class Engine:
+    """Makes app windows. Pages die before the profile: :meth:`shutdown`
+    waits for every view (and so every page) to be destroyed first."""
+
+    def __init__(self, app_dir: Path | None, router: Router) -> None:
+        if QApplication.instance() is None:
+            raise RuntimeClosedError(
+                "no QApplication: start weft with weft.run(main), or call weft.app.application() first"
+            )
+        self._router = router
+        # An off-the-record profile: nothing of the app's pages is written to
+        # disk unless the app does so itself.
+        self.profile = QWebEngineProfile()
+        self.schemes = AppSchemeHandler(app_dir, self.profile)
+        self.profile.installUrlSchemeHandler(APP_SCHEME.encode(), self.schemes)
+        self._views: set[WindowView] = set()
+        self._gone: set[asyncio.Future[None]] = set()
+
+    def create_view(self, window_id: str, publish: Callable[[IpcEvent], None], on_closed: Callable[[], None]) -> WindowView:
+        view = WindowView(window_id, publish, on_closed)
+        page = AppPage(self.profile, window_id, self._router, self._router.limits.max_batch_chars, view)
+        view.setPage(page)
+        self._views.add(view)
+        return view
+
+    def add_document(self, window_id: str, html: str) -> str:
+        path = html_path(window_id)
+        self.schemes.add_document(path, html)
+        return path
+
+    def release_view(self, view: WindowView, window_id: str) -> None:
+        """Forget a closed window and let Qt delete it (and its page)."""
+        self.schemes.remove_document(html_path(window_id))
+        self._views.discard(view)
+        gone = asyncio.get_running_loop().create_future()
+        self._gone.add(gone)
+
+        def on_destroyed() -> None:
+            self._gone.discard(gone)
+            if not gone.done():
+                gone.set_result(None)
+
+        view.destroyed.connect(on_destroyed)
+        view.deleteLater()
+
+    async def shutdown(self) -> None:
+        """Close what is open, wait for the views to go, then drop the profile."""
+        for view in tuple(self._views):
+            if shiboken6.isValid(view):
+                view.close()
+        if self._gone:
+            await asyncio.wait(tuple(self._gone), timeout=10)
+        if shiboken6.isValid(self.profile):
+            shiboken6.delete(self.profile)

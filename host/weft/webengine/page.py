@@ -1,0 +1,82 @@
+"""An app page: the bridge, the runtime scripts, and a navigation lock."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+
+from ..ipc.router import Router
+from .bridge import connect_bridge
+from .scripts import bridge_scripts
+
+log = logging.getLogger("weft.page")
+console = logging.getLogger("weft.console")
+
+_CONSOLE_LEVELS = {
+    QWebEnginePage.JavaScriptConsoleMessageLevel.InfoMessageLevel: logging.INFO,
+    QWebEnginePage.JavaScriptConsoleMessageLevel.WarningMessageLevel: logging.WARNING,
+    QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel: logging.ERROR,
+}
+
+
+def _origin(url: QUrl) -> tuple[str, str, int]:
+    return (url.scheme(), url.host(), url.port())
+
+
+class AppPage(QWebEnginePage):
+    """One window's page. Its identity (``window_id``) is bound here, when the
+    page is made; the router never reads identity from what a page sends.
+
+    The main frame may only navigate within the origin it was created on;
+    ``window.open`` and ``target=_blank`` open nothing.
+    """
+
+    def __init__(
+        self, profile: QWebEngineProfile, window_id: str, router: Router, max_message_chars: int, parent: QObject
+    ) -> None:
+        super().__init__(profile, parent)
+        self.window_id = window_id
+        self._router = router
+        self._origin: tuple[str, str, int] | None = None
+        config = {"windowId": window_id, "maxMessageChars": max_message_chars}
+        for script in bridge_scripts(config):
+            self.scripts().insert(script)
+        self._bridge = connect_bridge(self, functools.partial(router.receive, window_id))
+        router.attach(window_id, self._bridge)
+        self.loadStarted.connect(self._on_load_started)
+        self.renderProcessTerminated.connect(self._on_render_process_terminated)
+
+    def open(self, url: QUrl) -> None:
+        """Load the page's first URL; its origin is the one it may stay on."""
+        self._origin = _origin(url)
+        self.load(url)
+
+    def _on_load_started(self) -> None:
+        self._router.unload(self.window_id, "page is loading a new document")
+
+    def _on_render_process_terminated(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:
+        normal = status == QWebEnginePage.RenderProcessTerminationStatus.NormalTerminationStatus
+        log.log(logging.DEBUG if normal else logging.ERROR,
+                "window %s: renderer process ended (%s, exit code %d)", self.window_id, status.name, code)
+        self._router.unload(self.window_id, f"renderer process ended ({status.name})")
+
+    def acceptNavigationRequest(  # noqa: N802 (Qt override)
+        self, url: QUrl, type: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:
+        if not is_main_frame or self._origin is None or _origin(url) == self._origin:
+            return True
+        log.warning("window %s: refused navigation to %s (outside %s://%s)",
+                    self.window_id, url.toString(), self._origin[0], self._origin[1])
+        return False
+
+    def createWindow(self, type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
+        log.warning("window %s: refused to open a new window (%s)", self.window_id, type.name)
+        return None
+
+    def javaScriptConsoleMessage(  # noqa: N802 (Qt override)
+        self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
+    ) -> None:
+        console.log(_CONSOLE_LEVELS.get(level, logging.INFO), "[%s] %s (%s:%d)", self.window_id, message, source, line)

@@ -1,0 +1,111 @@
+"""The ``app://`` scheme: app content served from the app's folder.
+
+App pages never load from ``file://``. ``app://localhost/<path>`` serves
+``<app_dir>/<path>``, refusing anything that resolves outside the folder
+(``..``, encoded or not, and symlinks that lead out). ``app://index.html`` is
+shorthand for ``app://localhost/index.html``. Windows made with ``html=`` are
+served from memory at ``app://localhost/.weft-window-<id>.html``, so their
+relative links resolve into the app folder too.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+
+from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl
+from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
+
+log = logging.getLogger("weft.scheme")
+
+APP_SCHEME = "app"
+APP_HOST = "localhost"
+_registered = False
+
+
+def register_schemes() -> None:
+    """Register weft's URL schemes; must run before QApplication exists."""
+    global _registered
+    if _registered:
+        return
+    scheme = QWebEngineUrlScheme(APP_SCHEME.encode())
+    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+    scheme.setFlags(
+        QWebEngineUrlScheme.Flag.SecureScheme
+        | QWebEngineUrlScheme.Flag.CorsEnabled
+        | QWebEngineUrlScheme.Flag.FetchApiAllowed
+    )
+    QWebEngineUrlScheme.registerScheme(scheme)
+    _registered = True
+
+
+def app_url(url: str) -> QUrl:
+    """Normalise a window's ``url=``: ``app://x.html`` and bare relative paths
+    become ``app://localhost/x.html``; ``file://`` is refused."""
+    qurl = QUrl(url)
+    if not qurl.isValid():
+        raise ValueError(f"not a valid URL: {url!r}")
+    scheme = qurl.scheme()
+    if scheme == "":
+        return QUrl(f"{APP_SCHEME}://{APP_HOST}/{url.lstrip('/')}")
+    if scheme == "file":
+        raise ValueError("app content is served from app://, never file://; put it in the app folder")
+    if scheme == APP_SCHEME and qurl.host() != APP_HOST:
+        rest = url[len(APP_SCHEME) + 3:]
+        return QUrl(f"{APP_SCHEME}://{APP_HOST}/{rest.lstrip('/')}")
+    return qurl
+
+
+def html_path(window_id: str) -> str:
+    return f"/.weft-window-{window_id}.html"
+
+
+class AppSchemeHandler(QWebEngineUrlSchemeHandler):
+    """Answers ``app://localhost/...`` from the app folder and from memory."""
+
+    def __init__(self, root: Path | None, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._root = root.resolve() if root is not None else None
+        self._documents: dict[str, bytes] = {}
+
+    def add_document(self, path: str, html: str) -> None:
+        self._documents[path] = html.encode("utf-8")
+
+    def remove_document(self, path: str) -> None:
+        self._documents.pop(path, None)
+
+    def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
+        url = job.requestUrl()
+        if url.host() != APP_HOST or bytes(job.requestMethod().data()) not in (b"GET", b"HEAD"):
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        path = url.path() or "/"
+        document = self._documents.get(path)
+        if document is not None:
+            buffer = QBuffer(parent=job)
+            buffer.setData(QByteArray(document))
+            buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+            job.reply(b"text/html;charset=utf-8", buffer)
+            return
+        file = self._resolve(path)
+        if file is None:
+            log.info("app:// refused or missing: %s", url.toString())
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        device = QFile(str(file), job)
+        if not device.open(QIODevice.OpenModeFlag.ReadOnly):
+            job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+            return
+        mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        job.reply(mime.encode(), device)
+
+    def _resolve(self, path: str) -> Path | None:
+        if self._root is None:
+            return None
+        if path.endswith("/"):
+            path += "index.html"
+        candidate = (self._root / path.lstrip("/")).resolve()
+        if not candidate.is_relative_to(self._root) or not candidate.is_file():
+            return None
+        return candidate

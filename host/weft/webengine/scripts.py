@@ -1,0 +1,49 @@
+"""The scripts injected into every app page, loaded from renderer_assets."""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import json
+from typing import Any
+
+from PySide6.QtCore import QFile, QIODevice
+from PySide6.QtWebEngineCore import QWebEngineScript
+
+
+@functools.cache
+def asset(name: str) -> str:
+    """The text of one file of ``renderer_assets`` (shipped as weft.renderer_assets)."""
+    return importlib.resources.files("weft.renderer_assets").joinpath(name).read_text("utf-8")
+
+
+@functools.cache
+def _qwebchannel_js() -> str:
+    file = QFile(":/qtwebchannel/qwebchannel.js")
+    if not file.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise RuntimeError("Qt's qwebchannel.js resource is missing from this PySide6")
+    return bytes(file.readAll().data()).decode("utf-8")
+
+
+def _script(name: str, source: str, world: int) -> QWebEngineScript:
+    script = QWebEngineScript()
+    script.setName(name)
+    script.setSourceCode(source)
+    script.setWorldId(world)
+    script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
+    script.setRunsOnSubFrames(False)
+    return script
+
+
+def bridge_scripts(config: dict[str, Any]) -> list[QWebEngineScript]:
+    """The transport (isolated world) and ``window.runtime`` (page world).
+
+    ``config`` crosses as JSON: runtime.js is a function expression, and the
+    only thing appended to it is the call with that JSON as argument.
+    """
+    transport = _qwebchannel_js() + "\n" + asset("transport.js")
+    runtime = asset("runtime.js") + "(" + json.dumps(config) + ");\n"
+    return [
+        _script("weft-transport", transport, QWebEngineScript.ScriptWorldId.ApplicationWorld),
+        _script("weft-runtime", runtime, QWebEngineScript.ScriptWorldId.MainWorld),
+    ]

@@ -1,0 +1,45 @@
+"""A top-level window showing one page, reporting window system events."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QEvent
+from PySide6.QtGui import QCloseEvent, QMoveEvent, QResizeEvent
+from PySide6.QtWebEngineWidgets import QWebEngineView
+
+from ..ipc.events import IpcEvent, system_event
+
+
+class WindowView(QWebEngineView):
+    """Publishes ``close``, ``focus``, ``blur``, ``resize`` and ``move`` as
+    IpcEvents, and calls ``on_closed`` once when the window has closed."""
+
+    def __init__(self, window_id: str, publish: Callable[[IpcEvent], None], on_closed: Callable[[], None]) -> None:
+        super().__init__()
+        self._window_id = window_id
+        self._publish = publish
+        self._on_closed = on_closed
+        self._active = False
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        super().closeEvent(event)
+        if event.isAccepted():
+            self._publish(system_event(self._window_id, "close"))
+            self._on_closed()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        size = event.size()
+        self._publish(system_event(self._window_id, "resize", {"width": size.width(), "height": size.height()}))
+
+    def moveEvent(self, event: QMoveEvent) -> None:  # noqa: N802
+        super().moveEvent(event)
+        pos = event.pos()
+        self._publish(system_event(self._window_id, "move", {"x": pos.x(), "y": pos.y()}))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() != self._active:
+            self._active = self.isActiveWindow()
+            self._publish(system_event(self._window_id, "focus" if self._active else "blur"))

@@ -1,0 +1,184 @@
+"""Windows: ``await window.create_window(...)`` and the :class:`Window` it returns."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import shiboken6
+from PySide6.QtCore import QUrl
+
+from .errors import DisconnectedError, WindowNotFoundError
+from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+    from .webengine.view import WindowView
+
+__all__ = ["Window", "create_window", "windows"]
+
+
+class Window:
+    """One open window. Made by :func:`create_window`; its ``id`` is how
+    ``weft.ipc`` addresses it."""
+
+    def __init__(self, runtime: Runtime, window_id: str, view: WindowView) -> None:
+        self._runtime = runtime
+        self._id = window_id
+        self._view = view
+        self._closed = False
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<weft.Window {self._id!r} {state}>"
+
+    @property
+    def id(self) -> str:
+        return self._id
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _live_view(self) -> WindowView:
+        if self._closed or not shiboken6.isValid(self._view):
+            raise WindowNotFoundError(f"window {self._id!r} is closed")
+        return self._view
+
+    # -- lifetime --------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the window (subscribers see its ``close`` event)."""
+        if not self._closed:
+            self._live_view().close()
+
+    def _mark_closed(self) -> None:
+        self._closed = True
+
+    async def wait_ready(self, timeout: float | None = 10.0) -> None:
+        """Wait until the page's ``window.runtime`` is connected. Sending does
+        not need this (messages wait for the page); tests and timing do."""
+        await self._runtime.router.wait_ready(self._id, timeout=timeout)
+
+    # -- what it shows -----------------------------------------------------
+
+    @property
+    def title(self) -> str:
+        return self._live_view().windowTitle()
+
+    def set_title(self, title: str) -> None:
+        self._live_view().setWindowTitle(title)
+
+    @property
+    def url(self) -> str:
+        return self._live_view().page().url().toString()
+
+    def load_url(self, url: str) -> None:
+        """Navigate to ``url`` (``app://...`` or a path in the app folder)."""
+        view = self._live_view()
+        view.page().open(app_url(url))
+
+    def set_html(self, html: str) -> None:
+        """Show ``html``, served from memory on the app origin."""
+        view = self._live_view()
+        path = self._runtime._engine_for_window().add_document(self._id, html)
+        view.page().open(QUrl(f"{APP_SCHEME}://{APP_HOST}{path}"))
+
+    def reload(self) -> None:
+        self._live_view().reload()
+
+    async def evaluate(self, source: str, *, timeout: float = 10.0) -> Any:
+        """Run JavaScript in the page's own world and return its result as Qt
+        converts it (numbers, strings, lists, dicts; a Promise is not awaited).
+
+        For tests and tools; app code talks to its page through ``weft.ipc``.
+        """
+        view = self._live_view()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+        def done(result: Any) -> None:
+            if not future.done():
+                future.set_result(result)
+
+        view.page().runJavaScript(source, 0, done)
+        try:
+            async with asyncio.timeout(timeout):
+                return await future
+        except TimeoutError:
+            raise DisconnectedError(f"window {self._id!r} did not run the script within {timeout} s") from None
+
+    # -- geometry and state ------------------------------------------------
+
+    @property
+    def size(self) -> tuple[int, int]:
+        size = self._live_view().size()
+        return size.width(), size.height()
+
+    def set_size(self, width: int, height: int) -> None:
+        self._live_view().resize(_positive("width", width), _positive("height", height))
+
+    @property
+    def position(self) -> tuple[int, int]:
+        pos = self._live_view().pos()
+        return pos.x(), pos.y()
+
+    def set_position(self, x: int, y: int) -> None:
+        self._live_view().move(int(x), int(y))
+
+    def show(self) -> None:
+        self._live_view().show()
+
+    def hide(self) -> None:
+        self._live_view().hide()
+
+    @property
+    def visible(self) -> bool:
+        return self._live_view().isVisible()
+
+    def focus(self) -> None:
+        """Raise the window and ask the window system to activate it."""
+        view = self._live_view()
+        view.raise_()
+        view.activateWindow()
+
+    def minimize(self) -> None:
+        self._live_view().showMinimized()
+
+    def maximize(self) -> None:
+        self._live_view().showMaximized()
+
+    def restore(self) -> None:
+        self._live_view().showNormal()
+
+
+def _positive(name: str, value: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{name} is a positive whole number of pixels, not {value!r}")
+    return value
+
+
+async def create_window(
+    *,
+    title: str = "weft",
+    width: int = 800,
+    height: int = 600,
+    url: str | None = None,
+    html: str | None = None,
+    id: str | None = None,
+    x: int | None = None,
+    y: int | None = None,
+    visible: bool = True,
+) -> Window:
+    """Open a window on the running runtime; see :meth:`weft.Runtime.create_window`."""
+    from .runtime import active_runtime
+
+    return await active_runtime().create_window(
+        title=title, width=width, height=height, url=url, html=html, id=id, x=x, y=y, visible=visible
+    )
+
+
+def windows() -> tuple[Window, ...]:
+    """The running runtime's open windows, oldest first."""
+    from .runtime import active_runtime
+
+    return active_runtime().windows
