@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import qasync
-from PySide6.QtCore import QSocketNotifier
+from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
 from .runtime import Runtime
@@ -54,6 +54,43 @@ def application(argv: list[str] | None = None, *, no_sandbox: bool | None = None
     # weft decides when to stop (its last window closed), not Qt.
     app.setQuitOnLastWindowClosed(False)
     return app
+
+
+class _NestedLoopDriver:
+    """What qasync drives instead of the QApplication itself.
+
+    qasync runs the Qt loop with ``app.exec()`` and stops it with
+    ``app.exit()``, which emits ``aboutToQuit``. QtWebEngine tears its whole
+    context down on the first ``aboutToQuit`` and leaves a dangling
+    connection behind, so a second ``exit()`` in the same process crashes
+    (PySide6 6.11.3; seen with a bare QWebEngineProfile). Running each
+    ``run_until_complete`` on a nested QEventLoop never quits the
+    application: QtWebEngine lives until the process ends, and any number of
+    runs (tests, embedders, repeated ``weft.run``) are safe.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        self._app = app
+        self._loop: QEventLoop | None = None
+
+    def exec(self) -> int:
+        self._loop = QEventLoop()
+        try:
+            return self._loop.exec()
+        finally:
+            self._loop = None
+
+    def exit(self, code: int = 0) -> None:
+        if self._loop is not None:
+            self._loop.exit(code)
+
+    def eventDispatcher(self) -> QAbstractEventDispatcher:  # noqa: N802 (Qt's name, called by qasync)
+        return self._app.eventDispatcher()
+
+
+def event_loop(app: QApplication) -> asyncio.AbstractEventLoop:
+    """The asyncio loop on Qt's event loop: the one place weft makes it."""
+    return qasync.QEventLoop(_NestedLoopDriver(app))  # type: ignore[arg-type]
 
 
 class _Interrupts:
@@ -141,7 +178,7 @@ def run(
     when the last window closes, 1 if ``main`` raised, 130 on Ctrl+C.
     """
     app = application(argv, no_sandbox=no_sandbox)
-    loop = qasync.QEventLoop(app)
+    loop = event_loop(app)
     asyncio.set_event_loop(loop)
     runtime = Runtime(app_dir=app_dir if app_dir is not None else _home_of(main))
     stop = asyncio.Event()

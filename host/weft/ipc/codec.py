@@ -161,8 +161,13 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_json(raw: str, limits: Limits) -> Any:
-    """Parse one JSON text under ``limits``; raise ProtocolError if refused."""
+def parse_json(raw: str, limits: Limits, *, envelope: int = 0) -> Any:
+    """Parse one JSON text under ``limits``; raise ProtocolError if refused.
+
+    ``envelope`` levels of nesting (a batch and its frames) do not count
+    against :attr:`Limits.max_depth`, which bounds the payloads inside.
+    """
+    max_depth = limits.max_depth + envelope
     if len(raw) > limits.max_batch_chars:
         raise ProtocolError(
             f"message of {len(raw):,} characters is over the limit of "
@@ -180,8 +185,8 @@ def parse_json(raw: str, limits: Limits) -> Any:
         raise ProtocolError(f"not valid JSON: {exc}") from None
     # Counting brackets is cheap and over-counts (brackets inside strings), so
     # only a text with more brackets than the limit needs the real walk.
-    if isinstance(value, (dict, list)) and raw.count("[") + raw.count("{") > limits.max_depth:
-        if _depth_exceeds(value, limits.max_depth):
+    if isinstance(value, (dict, list)) and raw.count("[") + raw.count("{") > max_depth:
+        if _depth_exceeds(value, max_depth):
             raise ProtocolError(f"nesting deeper than {limits.max_depth}")
     return value
 
@@ -243,7 +248,7 @@ def decode_batch(raw: Any, limits: Limits) -> list[Inbound]:
     """
     if not isinstance(raw, str):
         raise ProtocolError(f"a batch is a string, not {type(raw).__name__}")
-    frames = parse_json(raw, limits)
+    frames = parse_json(raw, limits, envelope=2)
     if not isinstance(frames, list):
         raise ProtocolError("a batch is a JSON array of frames")
     return [_frame(frame) for frame in frames]

@@ -184,6 +184,7 @@ class Router:
             self.unload(peer.window_id, "page reloaded")
         peer.ready = True
         peer.connected.set()
+        log.info("window %s connected", peer.window_id)
         self._schedule_flush(peer)
 
     def _refuse(self, peer: _Peer, frame: BadFrame) -> None:

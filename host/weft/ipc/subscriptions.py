@@ -54,7 +54,7 @@ class Subscription:
     dropped: int = attrs.field(default=0, init=False)
     """Events dropped because the backlog was full."""
     _backlog: collections.deque[IpcEvent] = attrs.field(factory=collections.deque, init=False)
-    _waiter: asyncio.Future[None] | None = attrs.field(default=None, init=False)
+    _waiters: list[asyncio.Future[None]] = attrs.field(factory=list, init=False)
     _closed: bool = attrs.field(default=False, init=False)
     _detach: Callable[[Subscription], None] | None = attrs.field(default=None, init=False)
 
@@ -79,8 +79,10 @@ class Subscription:
             self._wake()
 
     def _wake(self) -> None:
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
 
     def __aiter__(self) -> Subscription:
         return self
@@ -104,11 +106,13 @@ class Subscription:
                 )
             if self._closed:
                 return None
-            self._waiter = asyncio.get_running_loop().create_future()
+            waiter = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
             try:
-                await self._waiter
+                await waiter
             finally:
-                self._waiter = None
+                if waiter in self._waiters:
+                    self._waiters.remove(waiter)
         return self._backlog.popleft()
 
     async def __aenter__(self) -> Subscription:

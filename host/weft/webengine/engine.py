@@ -40,6 +40,7 @@ class Engine:
         view = WindowView(window_id, publish, on_closed)
         page = AppPage(self.profile, window_id, self._router, self._router.limits.max_batch_chars, view)
         view.setPage(page)
+        page.windowCloseRequested.connect(view.close)  # the page called window.close()
         self._views.add(view)
         return view
 
@@ -71,4 +72,9 @@ class Engine:
         if self._gone:
             await asyncio.wait(tuple(self._gone), timeout=10)
         if shiboken6.isValid(self.profile):
-            shiboken6.delete(self.profile)
+            # deleteLater, not an immediate delete: Qt's own teardown of the
+            # profile finishes inside the event loop it was started from.
+            gone = asyncio.get_running_loop().create_future()
+            self.profile.destroyed.connect(lambda: gone.done() or gone.set_result(None))
+            self.profile.deleteLater()
+            await asyncio.wait_for(gone, timeout=10)

@@ -1,0 +1,161 @@
+"""IPC benchmark: weft against the raw QWebChannel it is built on.
+
+    python tests/benchmarks/bench_ipc.py            # a few minutes
+    python tests/benchmarks/bench_ipc.py --quick    # under a minute
+
+Measures, side by side in one run: startup (fresh process to the page's first
+message reaching Python), and small serial round trips both ways
+(renderer → Python → renderer timed in the page, Python → renderer → Python
+timed in Python). pywebview is a third system when ``import webview`` works.
+Prints a table of medians; see README.md. A measuring script, not a test: it
+asserts nothing about times, but every wait has a timeout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+from typing import Protocol, Sequence
+
+import attrs
+
+import pywebviewrun
+import report
+from inproc import QtHost, RawSystem, WeftSystem
+from measure import BenchmarkError, LoopSettings, Round
+from startup import sample_startups, time_startup
+
+
+class System(Protocol):
+    name: str
+    optional: bool
+
+    def startup_command(self) -> list[str]: ...
+    async def open(self) -> None: ...
+    async def round(self, settings: LoopSettings) -> Round: ...
+    async def close(self) -> None: ...
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """How much to measure."""
+
+    startup_samples: int
+    """Timed startups per system (after one untimed warm-up each)."""
+    rounds: int
+    """In-process rounds; each round measures every system once, in turn."""
+    loop: LoopSettings
+    """Round trips per direction in one round."""
+
+
+DEFAULT_PLAN = Plan(startup_samples=11, rounds=9, loop=LoopSettings(calls=5000, warmup=500))
+QUICK_PLAN = Plan(startup_samples=5, rounds=5, loop=LoopSettings(calls=1000, warmup=200))
+
+
+def progress(message: str) -> None:
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+def parse_plan(argv: Sequence[str] | None) -> Plan:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples and rounds: under a minute")
+    parser.add_argument("--startup-samples", type=int, metavar="N", help="startup samples per system")
+    parser.add_argument("--rounds", type=int, metavar="N", help="in-process rounds")
+    parser.add_argument("--calls", type=int, metavar="N", help="timed round trips per direction per round")
+    args = parser.parse_args(argv)
+    plan = QUICK_PLAN if args.quick else DEFAULT_PLAN
+    for name in ("startup_samples", "rounds", "calls"):
+        value = getattr(args, name)
+        if value is not None and value < (2 if name == "calls" else 1):
+            parser.error(f"--{name.replace('_', '-')} is too small: {value}")
+    return Plan(
+        startup_samples=args.startup_samples or plan.startup_samples,
+        rounds=args.rounds or plan.rounds,
+        loop=LoopSettings(calls=args.calls or plan.loop.calls, warmup=plan.loop.warmup),
+    )
+
+
+def drop_if_optional(system: System, systems: list[System], exc: BenchmarkError, notes: list[str]) -> None:
+    """An optional system that fails is skipped with a note; others end the run."""
+    if not system.optional:
+        raise exc
+    systems.remove(system)
+    notes.append(f"{system.name} skipped: {str(exc).splitlines()[0]} (details above, on stderr)")
+    progress(f"{system.name} skipped: {exc}")
+
+
+def measure_startup(systems: list[System], plan: Plan, notes: list[str]) -> dict[str, list[float]]:
+    for system in tuple(systems):
+        try:
+            time_startup(system.startup_command())
+            progress(f"startup warm-up: {system.name} ok")
+        except BenchmarkError as exc:
+            drop_if_optional(system, systems, exc, notes)
+    commands = {system.name: system.startup_command() for system in systems}
+    return sample_startups(commands, plan.startup_samples, progress)
+
+
+async def measure_round_trips(systems: list[System], plan: Plan, notes: list[str]) -> dict[str, list[Round]]:
+    rounds: dict[str, list[Round]] = {system.name: [] for system in systems}
+    opened: list[System] = []
+    try:
+        for system in tuple(systems):
+            try:
+                await system.open()
+                opened.append(system)
+            except BenchmarkError as exc:
+                drop_if_optional(system, systems, exc, notes)
+        for number in range(1, plan.rounds + 1):
+            for system in tuple(systems):
+                gc.collect()  # so no system pays for the garbage of the one before
+                try:
+                    result = await system.round(plan.loop)
+                except BenchmarkError as exc:
+                    drop_if_optional(system, systems, exc, notes)
+                    continue
+                rounds[system.name].append(result)
+                progress(
+                    f"round {number}/{plan.rounds}: {system.name:<16} "
+                    f"renderer→Python→renderer p50 {result.renderer.p50_ms:.2f} ms, "
+                    f"Python→renderer→Python p50 {result.python.p50_ms:.3f} ms"
+                )
+    finally:
+        for system in reversed(opened):
+            await system.close()
+    return rounds
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    plan = parse_plan(argv)
+    began = time.perf_counter()
+    notes: list[str] = []
+    systems: list[System] = [WeftSystem(), RawSystem()]
+    if pywebviewrun.available():
+        systems.append(pywebviewrun.PywebviewSystem())
+    else:
+        notes.append("pywebview skipped: `import webview` fails here (it is not installed).")
+        progress("pywebview is not installed: measuring weft and raw QWebChannel only")
+    names = tuple(system.name for system in systems)
+    try:
+        startup = measure_startup(systems, plan, notes)
+        rounds = QtHost().run(measure_round_trips(systems, plan, notes))
+    except BenchmarkError as exc:
+        print(f"bench_ipc: {exc}", file=sys.stderr)
+        return 1
+    results = report.Results(systems=names, startup=startup, rounds=rounds, notes=notes)
+    print(report.header())
+    print(
+        f"startup: {plan.startup_samples} samples per system, alternating, after one warm-up each; "
+        f"round trips: {plan.rounds} rounds × {plan.loop.calls} serial calls per direction "
+        f"(+{plan.loop.warmup} warm-up), systems alternating within each round"
+    )
+    print()
+    print(report.table(results, ratio=(WeftSystem.name, RawSystem.name), ratio_label="weft ÷ raw"))
+    print(f"\n(run took {time.perf_counter() - began:.0f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Test set-up shared by every layer.
+
+One QApplication (pytest-qt's) and one qasync loop serve the whole session;
+each test that needs pages gets a fresh :class:`weft.Runtime`. Chromium's
+sandbox cannot run as root: when the suite runs as root it opts out
+explicitly (WEFT_NO_SANDBOX=1), which weft announces on stderr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+from typing import Any, Awaitable, Callable, TypeVar
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if hasattr(os, "geteuid") and os.geteuid() == 0:
+    os.environ.setdefault("WEFT_NO_SANDBOX", "1")
+
+from weft import app as weft_app  # noqa: E402 (after the environment is set)
+
+# Schemes and the sandbox decision must precede the QApplication.
+weft_app.prepare()
+
+import weft  # noqa: E402
+
+T = TypeVar("T")
+TEST_APP_DIR = Path(__file__).parent / "integration" / "app"
+
+
+@pytest.fixture(scope="session")
+def loop(qapp: Any) -> asyncio.AbstractEventLoop:
+    qapp.setQuitOnLastWindowClosed(False)
+    event_loop = weft_app.event_loop(qapp)
+    asyncio.set_event_loop(event_loop)
+    yield event_loop
+    event_loop.close()
+
+
+@pytest.fixture
+def arun(loop: asyncio.AbstractEventLoop) -> Callable[..., Any]:
+    """Run a coroutine on the session's Qt loop, failing after ``timeout`` s."""
+
+    def run(coro: Awaitable[T], timeout: float = 30.0) -> T:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+
+    return run
+
+
+@pytest.fixture
+def runtime(arun: Callable[..., Any]) -> weft.Runtime:
+    """A fresh runtime serving tests/integration/app, active for the test."""
+    rt = weft.Runtime(app_dir=TEST_APP_DIR)
+    with rt.activated():
+        yield rt
+    arun(rt.shutdown())
+
+
+async def open_page(rt: weft.Runtime, html: str, **kwargs: Any) -> weft.Window:
+    """A window showing ``html`` whose runtime is connected."""
+    win = await rt.create_window(title=kwargs.pop("title", "test"), width=400, height=300, html=html, **kwargs)
+    await win.wait_ready()
+    return win
+
+
+async def next_event(subscription: Any, timeout: float = 10.0) -> weft.IpcEvent:
+    async with asyncio.timeout(timeout):
+        event = await subscription.next()
+    assert event is not None, "subscription ended"
+    return event
+
+
+_RUN_IN_PAGE = """
+(async () => { %s })().then(
+  (value) => runtime.send("test:outcome", {id: %d, ok: true, value: value === undefined ? null : value}),
+  (err) => runtime.send("test:outcome", {id: %d, ok: false, name: err && err.name, type: err && err.type,
+    message: String(err && err.message), weft: err instanceof runtime.errors.WeftError}))
+"""
+_outcome_ids = iter(range(1, 10**9))
+
+
+async def in_page(rt: weft.Runtime, win: weft.Window, body: str, timeout: float = 10.0) -> dict[str, Any]:
+    """Run ``body`` as an async function in the page; return its outcome:
+    ``{"ok": True, "value": ...}`` or ``{"ok": False, "name", "type", "message", "weft"}``."""
+    call_id = next(_outcome_ids)
+    outcomes = rt.channel_events("test:outcome")
+    await win.evaluate(_RUN_IN_PAGE % (body, call_id, call_id))
+    async with asyncio.timeout(timeout):
+        async for event in outcomes:
+            if event.window_id == win.id and event.payload["id"] == call_id:
+                outcomes.close()
+                return event.payload
+    raise AssertionError("no outcome")

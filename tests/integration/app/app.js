@@ -1,0 +1,1 @@
+runtime.send("app-loaded", { title: document.title, script: "app.js" });
