@@ -149,6 +149,17 @@
     flush();
   });
 
+  // Python holds its messages while no document listens: say when this one
+  // goes (now, not a microtask later) and when it comes back from the
+  // back-forward cache.
+  listen.call(window, "pagehide", () => {
+    enqueue(stringify({ k: "bye" }));
+    flush();
+  });
+  listen.call(window, "pageshow", (event) => {
+    if (event.persisted) enqueue(stringify({ k: "hello" }));
+  });
+
   // -- inbound ------------------------------------------------------------
   const listeners = new Map(); // channel -> array of {fn, once}
   const handlers = new Map(); // channel -> fn
@@ -203,6 +214,32 @@
     if (!emit("runtime:error", err)) console.error(`weft: ${err.name}: ${err.message}`);
   }
 
+  function handleFrame(frame) {
+    switch (frame.k) {
+      case "send": emit(frame.c, frame.p); break;
+      case "invoke": answer(frame); break;
+      case "result": settle(frame, true); break;
+      case "error": settle(frame, false); break;
+      case "notice": notice(frame); break;
+    }
+  }
+
+  // Python's messages and calls wait until the page's own scripts have run,
+  // so the listeners and handlers they register hear them: until
+  // DOMContentLoaded, plus one task, so that listeners added in the page's
+  // own DOMContentLoaded handlers count too. Answers to the page's own calls
+  // never wait.
+  let held = doc.readyState === "loading" ? [] : null;
+  if (held !== null) {
+    listen.call(doc, "DOMContentLoaded", () => {
+      setTimeout(() => {
+        const frames = held;
+        held = null;
+        for (const frame of frames) handleFrame(frame);
+      }, 0);
+    });
+  }
+
   listen.call(doc, "weft:to-page", (event) => {
     if (typeof event.detail !== "string") return;
     let frames;
@@ -213,13 +250,8 @@
       return;
     }
     for (const frame of frames) {
-      switch (frame.k) {
-        case "send": emit(frame.c, frame.p); break;
-        case "invoke": answer(frame); break;
-        case "result": settle(frame, true); break;
-        case "error": settle(frame, false); break;
-        case "notice": notice(frame); break;
-      }
+      if (held !== null && (frame.k === "send" || frame.k === "invoke")) held.push(frame);
+      else handleFrame(frame);
     }
   });
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import os
 import signal
 import socket
 import sys
@@ -30,14 +31,26 @@ EXIT_INTERRUPTED = 130
 _decision: SandboxDecision | None = None
 
 
+def _choose_platform() -> None:
+    """With no display to show windows on, run offscreen rather than abort
+    in Qt's xcb plugin, and say so."""
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+            print("weft: no display found (DISPLAY, WAYLAND_DISPLAY unset); windows run offscreen, unseen.",
+                  file=sys.stderr)
+
+
 def prepare(*, no_sandbox: bool | None = None) -> SandboxDecision:
-    """Decide the sandbox and register weft's URL schemes: the steps that must
-    come before the QApplication exists. Safe to call more than once."""
+    """Decide the sandbox and the Qt platform and register weft's URL
+    schemes: the steps that must come before the QApplication exists. Safe to
+    call more than once."""
     global _decision
     if _decision is None:
         if QApplication.instance() is not None:
             raise RuntimeError("weft.app.prepare() must run before the QApplication is created")
         _decision = decide_sandbox(no_sandbox)
+        _choose_platform()
         register_schemes()
     return _decision
 

@@ -85,7 +85,8 @@ class Window:
         view.page().open(QUrl(f"{APP_SCHEME}://{APP_HOST}{path}"))
 
     def reload(self) -> None:
-        self._live_view().reload()
+        """Reload the page; messages sent meanwhile go to the new document."""
+        self._live_view().page().reload_document()
 
     async def evaluate(self, source: str, *, timeout: float = 10.0) -> Any:
         """Run JavaScript in the page's own world and return its result as Qt

@@ -17,7 +17,7 @@ import argparse
 import gc
 import sys
 import time
-from typing import Protocol, Sequence
+from typing import Callable, Protocol, Sequence
 
 import attrs
 
@@ -58,18 +58,24 @@ def progress(message: str) -> None:
     print(f"  {message}", file=sys.stderr, flush=True)
 
 
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
 def parse_plan(argv: Sequence[str] | None) -> Plan:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer samples and rounds: under a minute")
-    parser.add_argument("--startup-samples", type=int, metavar="N", help="startup samples per system")
-    parser.add_argument("--rounds", type=int, metavar="N", help="in-process rounds")
-    parser.add_argument("--calls", type=int, metavar="N", help="timed round trips per direction per round")
+    parser.add_argument("--startup-samples", type=_count(1), metavar="N", help="startup samples per system")
+    parser.add_argument("--rounds", type=_count(1), metavar="N", help="in-process rounds")
+    parser.add_argument("--calls", type=_count(2), metavar="N", help="timed round trips per direction per round")
     args = parser.parse_args(argv)
     plan = QUICK_PLAN if args.quick else DEFAULT_PLAN
-    for name in ("startup_samples", "rounds", "calls"):
-        value = getattr(args, name)
-        if value is not None and value < (2 if name == "calls" else 1):
-            parser.error(f"--{name.replace('_', '-')} is too small: {value}")
     return Plan(
         startup_samples=args.startup_samples or plan.startup_samples,
         rounds=args.rounds or plan.rounds,

@@ -1,9 +1,9 @@
 """weft and raw QWebChannel, measured side by side in this process.
 
-Both share one QApplication and one qasync loop (weft's: made by
-``weft.app.application``, which must come before any other QApplication), and
-each has a window open for the whole run, so rounds can alternate between
-them without reloading anything.
+Both share one QApplication and one asyncio loop, made by weft as
+``weft.run`` makes them (the QApplication must be weft's: its URL schemes are
+registered before it exists), and each has a window open for the whole run,
+so rounds can alternate between them without reloading anything.
 """
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ import json
 import os
 from typing import Any, Coroutine, TypeVar
 
-import qasync
 import shiboken6
+from PySide6.QtCore import QObject
 from PySide6.QtWebEngineCore import QWebEngineProfile
+from PySide6.QtWebEngineWidgets import QWebEngineView
 
 import weft
 from weft import app as weft_app
@@ -40,21 +41,19 @@ T = TypeVar("T")
 
 
 class QtHost:
-    """The process's one QApplication and qasync loop."""
+    """The process's one QApplication and asyncio loop, both made by weft
+    (``weft.app.application`` and ``weft.app.event_loop``), as ``weft.run``
+    makes them; the raw page runs on the same loop."""
 
     def __init__(self) -> None:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         # Sets QTWEBENGINE_DISABLE_SANDBOX=1 for the process, so it covers the
         # raw page too: Chromium will not start as root with its sandbox on.
-        self._app = weft_app.application(no_sandbox=True)
-        self.loop = qasync.QEventLoop(self._app)
+        app = weft_app.application(no_sandbox=True)
+        self.loop = weft_app.event_loop(app)
         asyncio.set_event_loop(self.loop)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        """Run ``coro`` to completion. Call this once per process: qasync stops
-        its loop with QApplication.exit(), which in Qt 6.11 emits aboutToQuit,
-        and QtWebEngine tears itself down on that signal; a second run with
-        pages alive then crashes (segfault inside aboutToQuit)."""
         return self.loop.run_until_complete(coro)
 
 
@@ -93,7 +92,7 @@ class WeftSystem:
         assert self._window is not None
         async with self._runtime.channel_events("bench:report") as reports:
             await self._runtime.send_to_window(self._window.id, "bench:start", settings.as_json())
-            event = await within(settings.timeout, reports.next(), "the weft page's renderer → Python loop")
+            event = await within(settings.timeout, reports.next(), "the weft page's timed loop")
         if event is None:
             raise BenchmarkError("weft shut down before the page reported")
         return from_page_report(event.payload, "weft")
@@ -118,7 +117,7 @@ class RawSystem:
 
     def __init__(self) -> None:
         self._profile: QWebEngineProfile | None = None
-        self._view: Any = None
+        self._view: QWebEngineView | None = None
         self._bridge: rawchannel.RawBridge | None = None
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future[Any]] = {}
@@ -167,7 +166,7 @@ class RawSystem:
     async def _renderer_round_trips(self, settings: LoopSettings) -> RoundTrips:
         report = self._expect("report")
         self._deliver({"k": "start", "p": settings.as_json()})
-        payload = await within(settings.timeout, report, "the raw page's renderer → Python loop")
+        payload = await within(settings.timeout, report, "the raw page's timed loop")
         return from_page_report(payload, "raw")
 
     async def _call(self, payload: dict[str, int]) -> Any:
@@ -176,17 +175,23 @@ class RawSystem:
         self._pending[call_id] = future
         self._deliver({"k": "call", "i": call_id, "p": payload})
         try:
-            return await within(CALL_TIMEOUT, future, f"raw page to answer call {call_id}")
+            return await within(CALL_TIMEOUT, future, "the raw page to answer a call")
         finally:
             self._pending.pop(call_id, None)
 
     async def close(self) -> None:
+        # Pages die before their profile: the page is the view's child.
         if self._view is not None and shiboken6.isValid(self._view):
-            gone = asyncio.get_running_loop().create_future()
-            self._view.destroyed.connect(lambda: gone.done() or gone.set_result(None))
             self._view.close()
-            self._view.deleteLater()
-            await within(OPEN_TIMEOUT, gone, "the raw view to be deleted")
-        # Pages die before their profile: the page was the view's child.
+            await _delete_later(self._view, "the raw view")
         if self._profile is not None and shiboken6.isValid(self._profile):
-            shiboken6.delete(self._profile)
+            await _delete_later(self._profile, "the raw profile")
+
+
+async def _delete_later(obj: QObject, what: str) -> None:
+    """Delete ``obj`` from within the loop (as weft deletes its own profile)
+    and wait until it is gone."""
+    gone = asyncio.get_running_loop().create_future()
+    obj.destroyed.connect(lambda: gone.done() or gone.set_result(None))
+    obj.deleteLater()
+    await within(OPEN_TIMEOUT, gone, f"{what} to be deleted")

@@ -115,4 +115,4 @@ def _notes(results: Results) -> list[str]:
             f"isolated; its mean row (loop time ÷ calls) is precise."
         )
     notes.append("mean = timed loop's total ÷ calls. Medians over rounds; each round alternates the systems.")
-    return ["", *(f"note: {note}" for note in notes)] if notes else []
+    return ["", *(f"note: {note}" for note in notes)]

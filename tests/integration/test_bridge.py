@@ -321,3 +321,24 @@ def test_forged_frames_cannot_claim_another_identity(runtime: weft.Runtime, arun
         assert event.window_id == "attacker"
 
     arun(main())
+
+
+def test_messages_sent_while_the_page_loads_reach_listeners_its_scripts_add(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        html = """<script>
+            runtime.on("early", (p) => runtime.send("heard", ["inline", p]));
+            runtime.handle("who", () => "inline handler");
+            document.addEventListener("DOMContentLoaded", () => {
+                runtime.on("early", (p) => runtime.send("heard", ["on-ready", p]));
+            });
+        </script><p>body</p>"""
+        heard = runtime.channel_events("heard")
+        win = await runtime.create_window(title="t", width=300, height=200, html=html)
+        # Sent at once, before the page has loaded or connected.
+        await runtime.send_to_window(win.id, "early", 1)
+        answer = asyncio.ensure_future(runtime.invoke(win.id, "who"))
+        got = {tuple((await next_event(heard)).payload) for _ in range(2)}
+        assert got == {("inline", 1), ("on-ready", 1)}
+        assert await answer == "inline handler"
+
+    arun(main())

@@ -14,5 +14,5 @@ runtime.on("state-update", (state) => {
 });
 
 runtime.on("activity", (event) => {
-  log(`${event.type}: ${JSON.stringify(event.payload)}`);
+  log(event.payload === null ? event.type : `${event.type}: ${JSON.stringify(event.payload)}`);
 });

@@ -8,6 +8,7 @@ says its kind:
 kind         fields                                       direction
 ===========  ===========================================  ==================
 ``hello``    (none)                                       page → host
+``bye``      (none): the document is going away           page → host
 ``send``     ``c`` channel, ``p`` payload                 both
 ``invoke``   ``i`` call id, ``c`` channel, ``p`` payload  both
 ``result``   ``i`` call id, ``v`` value                   both
@@ -48,6 +49,11 @@ class Limits:
 @attrs.frozen(kw_only=True)
 class Hello:
     """The page's runtime is up and listening."""
+
+
+@attrs.frozen(kw_only=True)
+class Bye:
+    """The page's document is going away (navigation, reload, close)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -104,7 +110,7 @@ class BadFrame:
 
 
 Frame = Union[Hello, Send, Invoke, Result, Failure, Notice]
-Inbound = Union[Hello, Send, Invoke, Result, Failure, BadFrame]
+Inbound = Union[Hello, Bye, Send, Invoke, Result, Failure, BadFrame]
 
 
 def check_channel(channel: Any, *, from_page: bool = False) -> str:
@@ -193,6 +199,7 @@ def parse_json(raw: str, limits: Limits, *, envelope: int = 0) -> Any:
 
 _FIELDS = {
     "hello": frozenset({"k"}),
+    "bye": frozenset({"k"}),
     "send": frozenset({"k", "c", "p"}),
     "invoke": frozenset({"k", "i", "c", "p"}),
     "result": frozenset({"k", "i", "v"}),
@@ -237,7 +244,7 @@ def _frame(frame: Any) -> Inbound:
         return Result(call_id=call_id, value=frame.get("v"))
     if kind == "error":
         return Failure(call_id=call_id, error=frame["e"])
-    return Hello()
+    return Bye() if kind == "bye" else Hello()
 
 
 def decode_batch(raw: Any, limits: Limits) -> list[Inbound]:

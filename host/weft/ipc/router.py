@@ -32,7 +32,7 @@ from ..errors import (
     error_to_wire,
 )
 from . import codec
-from .codec import BadFrame, Failure, Hello, Invoke, Limits, Notice, Result, Send
+from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Notice, Result, Send
 from .events import IpcEvent
 from .subscriptions import DEFAULT_BOUND, Hub, Subscription
 from .tasks import Tasks
@@ -171,8 +171,11 @@ class Router:
                 self._settle(peer, frame)
             elif isinstance(frame, Hello):
                 self._hello(peer)
+            elif isinstance(frame, Bye):
+                self.unload(window_id, "page unloaded")
             else:
                 self._refuse(peer, frame)
+        self._flush(peer)  # answers from sync handlers leave in this turn
 
     def publish(self, event: IpcEvent) -> None:
         """Publish an event the runtime made itself (window system events)."""
@@ -265,7 +268,7 @@ class Router:
             asyncio.get_running_loop().call_soon(self._flush, peer)
 
     def _flush(self, peer: _Peer) -> None:
-        peer.flush_scheduled = False
+        peer.flush_scheduled = False  # a scheduled flush that finds nothing is harmless
         if not peer.ready or not peer.outbox or self._peers.get(peer.window_id) is not peer:
             return
         batch, peer.outbox = codec.join_batch(peer.outbox), []

@@ -67,7 +67,6 @@ def decide_sandbox(no_sandbox: bool | None = None) -> SandboxDecision:
         return SandboxDecision(enabled=True, reason="default")
     os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
     message = f"weft: Chromium's sandbox is OFF for this process ({decision.reason})."
-    print(message, file=sys.stderr)
-    if log.hasHandlers():  # else logging's last resort would print it twice
-        log.warning(message)
+    print(message, file=sys.stderr)  # always seen, whatever logging is set to
+    log.info(message)  # and on record for apps that collect their logs
     return decision

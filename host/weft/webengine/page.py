@@ -41,21 +41,28 @@ class AppPage(QWebEnginePage):
         self.window_id = window_id
         self._router = router
         self._origin: tuple[str, str, int] | None = None
+        self._scripts_stale = False
         config = {"windowId": window_id, "maxMessageChars": max_message_chars}
         for script in bridge_scripts(config):
             self.scripts().insert(script)
         self._bridge = connect_bridge(self, functools.partial(router.receive, window_id))
         router.attach(window_id, self._bridge)
-        self.loadStarted.connect(self._on_load_started)
         self.renderProcessTerminated.connect(self._on_render_process_terminated)
+        self.loadFinished.connect(self._on_load_finished)
+
+    # The document tells the router when it goes (runtime.js sends "bye" on
+    # pagehide). Not Qt's loadStarted: Qt emits it for navigations that
+    # acceptNavigationRequest then refuses, when the document stays.
 
     def open(self, url: QUrl) -> None:
-        """Load the page's first URL; its origin is the one it may stay on."""
+        """Load ``url``; its origin becomes the one the page may stay on."""
         self._origin = _origin(url)
+        self._router.unload(self.window_id, "page is loading a new document")
         self.load(url)
 
-    def _on_load_started(self) -> None:
-        self._router.unload(self.window_id, "page is loading a new document")
+    def reload_document(self) -> None:
+        self._router.unload(self.window_id, "page is reloading")
+        self.triggerAction(QWebEnginePage.WebAction.Reload)
 
     def _on_render_process_terminated(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:
         normal = status == QWebEnginePage.RenderProcessTerminationStatus.NormalTerminationStatus
@@ -67,10 +74,31 @@ class AppPage(QWebEnginePage):
         self, url: QUrl, type: QWebEnginePage.NavigationType, is_main_frame: bool
     ) -> bool:
         if not is_main_frame or self._origin is None or _origin(url) == self._origin:
+            if is_main_frame and self._scripts_stale:
+                        self._resync_scripts()
             return True
         log.warning("window %s: refused navigation to %s (outside %s://%s)",
                     self.window_id, url.toString(), self._origin[0], self._origin[1])
+        self._scripts_stale = True
         return False
+
+    def _on_load_finished(self, ok: bool) -> None:
+        if not ok:  # also what Chromium refused by itself (ftp://, bad schemes)
+            self._scripts_stale = True
+
+    def _resync_scripts(self) -> None:
+        # QtWebEngine 6.11 workaround: after a refused cross-site navigation
+        # (refused here, or by Chromium itself, as for ftp://) the next
+        # document of this page starts without the page's own scripts (Qt's
+        # web channel transport is there, window.runtime is not), though
+        # page.scripts() still lists them. Re-inserting them at the next
+        # allowed main-frame navigation makes Qt send them again. (Not at
+        # every navigation: on a page's first load that races the document.)
+        scripts = self.scripts()
+        current = scripts.toList()
+        scripts.clear()
+        for script in current:
+            scripts.insert(script)
 
     def createWindow(self, type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
         log.warning("window %s: refused to open a new window (%s)", self.window_id, type.name)

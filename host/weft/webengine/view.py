@@ -23,10 +23,11 @@ class WindowView(QWebEngineView):
         self._active = False
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
+        # Ours first: QWebEngineView's own handler may end the renderer, and
+        # pending calls should fail as "window closed", not as a crash.
+        self._publish(system_event(self._window_id, "close"))
+        self._on_closed()
         super().closeEvent(event)
-        if event.isAccepted():
-            self._publish(system_event(self._window_id, "close"))
-            self._on_closed()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
         super().resizeEvent(event)

@@ -1,0 +1,78 @@
+// Types for `window.runtime`, the bridge weft injects into every app page.
+// Payloads are JSON values; see host/weft/ipc/codec.py for the wire format.
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** The transport shape `@remote-ui/rpc` expects; `window.runtime` has it. */
+export interface DesktopBridge {
+  send(channel: string, payload?: unknown): void;
+  on(channel: string, listener: (payload: unknown) => void): void;
+  off(channel: string, listener: (payload: unknown) => void): void;
+  close?(): void;
+}
+
+export interface InvokeOptions {
+  /** Reject with `TimeoutError` after this many milliseconds (default: wait). */
+  timeout?: number;
+}
+
+/** Base class of every error the runtime throws or rethrows. */
+export declare class WeftError extends Error {
+  /** The error's type name on the side that raised it (e.g. "ValueError"). */
+  readonly type: string;
+}
+export declare class HandlerError extends WeftError {}
+export declare class NoHandlerError extends WeftError {}
+export declare class HandlerExistsError extends WeftError {}
+export declare class PermissionDeniedError extends WeftError {}
+export declare class ProtocolError extends WeftError {}
+export declare class PayloadError extends WeftError {}
+export declare class ChannelError extends WeftError {}
+export declare class DisconnectedError extends WeftError {}
+export declare class WindowNotFoundError extends WeftError {}
+export declare class TimeoutError extends WeftError {}
+
+export interface RuntimeErrors {
+  readonly WeftError: typeof WeftError;
+  readonly HandlerError: typeof HandlerError;
+  readonly NoHandlerError: typeof NoHandlerError;
+  readonly HandlerExistsError: typeof HandlerExistsError;
+  readonly PermissionDeniedError: typeof PermissionDeniedError;
+  readonly ProtocolError: typeof ProtocolError;
+  readonly PayloadError: typeof PayloadError;
+  readonly ChannelError: typeof ChannelError;
+  readonly DisconnectedError: typeof DisconnectedError;
+  readonly WindowNotFoundError: typeof WindowNotFoundError;
+  readonly TimeoutError: typeof TimeoutError;
+}
+
+export interface Runtime extends DesktopBridge {
+  /** Send `payload` to Python on `channel`; fire and forget. Throws
+   * `PayloadError` for non-JSON payloads and `ChannelError` for reserved
+   * channels (`close`, `focus`, `blur`, `resize`, `move`, `runtime:*`, `weft:*`). */
+  send(channel: string, payload?: JsonValue): void;
+  /** Call `listener(payload)` for each message on `channel`. Returns an
+   * unsubscribe function. `runtime.on("runtime:error", fn)` hears errors the
+   * host reports about frames that had no call to fail. */
+  on<T = unknown>(channel: string, listener: (payload: T) => void): () => void;
+  off(channel: string, listener: (payload: any) => void): void;
+  /** Like `on`, for the next message only. */
+  once<T = unknown>(channel: string, listener: (payload: T) => void): () => void;
+  /** Ask Python's `ipc.handle(channel, fn)`; resolves with its return value,
+   * rejects with a `WeftError` subclass (`HandlerError` carries the Python
+   * exception's type name in `.type`). */
+  invoke<T = unknown>(channel: string, payload?: JsonValue, options?: InvokeOptions): Promise<T>;
+  /** Answer Python's `ipc.invoke(window_id, channel, payload)`; `fn` may be
+   * async. Returns an unregister function. */
+  handle(channel: string, fn: (payload: any) => unknown | Promise<unknown>): () => void;
+  /** This window's id, as Python knows it. */
+  readonly windowId: string;
+  readonly errors: RuntimeErrors;
+}
+
+declare global {
+  interface Window {
+    readonly runtime: Runtime;
+  }
+  const runtime: Runtime;
+}

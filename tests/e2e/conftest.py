@@ -1,0 +1,69 @@
+"""Helpers for running the ``weft`` command as a user would."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+SANDBOX_VARS = ("WEFT_NO_SANDBOX", "QTWEBENGINE_DISABLE_SANDBOX", "QTWEBENGINE_CHROMIUM_FLAGS")
+AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def clean_env() -> dict[str, str]:
+    """The environment a user's shell would have: offscreen, and no sandbox
+    opt-out inherited from this test process."""
+    env = {k: v for k, v in os.environ.items() if k not in SANDBOX_VARS}
+    env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+@pytest.fixture(scope="session")
+def weft_command() -> str:
+    path = shutil.which("weft")
+    assert path, "the `weft` console script is not on PATH: install the package (pip install -e .)"
+    return path
+
+
+class Running:
+    """A ``weft`` process whose stderr lines can be awaited with a timeout."""
+
+    def __init__(self, args: list[str], cwd: Path | None = None) -> None:
+        self.process = subprocess.Popen(
+            args, cwd=cwd, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _pump(self) -> None:
+        assert self.process.stderr is not None
+        for line in self.process.stderr:
+            self.lines.put(line)
+
+    def wait_for_lines(self, *needles: str, timeout: float = 30.0) -> None:
+        """Wait until each needle has appeared in some line, in any order."""
+        missing = set(needles)
+        while missing:
+            try:
+                line = self.lines.get(timeout=timeout)
+            except queue.Empty:
+                raise AssertionError(f"no line with {missing!r} within {timeout} s; saw {self.seen!r}") from None
+            self.seen.append(line)
+            missing = {needle for needle in missing if needle not in line}
+
+    def finish(self, timeout: float = 30.0) -> tuple[int, str, str]:
+        stdout, _ = self.process.communicate(timeout=timeout)
+        while not self.lines.empty():
+            self.seen.append(self.lines.get_nowait())
+        return self.process.returncode, stdout, "".join(self.seen)
+
+
+def run_weft(args: list[str], timeout: float = 60.0) -> tuple[int, str, str]:
+    done = subprocess.run(args, env=clean_env(), capture_output=True, text=True, timeout=timeout)
+    return done.returncode, done.stdout, done.stderr

@@ -1,0 +1,101 @@
+"""The ``weft`` command, run as a subprocess the way a user runs it."""
+
+from __future__ import annotations
+
+import signal
+import textwrap
+from pathlib import Path
+
+from tests.e2e.conftest import AS_ROOT, Running, run_weft
+
+ROUND_TRIP_APP = '''
+import weft
+from weft import ipc, window
+
+async def main():
+    ipc.handle("add", lambda payload, window_id: payload["a"] + payload["b"])
+    results = ipc.channel_events("result")
+    win = await window.create_window(title="e2e", width=300, height=200, url="app://index.html")
+    event = await anext(results)
+    print("result:", event.payload, "from", event.window_id, flush=True)
+    await win.close()
+'''
+ROUND_TRIP_PAGE = """<!DOCTYPE html><script>
+runtime.invoke("add", {a: 20, b: 22}).then((sum) => runtime.send("result", sum));
+</script>"""
+
+
+def _app(tmp_path: Path, files: dict[str, str]) -> Path:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(textwrap.dedent(text))
+    return folder
+
+
+def test_demo_runs_and_stops_on_ctrl_c(weft_command: str) -> None:
+    running = Running([weft_command, "demo", "--no-sandbox", "-v"])
+    running.wait_for_lines("sandbox is OFF", "window main connected", "window activity connected")
+    running.process.send_signal(signal.SIGINT)
+    code, _, stderr = running.finish()
+    assert code == 130, stderr
+    assert "Traceback" not in stderr
+
+
+def test_run_a_folder_with_main_py(weft_command: str, tmp_path: Path) -> None:
+    app = _app(tmp_path, {"main.py": ROUND_TRIP_APP, "index.html": ROUND_TRIP_PAGE})
+    code, stdout, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])
+    assert (code, stdout) == (0, "result: 42 from window-1\n"), stderr
+
+
+def test_run_a_python_file(weft_command: str, tmp_path: Path) -> None:
+    app = _app(tmp_path, {"myapp.py": ROUND_TRIP_APP, "index.html": ROUND_TRIP_PAGE})
+    code, stdout, stderr = run_weft([weft_command, "run", str(app / "myapp.py"), "--no-sandbox"])
+    assert (code, stdout) == (0, "result: 42 from window-1\n"), stderr
+
+
+def test_run_a_folder_with_only_index_html(weft_command: str, tmp_path: Path) -> None:
+    page = "<!DOCTYPE html><title>static</title><script>addEventListener('load', () => window.close())</script>"
+    app = _app(tmp_path, {"index.html": page})
+    code, _, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])
+    assert code == 0, stderr
+
+
+def test_a_failing_main_exits_1_with_its_traceback(weft_command: str, tmp_path: Path) -> None:
+    app = _app(tmp_path, {"main.py": "async def main():\n    raise RuntimeError('broken app')\n"})
+    code, _, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])
+    assert code == 1
+    assert "RuntimeError: broken app" in stderr
+
+
+def test_bad_paths_get_a_clear_message_not_a_traceback(weft_command: str, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    no_main = _app(tmp_path, {"main.py": "def main():\n    pass\n"})
+    (tmp_path / "notes.txt").write_text("x")
+    cases = {
+        str(tmp_path / "missing"): "no such file or folder",
+        str(empty): "has a main.py",
+        str(no_main): "define `async def main()`",
+        str(tmp_path / "notes.txt"): "give an app folder or a .py file",
+    }
+    for path, needle in cases.items():
+        code, _, stderr = run_weft([weft_command, "run", path, "--no-sandbox"])
+        assert code == 2, (path, stderr)
+        assert needle in stderr and "Traceback" not in stderr, (path, stderr)
+
+
+def test_the_sandbox_decision_is_never_silent(weft_command: str, tmp_path: Path) -> None:
+    page = "<!DOCTYPE html><script>addEventListener('load', () => window.close())</script>"
+    app = _app(tmp_path, {"index.html": page})
+    code, _, stderr = run_weft([weft_command, "run", str(app)])
+    if AS_ROOT:
+        # Chromium cannot sandbox as root; weft stops and says what to do.
+        assert code == 2
+        assert "running as root" in stderr and "--no-sandbox" in stderr
+    else:
+        assert code == 0, stderr
+        assert "sandbox is OFF" not in stderr
+    code, _, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])
+    assert code == 0
+    assert "Chromium's sandbox is OFF" in stderr

@@ -1,0 +1,67 @@
+"""renderer_assets reaches the installed package, from a wheel and from an
+editable install, each in a fresh virtual environment."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ASSETS = ["runtime.js", "transport.js", "runtime.d.ts", "package.json"]
+DEMO = ["index.html", "activity.html", "index.js", "activity.js", "style.css"]
+
+PROBE = """
+import importlib.resources, json, weft
+assets = importlib.resources.files("weft.renderer_assets")
+demo = importlib.resources.files("weft.demo")
+print(json.dumps({
+    "weft": weft.__file__,
+    "assets": str(assets),
+    "asset_files": sorted(p.name for p in assets.iterdir()),
+    "demo_files": sorted(p.name for p in demo.iterdir()),
+}))
+"""
+
+
+def _venv(path: Path) -> Path:
+    # System site packages provide PySide6 (large) without a download; the
+    # package under test is installed into the venv itself, which wins.
+    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(path)
+    return path / "bin" / "python"
+
+
+def _probe(python: Path) -> dict[str, object]:
+    import json
+
+    out = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, cwd="/", check=True)
+    return json.loads(out.stdout)
+
+
+def _pip(python: Path, *args: str) -> None:
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", *args], check=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_wheel_ships_renderer_assets(tmp_path: Path) -> None:
+    wheels = tmp_path / "wheels"
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(REPO)],
+                   check=True, timeout=600)
+    python = _venv(tmp_path / "venv")
+    _pip(python, str(next(wheels.glob("weft-*.whl"))))
+    found = _probe(python)
+    assert str(found["weft"]).startswith(str(tmp_path / "venv"))
+    assert set(ASSETS) <= set(found["asset_files"])  # type: ignore[arg-type]
+    assert set(DEMO) <= set(found["demo_files"])  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_editable_install_maps_renderer_assets_to_the_source_folder(tmp_path: Path) -> None:
+    python = _venv(tmp_path / "venv")
+    _pip(python, "-e", str(REPO))
+    found = _probe(python)
+    assert Path(str(found["assets"])) == REPO / "renderer_assets"
+    assert set(ASSETS) <= set(found["asset_files"])  # type: ignore[arg-type]

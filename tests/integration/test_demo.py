@@ -1,0 +1,50 @@
+"""The demo app behind ``weft demo``, driven like a user would: two windows
+talking through Python."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import weft
+from weft import demo
+
+
+async def _until(win: weft.Window, expression: str, expected: Any, timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while (value := await win.evaluate(expression)) != expected:
+            await asyncio.sleep(0.02)
+    assert value == expected
+
+
+def test_demo_two_windows_talk_through_python(arun: Any) -> None:
+    rt = weft.Runtime(app_dir=demo.APP_DIR)
+
+    async def main() -> None:
+        with rt.activated():
+            await demo.main()
+            main_window, activity = rt.window("main"), rt.window("activity")
+            await activity.wait_ready()
+            # Python asked the main page about itself with ipc.invoke.
+            await _until(activity, "document.getElementById('log').textContent.includes('page-info')", True)
+            for button in ("submit", "submit", "cancel"):
+                await main_window.evaluate(f"document.getElementById('{button}').click()")
+            # The answer to the clicking window, and the count broadcast to both.
+            await _until(main_window, "document.getElementById('status').textContent", "Processed cancel")
+            await _until(main_window, "document.getElementById('clicks').textContent", "3")
+            await _until(activity, "document.getElementById('clicks').textContent", "3")
+            # runtime.invoke → Python handler → result on screen.
+            await main_window.evaluate("document.getElementById('text').value = 'abc'")
+            await main_window.evaluate("document.getElementById('reverse').click()")
+            await _until(main_window, "document.getElementById('reversed').textContent", "cba (3 characters)")
+            # Window events from the main window show up in the activity window.
+            main_window.set_size(700, 500)
+            await _until(activity, "document.getElementById('log').textContent.includes('resize')", True)
+            # Closing the main window closes the demo.
+            await main_window.close()
+            await asyncio.wait_for(rt.wait_until_closed(), 10)
+
+    try:
+        arun(main())
+    finally:
+        arun(rt.shutdown())
