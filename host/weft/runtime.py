@@ -160,6 +160,11 @@ class Runtime:
         """The open windows, oldest first."""
         return tuple(self._windows.values())
 
+    @property
+    def dropped_events(self) -> int:
+        """Events dropped for subscribers that fell past their bound."""
+        return self.router.hub.dropped
+
     async def wait_until_closed(self) -> None:
         """Return once no window is open."""
         await self._all_closed.wait()
