@@ -258,3 +258,17 @@ def test_the_next_document_after_a_refusal_has_its_runtime(runtime: weft.Runtime
         assert (await next_event(loaded)).window_id == win.id
 
     arun(main())
+
+
+def test_several_refusals_and_navigations_in_a_row(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        for round_ in range(3):
+            await win.evaluate("location.href = 'https://example.com/'")
+            await in_page(runtime, win, "return 1")
+            loaded = runtime.channel_events("sub-loaded")
+            await win.evaluate("location.href = 'app://localhost/sub/index.html?%d'" % round_)
+            assert (await next_event(loaded)).window_id == win.id
+            loaded.close()
+
+    arun(main())

@@ -133,10 +133,6 @@ class Router:
     def has_window(self, window_id: str) -> bool:
         return window_id in self._peers
 
-    def is_ready(self, window_id: str) -> bool:
-        peer = self._peers.get(window_id)
-        return peer is not None and peer.ready
-
     async def wait_ready(self, window_id: str, *, timeout: float | None = 10.0) -> None:
         """Wait until the window's page has said hello."""
         peer = self._peer(window_id)

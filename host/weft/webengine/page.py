@@ -75,7 +75,8 @@ class AppPage(QWebEnginePage):
     ) -> bool:
         if not is_main_frame or self._origin is None or _origin(url) == self._origin:
             if is_main_frame and self._scripts_stale:
-                        self._resync_scripts()
+                self._scripts_stale = False
+                self._resync_scripts()
             return True
         log.warning("window %s: refused navigation to %s (outside %s://%s)",
                     self.window_id, url.toString(), self._origin[0], self._origin[1])
