@@ -17,7 +17,7 @@ of the ``runtime:ipc`` module of Deno-based desktop runtimes::
 
 from __future__ import annotations
 
-from . import ipc, window
+from . import ipc, plugins, window
 from .app import run
 from .errors import (
     ChannelError,
@@ -25,6 +25,7 @@ from .errors import (
     Error,
     HandlerError,
     HandlerExistsError,
+    ManifestError,
     NoHandlerError,
     PayloadError,
     PermissionDeniedError,
@@ -47,6 +48,7 @@ __all__ = [
     "HandlerError",
     "HandlerExistsError",
     "IpcEvent",
+    "ManifestError",
     "NoHandlerError",
     "PayloadError",
     "PermissionDeniedError",
@@ -58,6 +60,7 @@ __all__ = [
     "Window",
     "WindowNotFoundError",
     "ipc",
+    "plugins",
     "run",
     "window",
 ]

@@ -74,6 +74,20 @@ class RuntimeClosedError(Error):
     """The runtime has shut down, or none is running."""
 
 
+class ManifestError(Error, ValueError):
+    """A plugin's ``plugin.toml`` is missing, unreadable or invalid.
+
+    ``path`` is the manifest file, ``field`` the dotted name of the field at
+    fault (empty when the file as a whole is).
+    """
+
+    def __init__(self, path: object, field: str, problem: str) -> None:
+        where = f"{path}: {field}: " if field else f"{path}: "
+        super().__init__(where + problem)
+        self.path = path
+        self.field = field
+
+
 # Names a peer may send back as an error "type" that map onto our classes.
 # Anything else arrives as a HandlerError carrying the foreign type name.
 _WIRE_CLASSES: dict[str, type[Error]] = {

@@ -21,6 +21,8 @@ from .ipc.codec import Limits
 from .ipc.events import IpcEvent
 from .ipc.router import DEFAULT_INVOKE_TIMEOUT, BroadcastResult, Router
 from .ipc.subscriptions import DEFAULT_BOUND, Subscription
+from .plugins.manifest import Manifest
+from .plugins.plugin import Plugin, PluginState
 from .webengine.engine import Engine
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 from .window import Window, _positive
@@ -54,6 +56,7 @@ class Runtime:
         self.router = Router(limits or Limits(), subscriber_bound)
         self._engine: Engine | None = None
         self._windows: dict[str, Window] = {}
+        self._plugins: dict[str, Plugin] = {}
         self._ids = itertools.count(1)
         self._all_closed = asyncio.Event()
         self._closed = False
@@ -75,9 +78,12 @@ class Runtime:
 
     # -- windows -----------------------------------------------------------
 
-    def _engine_for_window(self) -> Engine:
+    def _check_open(self) -> None:
         if self._closed:
             raise RuntimeClosedError("the runtime has shut down")
+
+    def _engine_for_window(self) -> Engine:
+        self._check_open()
         if self._engine is None:
             self._engine = Engine(self.app_dir, self.router)
         return self._engine
@@ -169,6 +175,27 @@ class Runtime:
         """Return once no window is open."""
         await self._all_closed.wait()
 
+    # -- plugins -----------------------------------------------------------
+
+    def load_plugin(self, manifest: Manifest) -> Plugin:
+        """A :class:`~weft.plugins.Plugin` for a validated manifest (not started).
+
+        Plugin ids are unique per runtime; a stopped plugin of the same id is
+        replaced, a running one is an error.
+        """
+        self._check_open()
+        existing = self._plugins.get(manifest.id)
+        if existing is not None and existing.state is PluginState.RUNNING:
+            raise ValueError(f"a plugin with id {manifest.id!r} is already running; stop it first")
+        plugin = Plugin(manifest, self)
+        self._plugins[manifest.id] = plugin
+        return plugin
+
+    @property
+    def plugins(self) -> tuple[Plugin, ...]:
+        """The loaded plugins, in the order they were loaded."""
+        return tuple(self._plugins.values())
+
     # -- ipc (same as the weft.ipc functions) ------------------------------
 
     async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
@@ -211,6 +238,8 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
+        for plugin in tuple(self._plugins.values()):
+            await plugin.stop()
         if self._engine is not None:
             await self._engine.shutdown()
             self._engine = None

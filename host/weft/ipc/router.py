@@ -32,6 +32,7 @@ from ..errors import (
     error_to_wire,
 )
 from . import codec
+from .capabilities import Grant
 from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Notice, Result, Send
 from .events import IpcEvent
 from .subscriptions import DEFAULT_BOUND, Hub, Subscription
@@ -69,6 +70,8 @@ class _Peer:
 
     window_id: str
     port: Port
+    grant: Grant | None = None
+    """Set for restricted pages (plugins): the channels they may use."""
     ready: bool = False
     """The page's runtime said hello and nothing has unloaded it since."""
     generation: int = 0
@@ -107,10 +110,11 @@ class Router:
 
     # -- pages come and go (called by the webengine layer) ---------------
 
-    def attach(self, window_id: str, port: Port) -> None:
+    def attach(self, window_id: str, port: Port, grant: Grant | None = None) -> None:
+        """Route for a new page; with a ``grant``, only its channels."""
         if window_id in self._peers:
             raise ValueError(f"window id {window_id!r} is already in use")
-        self._peers[window_id] = _Peer(window_id, port)
+        self._peers[window_id] = _Peer(window_id, port, grant)
 
     def unload(self, window_id: str, reason: str) -> None:
         """The page's document went away (navigation, reload, crash): hold
@@ -159,6 +163,11 @@ class Router:
             self._enqueue(peer, codec.encode_frame(Notice(error=error_to_wire(exc))))
             return
         for frame in frames:
+            if isinstance(frame, (Send, Invoke)) and peer.grant is not None:
+                denied = peer.grant.check_inbound(frame.channel)
+                if denied is not None:
+                    self._refuse_denied(peer, frame, denied)
+                    continue
             if isinstance(frame, Send):
                 self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
             elif isinstance(frame, Invoke):
@@ -190,6 +199,13 @@ class Router:
         log.warning("window %s posted a bad frame: %s", peer.window_id, frame.error)
         wire = error_to_wire(frame.error)
         if frame.call_id is not None:
+            self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
+        else:
+            self._enqueue(peer, codec.encode_frame(Notice(error=wire)))
+
+    def _refuse_denied(self, peer: _Peer, frame: Send | Invoke, denied: Error) -> None:
+        wire = error_to_wire(denied)
+        if isinstance(frame, Invoke):
             self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
         else:
             self._enqueue(peer, codec.encode_frame(Notice(error=wire)))
@@ -246,12 +262,17 @@ class Router:
 
     # -- outbound ----------------------------------------------------------
 
-    def _peer(self, window_id: str) -> _Peer:
+    def _peer(self, window_id: str, channel: str | None = None) -> _Peer:
+        """The open page ``window_id``, allowed to receive on ``channel``."""
         if self.closed:
             raise RuntimeClosedError("the runtime has shut down")
         peer = self._peers.get(window_id)
         if peer is None:
             raise WindowNotFoundError(f"no open window has id {window_id!r}")
+        if channel is not None and peer.grant is not None:
+            denied = peer.grant.check_outbound(channel)
+            if denied is not None:
+                raise denied
         return peer
 
     def _enqueue(self, peer: _Peer, encoded: str) -> None:
@@ -273,7 +294,7 @@ class Router:
     async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
         """Hand a message to one window (held until its page is ready)."""
         codec.check_channel(channel)
-        peer = self._peer(window_id)
+        peer = self._peer(window_id, channel)
         self._enqueue(peer, codec.encode_frame(Send(channel=channel, payload=payload)))
 
     async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
@@ -286,7 +307,7 @@ class Router:
         failed: dict[str, Error] = {}
         for window_id in dict.fromkeys(window_ids):
             try:
-                self._enqueue(self._peer(window_id), encoded)
+                self._enqueue(self._peer(window_id, channel), encoded)
             except Error as exc:
                 log.warning("broadcast on %r did not reach %r: %s", channel, window_id, exc)
                 failed[window_id] = exc
@@ -299,7 +320,7 @@ class Router:
     ) -> Any:
         """Ask a page's ``runtime.handle(channel, fn)`` and return its answer."""
         codec.check_channel(channel)
-        peer = self._peer(window_id)
+        peer = self._peer(window_id, channel)
         call_id = next(self._call_ids)  # type: ignore[call-overload]
         encoded = codec.encode_frame(Invoke(call_id=call_id, channel=channel, payload=payload))
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

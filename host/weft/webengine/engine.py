@@ -14,7 +14,7 @@ from ..errors import RuntimeClosedError
 from ..ipc.events import IpcEvent
 from ..ipc.router import Router
 from .page import AppPage
-from .schemes import APP_SCHEME, AppSchemeHandler, html_path
+from .schemes import APP_SCHEME, FolderSchemeHandler, html_path
 from .view import WindowView
 
 
@@ -31,7 +31,7 @@ class Engine:
         # An off-the-record profile: nothing of the app's pages is written to
         # disk unless the app does so itself.
         self.profile = QWebEngineProfile()
-        self.schemes = AppSchemeHandler(app_dir, self.profile)
+        self.schemes = FolderSchemeHandler(app_dir, self.profile)
         self.profile.installUrlSchemeHandler(APP_SCHEME.encode(), self.schemes)
         self._views: set[WindowView] = set()
         self._gone: set[asyncio.Future[None]] = set()

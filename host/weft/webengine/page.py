@@ -8,6 +8,8 @@ import logging
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 
+from ..ipc import capabilities
+from ..ipc.capabilities import Grant
 from ..ipc.router import Router
 from .bridge import connect_bridge
 from .scripts import bridge_scripts
@@ -35,18 +37,25 @@ class AppPage(QWebEnginePage):
     """
 
     def __init__(
-        self, profile: QWebEngineProfile, window_id: str, router: Router, max_message_chars: int, parent: QObject
+        self,
+        profile: QWebEngineProfile,
+        window_id: str,
+        router: Router,
+        max_message_chars: int,
+        parent: QObject | None,
+        grant: Grant | None = None,
     ) -> None:
         super().__init__(profile, parent)
         self.window_id = window_id
         self._router = router
+        self._grant = grant
         self._origin: tuple[str, str, int] | None = None
         self._scripts_stale = False
         config = {"windowId": window_id, "maxMessageChars": max_message_chars}
         for script in bridge_scripts(config):
             self.scripts().insert(script)
         self._bridge = connect_bridge(self, functools.partial(router.receive, window_id))
-        router.attach(window_id, self._bridge)
+        router.attach(window_id, self._bridge, grant)
         self.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.loadFinished.connect(self._on_load_finished)
 
@@ -80,6 +89,8 @@ class AppPage(QWebEnginePage):
             return True
         log.warning("window %s: refused navigation to %s (outside %s://%s)",
                     self.window_id, url.toString(), self._origin[0], self._origin[1])
+        if self._grant is not None:
+            capabilities.record(self._grant.owner, "navigation", url.toString(), "outside the plugin's origin")
         self._scripts_stale = True
         return False
 
@@ -103,6 +114,8 @@ class AppPage(QWebEnginePage):
 
     def createWindow(self, type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
         log.warning("window %s: refused to open a new window (%s)", self.window_id, type.name)
+        if self._grant is not None:
+            capabilities.record(self._grant.owner, "new window", type.name, "plugins may not open windows")
         return None
 
     def javaScriptConsoleMessage(  # noqa: N802 (Qt override)

@@ -1,4 +1,6 @@
-"""The ``app://`` scheme: app content served from the app's folder.
+"""weft's URL schemes: ``app://`` for app content, ``plugin://`` for plugins.
+
+Both serve files from one folder through :class:`FolderSchemeHandler`.
 
 App pages never load from ``file://``. ``app://localhost/<path>`` serves
 ``<app_dir>/<path>``, refusing anything that resolves outside the folder
@@ -21,6 +23,7 @@ log = logging.getLogger("weft.scheme")
 
 APP_SCHEME = "app"
 APP_HOST = "localhost"
+PLUGIN_SCHEME = "plugin"
 _registered = False
 
 
@@ -29,14 +32,15 @@ def register_schemes() -> None:
     global _registered
     if _registered:
         return
-    scheme = QWebEngineUrlScheme(APP_SCHEME.encode())
-    scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
-    scheme.setFlags(
-        QWebEngineUrlScheme.Flag.SecureScheme
-        | QWebEngineUrlScheme.Flag.CorsEnabled
-        | QWebEngineUrlScheme.Flag.FetchApiAllowed
-    )
-    QWebEngineUrlScheme.registerScheme(scheme)
+    for name in (APP_SCHEME, PLUGIN_SCHEME):
+        scheme = QWebEngineUrlScheme(name.encode())
+        scheme.setSyntax(QWebEngineUrlScheme.Syntax.Host)
+        scheme.setFlags(
+            QWebEngineUrlScheme.Flag.SecureScheme
+            | QWebEngineUrlScheme.Flag.CorsEnabled
+            | QWebEngineUrlScheme.Flag.FetchApiAllowed
+        )
+        QWebEngineUrlScheme.registerScheme(scheme)
     _registered = True
 
 
@@ -61,12 +65,14 @@ def html_path(window_id: str) -> str:
     return f"/.weft-window-{window_id}.html"
 
 
-class AppSchemeHandler(QWebEngineUrlSchemeHandler):
-    """Answers ``app://localhost/...`` from the app folder and from memory."""
+class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
+    """Answers ``<scheme>://<host>/...`` from one folder and from memory;
+    any other host is not found."""
 
-    def __init__(self, root: Path | None, parent: QObject | None = None) -> None:
+    def __init__(self, root: Path | None, parent: QObject | None = None, *, host: str = APP_HOST) -> None:
         super().__init__(parent)
         self._root = root.resolve() if root is not None else None
+        self._host = host
         self._documents: dict[str, bytes] = {}
 
     def add_document(self, path: str, html: str) -> None:
@@ -77,7 +83,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()
-        if url.host() != APP_HOST or bytes(job.requestMethod().data()) not in (b"GET", b"HEAD"):
+        if url.host() != self._host or bytes(job.requestMethod().data()) not in (b"GET", b"HEAD"):
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
         path = url.path() or "/"
@@ -90,7 +96,7 @@ class AppSchemeHandler(QWebEngineUrlSchemeHandler):
             return
         file = self._resolve(path)
         if file is None:
-            log.info("app:// refused or missing: %s", url.toString())
+            log.info("refused or missing: %s", url.toString())
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
         device = QFile(str(file), job)

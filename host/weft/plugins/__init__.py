@@ -1,0 +1,30 @@
+"""Third-party plugins, sandboxed: ``await plugins.load(path)``, then
+``await plugin.start()`` and ``await plugin.stop()``.
+
+A plugin is a folder with a ``plugin.toml`` (see :mod:`weft.plugins.manifest`)
+and its web files. Its page runs in its own off-the-record profile on its
+own origin ``plugin://<id>/``, and may use only the channels, permissions and
+remote origins its manifest grants. To the host it is a window whose id is
+``plugin:<id>``: its messages arrive as ordinary IpcEvents from that id, and
+``ipc.send_to_window`` / ``ipc.invoke`` reach it on its ``receive`` channels
+(anything else raises :class:`weft.PermissionDeniedError`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import ManifestError
+from .manifest import Capabilities, Manifest, WindowSpec, parse_manifest
+from .plugin import Plugin, PluginState
+
+__all__ = ["Capabilities", "Manifest", "ManifestError", "Plugin", "PluginState", "WindowSpec", "load"]
+
+
+async def load(path: str | Path) -> Plugin:
+    """Read and validate the plugin in folder ``path`` for the running
+    runtime; raises :class:`weft.ManifestError` for a bad manifest. The
+    plugin is not started."""
+    from ..runtime import active_runtime
+
+    return active_runtime().load_plugin(parse_manifest(path))

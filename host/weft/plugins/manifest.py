@@ -1,0 +1,205 @@
+"""``plugin.toml``: what a plugin is and what it may do.
+
+Parsed with the standard library's TOML reader into frozen attrs classes.
+Validation is strict, because the manifest is the plugin's whole grant of
+authority: unknown keys, wildcard or reserved channel names, entries outside
+the plugin's folder, unknown permissions, origins that are not exact and
+unsupported ``api`` versions are all refused with a :class:`~weft.ManifestError`
+that names the file and the field.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from ..errors import ChannelError, ManifestError
+from ..ipc.codec import check_channel
+
+MANIFEST_NAME = "plugin.toml"
+SUPPORTED_API = frozenset({1})
+ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+VERSION_PATTERN = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?")
+ORIGIN_PATTERN = re.compile(r"(https?|wss?)://([a-z0-9.-]+|\[[0-9a-f:]+\])(?::(\d{1,5}))?")
+
+#: Web permissions a manifest may ask for, by the name it uses.
+PERMISSIONS = frozenset({
+    "notifications", "geolocation", "audio-capture", "video-capture", "audio-video-capture",
+    "desktop-video-capture", "desktop-audio-video-capture", "mouse-lock", "clipboard-read-write",
+    "local-fonts",
+})
+
+
+@attrs.frozen(kw_only=True)
+class Capabilities:
+    """What the plugin may do beyond showing its own files."""
+
+    send: frozenset[str] = frozenset()
+    """Channels it may send or invoke towards the host."""
+    receive: frozenset[str] = frozenset()
+    """Channels the host may deliver to it (send_to_window, invoke)."""
+    permissions: frozenset[str] = frozenset()
+    """Web permissions it may be granted; every other request is denied."""
+    origins: frozenset[str] = frozenset()
+    """Remote origins it may fetch from, exactly (``https://api.example.com``)."""
+
+
+@attrs.frozen(kw_only=True)
+class WindowSpec:
+    """The plugin's window; ``visible = false`` makes a headless page."""
+
+    visible: bool = True
+    title: str = ""
+    width: int = 480
+    height: int = 360
+
+
+@attrs.frozen(kw_only=True)
+class Manifest:
+    """A validated ``plugin.toml``."""
+
+    id: str
+    """``[a-z0-9-]``; the plugin's origin is ``plugin://<id>/``."""
+    name: str
+    version: str
+    entry: str
+    """Path of its first page, inside its folder."""
+    api: int
+    """Major version of the weft protocol it speaks."""
+    folder: Path
+    """The plugin's folder (resolved); the only files it is served from."""
+    capabilities: Capabilities = Capabilities()
+    window: WindowSpec = WindowSpec()
+
+
+class _Reader:
+    """Reads one table of the manifest, remembering which keys it used."""
+
+    def __init__(self, path: Path, table: dict[str, Any], prefix: str = "") -> None:
+        self.path = path
+        self.table = table
+        self.prefix = prefix
+        self.used: set[str] = set()
+
+    def fail(self, key: str, problem: str) -> ManifestError:
+        return ManifestError(self.path, self.prefix + key, problem)
+
+    def get(self, key: str, kind: type, default: Any = attrs.NOTHING) -> Any:
+        self.used.add(key)
+        if key not in self.table:
+            if default is attrs.NOTHING:
+                raise self.fail(key, "missing (required)")
+            return default
+        value = self.table[key]
+        if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+            raise self.fail(key, f"must be a {kind.__name__}, not {type(value).__name__}")
+        return value
+
+    def strings(self, key: str) -> list[str]:
+        values = self.get(key, list, [])
+        for index, value in enumerate(values):
+            if not isinstance(value, str):
+                raise self.fail(f"{key}[{index}]", f"must be a string, not {type(value).__name__}")
+        if len(set(values)) != len(values):
+            raise self.fail(key, "lists a name twice")
+        return values
+
+    def table_of(self, key: str) -> _Reader:
+        return _Reader(self.path, self.get(key, dict, {}), f"{self.prefix}{key}.")
+
+    def finish(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            raise self.fail(unknown[0], f"unknown key (known: {', '.join(sorted(self.used))})")
+
+
+def _channels(reader: _Reader, key: str) -> frozenset[str]:
+    names = reader.strings(key)
+    for index, name in enumerate(names):
+        if any(mark in name for mark in "*?[]{}"):
+            raise reader.fail(f"{key}[{index}]", f"{name!r}: channels are exact names; wildcards are not allowed")
+        try:
+            check_channel(name, from_page=True)
+        except ChannelError as exc:
+            raise reader.fail(f"{key}[{index}]", str(exc)) from None
+    return frozenset(names)
+
+
+def _origins(reader: _Reader) -> frozenset[str]:
+    names = reader.strings("origins")
+    for index, origin in enumerate(names):
+        match = ORIGIN_PATTERN.fullmatch(origin)
+        if match is None or (match.group(3) and not 0 < int(match.group(3)) < 65536):
+            raise reader.fail(
+                f"origins[{index}]",
+                f"{origin!r} is not an exact origin like 'https://api.example.com' or 'http://127.0.0.1:8080' "
+                "(scheme http, https, ws or wss; host; optional port; no path, no wildcard)",
+            )
+    return frozenset(names)
+
+
+def _entry(reader: _Reader, folder: Path) -> str:
+    entry = reader.get("entry", str)
+    if not entry or entry.startswith(("/", "\\")) or "\\" in entry or ".." in Path(entry).parts:
+        raise reader.fail("entry", f"{entry!r} must be a relative path inside the plugin's folder")
+    target = (folder / entry).resolve()
+    if not target.is_relative_to(folder):
+        raise reader.fail("entry", f"{entry!r} leads outside the plugin's folder")
+    if not target.is_file():
+        raise reader.fail("entry", f"{entry!r} does not exist in {folder}")
+    return entry
+
+
+def parse_manifest(folder: str | Path) -> Manifest:
+    """Read and validate ``<folder>/plugin.toml``."""
+    folder = Path(folder).expanduser().resolve()
+    path = folder / MANIFEST_NAME
+    try:
+        with path.open("rb") as file:
+            data = tomllib.load(file)
+    except FileNotFoundError:
+        raise ManifestError(path, "", "no such file: a plugin is a folder with a plugin.toml") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(path, "", f"not valid TOML: {exc}") from None
+    top = _Reader(path, data)
+    plugin_id = top.get("id", str)
+    if not ID_PATTERN.fullmatch(plugin_id):
+        raise top.fail("id", f"{plugin_id!r} must be 1 to 64 of [a-z0-9-], not starting or ending with '-'")
+    name = top.get("name", str)
+    if not name.strip():
+        raise top.fail("name", "must not be empty")
+    version = top.get("version", str)
+    if not VERSION_PATTERN.fullmatch(version):
+        raise top.fail("version", f"{version!r} is not a version like '1.2.0'")
+    api = top.get("api", int)
+    if api not in SUPPORTED_API:
+        raise top.fail("api", f"{api} is not supported (this weft speaks api {sorted(SUPPORTED_API)})")
+    entry = _entry(top, folder)
+
+    caps = top.table_of("capabilities")
+    permissions = caps.strings("permissions")
+    for index, permission in enumerate(permissions):
+        if permission not in PERMISSIONS:
+            raise caps.fail(f"permissions[{index}]", f"{permission!r} is not one of {sorted(PERMISSIONS)}")
+    capabilities = Capabilities(
+        send=_channels(caps, "send"), receive=_channels(caps, "receive"),
+        permissions=frozenset(permissions), origins=_origins(caps),
+    )
+    caps.finish()
+
+    win = top.table_of("window")
+    window = WindowSpec(
+        visible=win.get("visible", bool, True), title=win.get("title", str, name),
+        width=win.get("width", int, 480), height=win.get("height", int, 360),
+    )
+    for key in ("width", "height"):
+        if not 0 < getattr(window, key) <= 10_000:
+            raise win.fail(key, "must be between 1 and 10000 pixels")
+    win.finish()
+    top.finish()
+    return Manifest(id=plugin_id, name=name, version=version, entry=entry, api=api, folder=folder,
+                    capabilities=capabilities, window=window)

@@ -1,0 +1,102 @@
+"""A loaded plugin and its lifecycle: start, stop, restart, crash."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RuntimeClosedError
+from .manifest import Manifest
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+    from ..webengine.sandbox import PluginSandbox
+
+log = logging.getLogger("weft.plugins")
+
+
+class PluginState(enum.Enum):
+    LOADED = "loaded"
+    """Validated, never started."""
+    RUNNING = "running"
+    STOPPED = "stopped"
+    """Stopped by the host, or its window was closed."""
+    CRASHED = "crashed"
+    """Its renderer process died; :meth:`Plugin.start` starts it afresh."""
+
+
+class Plugin:
+    """One plugin of a runtime. Made by :func:`weft.plugins.load`."""
+
+    def __init__(self, manifest: Manifest, runtime: Runtime) -> None:
+        self.manifest = manifest
+        self._runtime = runtime
+        self._sandbox: PluginSandbox | None = None
+        self._releasing: asyncio.Task[None] | None = None
+        self.state = PluginState.LOADED
+
+    def __repr__(self) -> str:
+        return f"<weft.Plugin {self.id!r} {self.state.value}>"
+
+    @property
+    def id(self) -> str:
+        return self.manifest.id
+
+    @property
+    def window_id(self) -> str:
+        """Its id in ``weft.ipc``: ``"plugin:<id>"``."""
+        return f"plugin:{self.manifest.id}"
+
+    @property
+    def blocked_requests(self) -> int:
+        """Requests its page made that the origin lock blocked (this run)."""
+        return self._sandbox.lock.blocked if self._sandbox is not None else 0
+
+    async def start(self) -> None:
+        """Make its page, in its own profile; a running plugin is left as is.
+
+        Returns once the page exists; messages sent to it meanwhile are
+        delivered when its runtime is up (see :meth:`wait_ready`).
+        """
+        if self.state is PluginState.RUNNING:
+            return
+        await self._finish_release()
+        from ..webengine.sandbox import PluginSandbox
+
+        self._runtime._check_open()
+        self._sandbox = PluginSandbox(self.manifest, self._runtime.router, self._runtime.router.publish, self._on_ended)
+        self.state = PluginState.RUNNING
+        log.info("plugin %s started", self.id)
+
+    async def stop(self) -> None:
+        """Close its page and release everything it held: pending calls fail,
+        the host sees one ``close`` event, the page goes, then its profile."""
+        if self._sandbox is not None and self.state is PluginState.RUNNING:
+            self._sandbox.end("stopped")
+        await self._finish_release()
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def wait_ready(self, timeout: float | None = 10.0) -> None:
+        """Wait until its page's runtime is connected."""
+        if self.state is not PluginState.RUNNING:
+            raise RuntimeClosedError(f"plugin {self.id!r} is {self.state.value}")
+        await self._runtime.router.wait_ready(self.window_id, timeout=timeout)
+
+    def _on_ended(self, reason: str, payload: dict[str, Any]) -> None:
+        self.state = PluginState.CRASHED if reason == "crashed" else PluginState.STOPPED
+        if reason == "crashed":
+            log.error("plugin %s crashed: %s", self.id, payload)
+        sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            # Released on the loop, not inside the Qt signal that told us.
+            self._releasing = asyncio.get_running_loop().create_task(sandbox.release())
+
+    async def _finish_release(self) -> None:
+        releasing, self._releasing = self._releasing, None
+        if releasing is not None:
+            await releasing

@@ -1,0 +1,211 @@
+"""A plugin's sandbox: its own profile, origin and files, and every lock.
+
+Each plugin gets an off-the-record ``QWebEngineProfile`` of its own (no
+cookies, storage or cache shared with the host or other plugins), pages on
+its own origin ``plugin://<id>/`` served only from its folder, and:
+
+* every request is checked by :class:`OriginLock`: its own origin, and the
+  remote origins its manifest lists exactly, pass; ``file://``, ``app://``,
+  other plugins and every other origin are blocked before any connection;
+* main-frame navigation away from its origin and new windows are refused
+  (:class:`~weft.webengine.page.AppPage`), downloads are cancelled, and web
+  permissions are denied unless the manifest declares them;
+* its bridge carries only the channels its manifest grants (the router
+  enforces the :class:`~weft.ipc.capabilities.Grant`).
+
+Every refusal is one record on the ``weft.audit`` logger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+import shiboken6
+from PySide6.QtCore import QObject, QUrl
+from PySide6.QtWebEngineCore import (
+    QWebEngineDownloadRequest,
+    QWebEnginePage,
+    QWebEnginePermission,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInfo,
+    QWebEngineUrlRequestInterceptor,
+)
+
+from ..ipc import capabilities
+from ..ipc.capabilities import Grant
+from ..ipc.events import IpcEvent, system_event
+from ..ipc.router import Router
+from ..plugins.manifest import Manifest
+from .page import AppPage
+from .schemes import PLUGIN_SCHEME, FolderSchemeHandler
+from .view import WindowView
+
+log = logging.getLogger("weft.plugins")
+
+_PERMISSION_NAMES = {
+    QWebEnginePermission.PermissionType.Notifications: "notifications",
+    QWebEnginePermission.PermissionType.Geolocation: "geolocation",
+    QWebEnginePermission.PermissionType.MediaAudioCapture: "audio-capture",
+    QWebEnginePermission.PermissionType.MediaVideoCapture: "video-capture",
+    QWebEnginePermission.PermissionType.MediaAudioVideoCapture: "audio-video-capture",
+    QWebEnginePermission.PermissionType.DesktopVideoCapture: "desktop-video-capture",
+    QWebEnginePermission.PermissionType.DesktopAudioVideoCapture: "desktop-audio-video-capture",
+    QWebEnginePermission.PermissionType.MouseLock: "mouse-lock",
+    QWebEnginePermission.PermissionType.ClipboardReadWrite: "clipboard-read-write",
+    QWebEnginePermission.PermissionType.LocalFontsAccess: "local-fonts",
+}
+
+_A = QWebEngineSettings.WebAttribute
+_LOCKED_SETTINGS = {
+    _A.JavascriptCanOpenWindows: False,
+    _A.LocalContentCanAccessRemoteUrls: False,
+    _A.LocalContentCanAccessFileUrls: False,
+    _A.AllowRunningInsecureContent: False,
+    _A.DnsPrefetchEnabled: False,  # no lookups or preconnects to hosts it may not reach
+    _A.HyperlinkAuditingEnabled: False,
+    _A.PluginsEnabled: False,
+    _A.PdfViewerEnabled: False,
+    _A.ScreenCaptureEnabled: False,
+    _A.FullScreenSupportEnabled: False,
+    _A.AllowWindowActivationFromJavaScript: False,
+    _A.NavigateOnDropEnabled: False,
+    _A.JavascriptCanPaste: False,
+}
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
+def origin_of(url: QUrl) -> str:
+    """``scheme://host[:port]``, leaving out the scheme's default port."""
+    scheme, port = url.scheme(), url.port()
+    suffix = "" if port in (-1, _DEFAULT_PORTS.get(scheme)) else f":{port}"
+    return f"{scheme}://{url.host()}{suffix}"
+
+
+def _normalised(origin: str) -> str:
+    return origin_of(QUrl(origin))
+
+
+class OriginLock(QWebEngineUrlRequestInterceptor):
+    """Blocks every request a plugin makes outside what it was granted."""
+
+    def __init__(self, plugin_id: str, origins: frozenset[str], parent: QObject) -> None:
+        super().__init__(parent)
+        self._plugin_id = plugin_id
+        self._own = f"{PLUGIN_SCHEME}://{plugin_id}"
+        self._origins = frozenset(_normalised(origin) for origin in origins)
+        self.blocked = 0
+        """Requests blocked so far."""
+
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+        url = info.requestUrl()
+        if url.scheme() in ("data", "blob"):
+            return  # made by the page itself, no request leaves it
+        origin = origin_of(url)
+        if origin == self._own or origin in self._origins:
+            return
+        info.block(True)
+        self.blocked += 1
+        capabilities.record(self._plugin_id, "request", url.toString(), "origin not in capabilities.origins")
+
+
+class PluginSandbox:
+    """The Qt side of one running plugin. Made by :meth:`weft.plugins.Plugin.start`."""
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        router: Router,
+        publish: Callable[[IpcEvent], None],
+        on_ended: Callable[[str, dict[str, Any]], None],
+    ) -> None:
+        self.manifest = manifest
+        self.window_id = f"plugin:{manifest.id}"
+        self._router = router
+        self._publish = publish
+        self._on_ended = on_ended
+        self._ended = False
+        caps = manifest.capabilities
+
+        self.profile = QWebEngineProfile()  # off-the-record: its own, nothing on disk
+        settings = self.profile.settings()
+        for attribute, value in _LOCKED_SETTINGS.items():
+            settings.setAttribute(attribute, value)
+        self.lock = OriginLock(manifest.id, caps.origins, self.profile)
+        self.profile.setUrlRequestInterceptor(self.lock)
+        self._files = FolderSchemeHandler(manifest.folder, self.profile, host=manifest.id)
+        self.profile.installUrlSchemeHandler(PLUGIN_SCHEME.encode(), self._files)
+        self.profile.downloadRequested.connect(self._on_download_requested)
+
+        grant = Grant(owner=manifest.id, send=caps.send, receive=caps.receive)
+        limit = router.limits.max_batch_chars
+        self.view: WindowView | None = None
+        if manifest.window.visible:
+            self.view = WindowView(self.window_id, self._publish_from_view, lambda: self.end("closed"))
+            self.page = AppPage(self.profile, self.window_id, router, limit, self.view, grant)
+            self.view.setPage(self.page)
+            self.view.setWindowTitle(manifest.window.title)
+            self.view.resize(manifest.window.width, manifest.window.height)
+        else:
+            self.page = AppPage(self.profile, self.window_id, router, limit, None, grant)
+        self.page.permissionRequested.connect(self._on_permission_requested)
+        self.page.renderProcessTerminated.connect(self._on_render_process_terminated)
+        self.page.open(QUrl(f"{PLUGIN_SCHEME}://{manifest.id}/{manifest.entry}"))
+        if self.view is not None:
+            self.view.show()
+
+    # -- what the page asks for ----------------------------------------------
+
+    def _on_permission_requested(self, permission: QWebEnginePermission) -> None:
+        name = _PERMISSION_NAMES.get(permission.permissionType(), permission.permissionType().name)
+        if name in self.manifest.capabilities.permissions:
+            log.info("plugin %s: granted %s", self.manifest.id, name)
+            permission.grant()
+        else:
+            capabilities.record(self.manifest.id, "permission", name, "not in capabilities.permissions")
+            permission.deny()
+
+    def _on_download_requested(self, download: QWebEngineDownloadRequest) -> None:
+        capabilities.record(self.manifest.id, "download", download.url().toString(), "plugins may not download")
+        download.cancel()
+
+    def _on_render_process_terminated(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:
+        if status != QWebEnginePage.RenderProcessTerminationStatus.NormalTerminationStatus:
+            self.end("crashed", status=status.name, exit_code=code)
+
+    # -- the end ----------------------------------------------------------
+
+    def _publish_from_view(self, event: IpcEvent) -> None:
+        if event.type != "close":  # the sandbox publishes one close, with its reason
+            self._publish(event)
+
+    def end(self, reason: str, **details: Any) -> None:
+        """The plugin's page is finished (closed, stopped or crashed): fail
+        its calls, tell the host once, and let the plugin release us."""
+        if self._ended:
+            return
+        self._ended = True
+        self._router.detach(self.window_id, f"plugin {reason}")
+        payload = {"reason": reason, **details}
+        self._publish(system_event(self.window_id, "close", payload))
+        self._on_ended(reason, payload)
+
+    async def release(self) -> None:
+        """Delete the page (and window), then the profile."""
+        self.end("stopped")
+        doomed: QObject = self.view if self.view is not None else self.page
+        if shiboken6.isValid(doomed):
+            await _delete(doomed)
+        if shiboken6.isValid(self.profile):
+            await _delete(self.profile)
+
+
+async def _delete(obj: QObject) -> None:
+    gone = asyncio.get_running_loop().create_future()
+    obj.destroyed.connect(lambda: gone.done() or gone.set_result(None))
+    if isinstance(obj, WindowView):
+        obj.hide()
+    obj.deleteLater()
+    await asyncio.wait_for(gone, timeout=10)
