@@ -94,3 +94,26 @@ async def in_page(rt: weft.Runtime, win: weft.Window, body: str, timeout: float 
                 outcomes.close()
                 return event.payload
     raise AssertionError("no outcome")
+
+
+PLUGINS_DIR = Path(__file__).resolve().parents[1] / "plugins"
+
+
+def write_plugin(folder: Path, plugin_id: str, html: str, **capabilities: list[str]) -> Path:
+    """A plugin folder with a manifest granting ``capabilities`` and an
+    ``index.html`` of ``html``. Headless unless ``visible=["true"]``."""
+    folder = folder / plugin_id
+    folder.mkdir(parents=True, exist_ok=True)
+    visible = capabilities.pop("visible", ["false"])[0]
+    lines = [f'id = "{plugin_id}"', f'name = "{plugin_id}"', 'version = "1.0.0"', 'entry = "index.html"',
+             "api = 1", "[capabilities]"]
+    lines += [f"{key} = {value!r}".replace("'", '"') for key, value in capabilities.items()]
+    lines += ["[window]", f"visible = {visible}"]
+    (folder / "plugin.toml").write_text("\n".join(lines) + "\n")
+    (folder / "index.html").write_text(html)
+    return folder
+
+
+async def plugin_eval(plugin: Any, source: str, timeout: float = 10.0) -> Any:
+    """Run JavaScript in a running plugin's page."""
+    return await plugin.evaluate(source, timeout=timeout)

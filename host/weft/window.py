@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 import shiboken6
 from PySide6.QtCore import QUrl
 
-from .errors import DisconnectedError, WindowNotFoundError
+from .errors import WindowNotFoundError
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 
 if TYPE_CHECKING:
@@ -89,24 +88,12 @@ class Window:
         self._live_view().page().reload_document()
 
     async def evaluate(self, source: str, *, timeout: float = 10.0) -> Any:
-        """Run JavaScript in the page's own world and return its result as Qt
-        converts it (numbers, strings, lists, dicts; a Promise is not awaited).
+        """Run JavaScript in the page's own world and return its value, which
+        must be JSON-serialisable (a Promise is not awaited).
 
         For tests and tools; app code talks to its page through ``weft.ipc``.
         """
-        view = self._live_view()
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-
-        def done(result: Any) -> None:
-            if not future.done():
-                future.set_result(result)
-
-        view.page().runJavaScript(source, 0, done)
-        try:
-            async with asyncio.timeout(timeout):
-                return await future
-        except TimeoutError:
-            raise DisconnectedError(f"window {self._id!r} did not run the script within {timeout} s") from None
+        return await self._live_view().page().evaluate(source, timeout=timeout)
 
     # -- geometry and state ------------------------------------------------
 

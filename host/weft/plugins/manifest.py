@@ -23,8 +23,11 @@ from ..ipc.codec import check_channel
 MANIFEST_NAME = "plugin.toml"
 SUPPORTED_API = frozenset({1})
 ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-VERSION_PATTERN = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.-]+)?")
-ORIGIN_PATTERN = re.compile(r"(https?|wss?)://([a-z0-9.-]+|\[[0-9a-f:]+\])(?::(\d{1,5}))?")
+VERSION_PATTERN = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?")
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+ORIGIN_PATTERN = re.compile(
+    rf"(https?|wss?)://({_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:]*:[0-9a-f:]*\])(?::([0-9]{{1,5}}))?"
+)
 
 #: Web permissions a manifest may ask for, by the name it uses.
 PERMISSIONS = frozenset({
@@ -163,8 +166,10 @@ def parse_manifest(folder: str | Path) -> Manifest:
             data = tomllib.load(file)
     except FileNotFoundError:
         raise ManifestError(path, "", "no such file: a plugin is a folder with a plugin.toml") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(path, "", f"not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ManifestError(path, "", f"cannot be read: {exc.strerror or exc}") from None
     top = _Reader(path, data)
     plugin_id = top.get("id", str)
     if not ID_PATTERN.fullmatch(plugin_id):

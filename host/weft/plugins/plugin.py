@@ -87,6 +87,13 @@ class Plugin:
             raise RuntimeClosedError(f"plugin {self.id!r} is {self.state.value}")
         await self._runtime.router.wait_ready(self.window_id, timeout=timeout)
 
+    async def evaluate(self, source: str, *, timeout: float = 10.0) -> Any:
+        """Run JavaScript in its page and return the (JSON) value; for tests
+        and tools, like :meth:`weft.Window.evaluate`."""
+        if self._sandbox is None:
+            raise RuntimeClosedError(f"plugin {self.id!r} is {self.state.value}")
+        return await self._sandbox.page.evaluate(source, timeout=timeout)
+
     def _on_ended(self, reason: str, payload: dict[str, Any]) -> None:
         self.state = PluginState.CRASHED if reason == "crashed" else PluginState.STOPPED
         if reason == "crashed":

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import json
 import logging
+from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 
+from ..errors import DisconnectedError
 from ..ipc import capabilities
 from ..ipc.capabilities import Grant
 from ..ipc.router import Router
@@ -111,6 +115,26 @@ class AppPage(QWebEnginePage):
         scripts.clear()
         for script in current:
             scripts.insert(script)
+
+    async def evaluate(self, source: str, *, timeout: float = 10.0) -> Any:
+        """Run ``source`` (an expression, or statements whose last value is
+        the result) in the page's own world; return that value as JSON
+        decodes it. A Promise result is not awaited."""
+        future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+
+        def done(result: str | None) -> None:
+            if not future.done():
+                future.set_result(result)
+
+        # Qt hands arrays and objects back as '' (PySide6 6.11), so the value
+        # crosses as JSON text; the source crosses as a JSON string literal.
+        self.runJavaScript("JSON.stringify((0, eval)(" + json.dumps(source) + ") ?? null)", 0, done)
+        try:
+            async with asyncio.timeout(timeout):
+                text = await future
+        except TimeoutError:
+            raise DisconnectedError(f"window {self.window_id!r} did not run the script within {timeout} s") from None
+        return None if text is None else json.loads(text)
 
     def createWindow(self, type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
         log.warning("window %s: refused to open a new window (%s)", self.window_id, type.name)

@@ -40,7 +40,7 @@ from ..ipc.events import IpcEvent, system_event
 from ..ipc.router import Router
 from ..plugins.manifest import Manifest
 from .page import AppPage
-from .schemes import PLUGIN_SCHEME, FolderSchemeHandler
+from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler
 from .view import WindowView
 
 log = logging.getLogger("weft.plugins")
@@ -137,6 +137,11 @@ class PluginSandbox:
         self.profile.setUrlRequestInterceptor(self.lock)
         self._files = FolderSchemeHandler(manifest.folder, self.profile, host=manifest.id)
         self.profile.installUrlSchemeHandler(PLUGIN_SCHEME.encode(), self._files)
+        # Without a handler for app://, Chromium answers a navigation there by
+        # replacing the page with about:blank#blocked, bridge and all, before
+        # the navigation lock is asked. A handler that serves nothing makes
+        # such a navigation reach the lock, which refuses it.
+        self.profile.installUrlSchemeHandler(APP_SCHEME.encode(), FolderSchemeHandler(None, self.profile))
         self.profile.downloadRequested.connect(self._on_download_requested)
 
         grant = Grant(owner=manifest.id, send=caps.send, receive=caps.receive)

@@ -1,0 +1,215 @@
+"""A hostile plugin against the sandbox, with real offscreen pages. Each test
+would fail if its lock were removed."""
+
+from __future__ import annotations
+
+import asyncio
+import http.server
+import logging
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+import weft
+from tests.conftest import PLUGINS_DIR, next_event, plugin_eval, write_plugin
+from weft import plugins
+
+MISCHIEF_ATTEMPTS = {
+    "reach the QWebChannel transport", "fetch a remote origin", "fetch the host app (app://)",
+    "fetch another plugin", "fetch a local file (file://)", "read outside its folder (..)",
+    "send on a channel not granted", "invoke a channel not granted", "ask for notifications",
+    "ask for the location", "open a new window", "start a download", "navigate away",
+}
+
+
+def test_the_mischief_plugin_is_refused_everything(
+    runtime: weft.Runtime, arun: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> None:
+        saved: list[Any] = []
+        runtime.handle("notes:save", lambda payload, window_id: saved.append(payload))
+        heard: list[weft.IpcEvent] = []
+        runtime.on_event(heard.append)
+        reports = runtime.channel_events("mischief:report")
+        notes = await plugins.load(PLUGINS_DIR / "notes")
+        mischief = await plugins.load(PLUGINS_DIR / "mischief")
+        await notes.start()
+        await mischief.start()
+        report = await next_event(reports, timeout=30)
+        results = report.payload["results"]
+        assert set(results) == MISCHIEF_ATTEMPTS
+        assert {name: r for name, r in results.items() if not r.startswith("refused")} == {}
+        # Identity comes from the page, not from the payload's "windowId".
+        assert report.window_id == "plugin:mischief"
+        # Nothing it tried reached the host's handler or subscribers.
+        assert saved == []
+        assert not [e for e in heard if e.window_id == "plugin:mischief" and e.channel == "notes:save"]
+        assert mischief.blocked_requests >= 3
+
+    with caplog.at_level(logging.WARNING, logger="weft.audit"):
+        arun(main(), timeout=60)
+    audit = [r for r in caplog.records if r.name == "weft.audit"]
+    denied = {(r.plugin, r.direction) for r in audit}  # type: ignore[attr-defined]
+    for direction in ("page → host", "request", "permission", "download", "navigation"):
+        assert ("mischief", direction) in denied, direction
+    assert all(r.plugin == "mischief" for r in audit)  # type: ignore[attr-defined]
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    requests: list[str] = []
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        type(self).requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def loopback() -> Iterator[tuple[str, list[str]]]:
+    """An HTTP server on 127.0.0.1 that records every request it gets."""
+    _Recorder.requests = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", _Recorder.requests
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+FETCH_PAGE = "<!DOCTYPE html><p>fetcher</p>"
+FETCH = """(async () => { try { const r = await fetch(%r); return "read " + await r.text(); }
+                          catch (e) { return "refused " + e.name; } })()"""
+
+
+def test_a_plugin_reaches_only_the_origins_it_was_granted(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, loopback: tuple[str, list[str]]
+) -> None:
+    origin, requests = loopback
+
+    async def main() -> None:
+        granted = await plugins.load(write_plugin(tmp_path, "granted", FETCH_PAGE, origins=[origin]))
+        denied = await plugins.load(write_plugin(tmp_path, "denied", FETCH_PAGE))
+        for plugin in (granted, denied):
+            await plugin.start()
+            await plugin.wait_ready()
+        await plugin_eval(denied, "window.result = null; " + FETCH % (origin + "/denied") + ".then(r => window.result = r)")
+        await plugin_eval(denied, "new Image().src = %r; new WebSocket(%r)" % (
+            origin + "/denied-img", origin.replace("http", "ws") + "/denied-ws"))
+        await plugin_eval(granted, "window.result = null; " + FETCH % (origin + "/granted") + ".then(r => window.result = r)")
+        for plugin, expected in ((denied, "refused TypeError"), (granted, "read ok")):
+            async with asyncio.timeout(10):
+                while (result := await plugin_eval(plugin, "window.result")) is None:
+                    await asyncio.sleep(0.02)
+            assert result == expected
+        assert denied.blocked_requests >= 3  # fetch, image, websocket
+
+    arun(main())
+    # The lock acts before any connection: the server saw only the granted one.
+    assert requests == ["/granted"]
+
+
+def test_host_may_deliver_only_on_receive_channels(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    page = """<script>
+        runtime.on("granted", (p) => runtime.send("out", ["granted", p]));
+        runtime.on("secret", (p) => runtime.send("out", ["secret", p]));
+        runtime.handle("granted", () => "answered");
+        runtime.handle("secret", () => "leaked");
+    </script>"""
+
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "p", page, send=["out"], receive=["granted"]))
+        await plugin.start()
+        out = runtime.channel_events("out")
+        with pytest.raises(weft.PermissionDeniedError, match="secret"):
+            await runtime.send_to_window(plugin.window_id, "secret", 1)
+        with pytest.raises(weft.PermissionDeniedError):
+            await runtime.invoke(plugin.window_id, "secret")
+        result = await runtime.broadcast([plugin.window_id], "secret", 1)
+        assert isinstance(result.failed[plugin.window_id], weft.PermissionDeniedError)
+        await runtime.send_to_window(plugin.window_id, "granted", 2)
+        assert (await next_event(out)).payload == ["granted", 2]  # the first (and only) delivery
+        assert await runtime.invoke(plugin.window_id, "granted") == "answered"
+
+    with caplog.at_level(logging.WARNING, logger="weft.audit"):
+        arun(main())
+    denials = [r for r in caplog.records if r.name == "weft.audit"]
+    assert [(r.channel, r.direction) for r in denials] == [("secret", "host → page")] * 3  # type: ignore[attr-defined]
+
+
+def test_plugin_side_denials_fail_its_calls_and_warn_its_sends(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path
+) -> None:
+    page = """<script>
+        window.outcome = null;
+        runtime.on("runtime:error", (e) => { window.notice = e.name; });
+        runtime.send("not-granted", 1);
+        runtime.invoke("not-granted-either").then(
+            () => window.outcome = "answered", (e) => window.outcome = e.name + ": " + e.message);
+    </script>"""
+
+    async def main() -> None:
+        heard: list[weft.IpcEvent] = []
+        runtime.on_event(heard.append)
+        runtime.handle("not-granted-either", lambda payload, window_id: "leaked")
+        plugin = await plugins.load(write_plugin(tmp_path, "p", page, send=["fine"]))
+        await plugin.start()
+        async with asyncio.timeout(10):
+            while await plugin_eval(plugin, "window.outcome") is None:
+                await asyncio.sleep(0.02)
+        assert (await plugin_eval(plugin, "window.outcome")).startswith("PermissionDeniedError: ")
+        assert await plugin_eval(plugin, "window.notice") == "PermissionDeniedError"
+        assert [e for e in heard if e.type is None] == []
+
+    arun(main())
+
+
+def test_plugins_share_no_storage_with_each_other_or_the_host(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path
+) -> None:
+    async def main() -> None:
+        first = await plugins.load(write_plugin(tmp_path, "first", FETCH_PAGE))
+        second = await plugins.load(write_plugin(tmp_path, "second", FETCH_PAGE))
+        for plugin in (first, second):
+            await plugin.start()
+            await plugin.wait_ready()
+        await plugin_eval(first, "localStorage.setItem('k', 'first'); document.cookie = 'c=first'; 1")
+        assert await plugin_eval(second, "localStorage.getItem('k')") is None
+        assert await plugin_eval(second, "document.cookie") == ""
+        # The same origin on the same profile would see it; a restart makes a
+        # new, empty, off-the-record profile.
+        await first.restart()
+        await first.wait_ready()
+        assert await plugin_eval(first, "localStorage.getItem('k')") is None
+
+    arun(main())
+
+
+def test_plugin_page_cannot_reach_the_transport_and_keeps_its_bridge_in_place(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path
+) -> None:
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "p", FETCH_PAGE))
+        await plugin.start()
+        await plugin.wait_ready()
+        assert await plugin_eval(plugin, "[typeof qt, typeof QWebChannel, typeof runtime, location.origin]") == [
+            "undefined", "undefined", "object", "plugin://p"]
+        targets = ("https://example.com/", "app://localhost/index.html", "plugin://other/index.html",
+                   "file:///etc/hostname", "data:text/html,<p>x</p>")
+        for target in targets:
+            await plugin_eval(plugin, "location.href = %r; 1" % target)
+            # Give a navigation time to commit (it would, were it allowed).
+            await asyncio.sleep(0.2)
+            assert await plugin_eval(plugin, "location.href") == "plugin://p/index.html", target
+
+    arun(main())
