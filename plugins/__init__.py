@@ -1,1 +1,1 @@
-"""Example plugins, shipped inside the package as weft.demo.plugins for `weft demo`."""
+"""Example plugins, shipped inside the package as weft.examples, for `weft demo`."""

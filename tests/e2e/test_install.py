@@ -13,16 +13,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ASSETS = ["runtime.js", "transport.js", "runtime.d.ts", "package.json"]
 DEMO = ["index.html", "activity.html", "index.js", "activity.js", "style.css"]
+EXAMPLES = ["notes/plugin.toml", "notes/index.html", "notes/notes.js", "mischief/plugin.toml", "mischief/mischief.js"]
 
 PROBE = """
 import importlib.resources, json, weft
 assets = importlib.resources.files("weft.renderer_assets")
 demo = importlib.resources.files("weft.demo")
+examples = importlib.resources.files("weft.examples")
 print(json.dumps({
     "weft": weft.__file__,
     "assets": str(assets),
     "asset_files": sorted(p.name for p in assets.iterdir()),
     "demo_files": sorted(p.name for p in demo.iterdir()),
+    "example_files": sorted(f"{d.name}/{p.name}" for d in examples.iterdir() if d.is_dir() and d.name != "__pycache__"
+                            for p in d.iterdir()),
 }))
 """
 
@@ -56,6 +60,7 @@ def test_wheel_ships_renderer_assets(tmp_path: Path) -> None:
     assert str(found["weft"]).startswith(str(tmp_path / "venv"))
     assert set(ASSETS) <= set(found["asset_files"])  # type: ignore[arg-type]
     assert set(DEMO) <= set(found["demo_files"])  # type: ignore[arg-type]
+    assert set(EXAMPLES) <= set(found["example_files"])  # type: ignore[arg-type]
 
 
 @pytest.mark.slow

@@ -5,17 +5,24 @@ with ``button-response`` and keeps every window's click count in sync with
 ``broadcast``. The text box asks Python through ``runtime.invoke``. Python
 asks the main page for its details with ``ipc.invoke``, and the activity
 window lists the main window's system events (focus, resize, move).
+
+Two sandboxed plugins run beside them (``plugins/`` in the repository,
+``weft.examples`` when installed): Notes, which loads and saves its note
+through the host on its granted channels, and Mischief, which tries every
+forbidden thing and shows that each was refused.
 """
 
 from __future__ import annotations
 
+import importlib.resources
 from pathlib import Path
 from typing import Any
 
-from .. import ipc, window
+from .. import ipc, plugins, window
 from ..ipc.events import IpcEvent
 
 APP_DIR = Path(__file__).resolve().parent
+PLUGINS_DIR = Path(str(importlib.resources.files("weft.examples")))
 
 
 async def main() -> None:
@@ -41,21 +48,50 @@ async def main() -> None:
         if event.type is None or event.window_id != "main":
             return
         if event.type == "close":
+            for plugin in loaded:
+                await plugin.stop()
             for other in window.windows():
                 await other.close()
             return
         if "activity" in open_ids():
             await ipc.send_to_window("activity", "activity", {"type": event.type, "payload": event.payload})
 
+    note = {"text": "A note kept by the host.\nEdit it and save."}
+
+    async def save_note(payload: Any, window_id: str) -> dict[str, int]:
+        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
+            raise TypeError("notes:save takes {text: string}")
+        note["text"] = payload["text"]
+        await tell_activity({"type": "notes:save", "payload": f"{len(note['text'])} characters from {window_id}"})
+        return {"length": len(note["text"])}
+
+    async def on_mischief_report(payload: Any, window_id: str) -> None:
+        results = payload.get("results", {}) if isinstance(payload, dict) else {}
+        refused = sum(str(r).startswith("refused") for r in results.values())
+        await tell_activity({"type": "mischief", "payload": f"{refused} of {len(results)} attempts refused"})
+
+    async def tell_activity(entry: dict[str, Any]) -> None:
+        if "activity" in open_ids():
+            await ipc.send_to_window("activity", "activity", entry)
+
     ipc.on_channel("button-click", on_click)
     ipc.handle("reverse", reverse)
     ipc.on_event(on_system_event)
+    ipc.handle("notes:save", save_note)
+    ipc.on_channel("mischief:report", on_mischief_report)
+    loaded: list[plugins.Plugin] = []
 
     main_window = await window.create_window(
         title="weft demo", width=720, height=520, url="app://index.html", id="main", x=40, y=40)
     await window.create_window(
         title="weft demo · activity", width=420, height=520, url="app://activity.html", id="activity", x=780, y=40)
 
+    for name in ("notes", "mischief"):
+        plugin = await plugins.load(PLUGINS_DIR / name)
+        await plugin.start()
+        loaded.append(plugin)
+    await ipc.send_to_window("plugin:notes", "notes:load", note)
+
     await main_window.wait_ready()
     info = await ipc.invoke("main", "page-info")
-    await ipc.send_to_window("activity", "activity", {"type": "page-info", "payload": info})
+    await tell_activity({"type": "page-info", "payload": info})

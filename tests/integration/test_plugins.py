@@ -1,0 +1,170 @@
+"""Plugin lifecycle with real pages: start, stop, restart, headless, crash,
+and resources released."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+import pytest
+import shiboken6
+
+import weft
+from tests.conftest import next_event, write_plugin
+from weft import plugins
+from weft.plugins import PluginState
+
+ECHO = """<script>
+    runtime.on("ping", (p) => runtime.send("pong", p));
+    runtime.handle("never", () => new Promise(() => {}));
+    runtime.handle("double", (p) => p * 2);
+</script>"""
+GRANTS = {"send": ["pong", "ask"], "receive": ["ping", "never", "double"]}
+
+
+def test_headless_plugin_talks_to_the_host(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "echo", ECHO, **GRANTS))
+        assert (plugin.state, plugin.window_id) == (PluginState.LOADED, "plugin:echo")
+        await plugin.start()
+        assert plugin.state is PluginState.RUNNING
+        assert runtime.windows == ()  # headless: no window
+        pongs = runtime.channel_events("pong")
+        await runtime.send_to_window(plugin.window_id, "ping", {"n": 1})
+        event = await next_event(pongs)
+        assert (event.window_id, event.payload) == ("plugin:echo", {"n": 1})
+        assert await runtime.invoke(plugin.window_id, "double", 21) == 42
+        await plugin.start()  # already running: nothing happens
+        assert runtime.plugins == (plugin,)
+
+    arun(main())
+
+
+def test_visible_plugin_has_a_window_and_closing_it_stops_the_plugin(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path
+) -> None:
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "shown", ECHO, visible=["true"], **GRANTS))
+        await plugin.start()
+        await plugin.wait_ready()
+        view = plugin._sandbox.view
+        assert view is not None and view.isVisible()
+        closes = runtime.channel_events("close")
+        view.close()  # as the user would
+        event = await next_event(closes)
+        assert event == weft.IpcEvent(window_id="plugin:shown", channel="close", type="close",
+                                      payload={"reason": "closed"})
+        await plugin.stop()
+        assert plugin.state is PluginState.STOPPED
+
+    arun(main())
+
+
+def test_stop_fails_pending_calls_tells_the_host_and_restart_works(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path
+) -> None:
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "echo", ECHO, **GRANTS))
+        await plugin.start()
+        await plugin.wait_ready()
+        closes = runtime.channel_events("close")
+        pending = asyncio.ensure_future(runtime.invoke(plugin.window_id, "never", timeout=None))
+        await asyncio.sleep(0.05)
+        await plugin.stop()
+        with pytest.raises(weft.DisconnectedError, match="stopped"):
+            await pending
+        assert (await next_event(closes)).payload == {"reason": "stopped"}
+        with pytest.raises(weft.WindowNotFoundError):
+            await runtime.send_to_window(plugin.window_id, "ping")
+        await plugin.stop()  # twice is harmless
+        await plugin.restart()
+        assert await runtime.invoke(plugin.window_id, "double", 2) == 4
+
+    arun(main())
+
+
+def test_a_renderer_crash_fails_calls_at_once_and_the_plugin_can_restart(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path
+) -> None:
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "fragile", ECHO, **GRANTS))
+        other = await plugins.load(write_plugin(tmp_path, "bystander", ECHO, **GRANTS))
+        await plugin.start()
+        await other.start()
+        await plugin.wait_ready()
+        await other.wait_ready()
+        closes = runtime.channel_events("close")
+        pending = asyncio.ensure_future(runtime.invoke(plugin.window_id, "never", timeout=None))
+        await asyncio.sleep(0.05)
+        os.kill(plugin._sandbox.page.renderProcessPid(), signal.SIGKILL)
+        with pytest.raises(weft.DisconnectedError):
+            await asyncio.wait_for(pending, 10)
+        event = await next_event(closes)
+        assert event.window_id == "plugin:fragile"
+        assert event.payload["reason"] == "crashed"
+        assert plugin.state is PluginState.CRASHED
+        assert await runtime.invoke(other.window_id, "double", 5) == 10  # the other plugin never noticed
+        await plugin.start()
+        await plugin.wait_ready()
+        assert await runtime.invoke(plugin.window_id, "double", 3) == 6
+
+    arun(main())
+
+
+def _wrappers() -> int:
+    gc.collect()
+    return len(shiboken6.getAllValidWrappers())
+
+
+def test_start_stop_cycles_release_what_they_held(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    async def main() -> list[int]:
+        plugin = await plugins.load(write_plugin(tmp_path, "cycle", ECHO, visible=["true"], **GRANTS))
+        counts = []
+        for cycle in range(12):
+            await plugin.start()
+            await plugin.wait_ready()
+            assert await runtime.invoke(plugin.window_id, "double", cycle) == cycle * 2
+            await plugin.stop()
+            counts.append(_wrappers())
+        assert not runtime.router.has_window(plugin.window_id)
+        assert len(runtime.router.tasks) == 0
+        return counts
+
+    counts = arun(main(), timeout=90)
+    # After a warm-up, the number of live Qt objects stays flat.
+    assert max(counts[4:]) - min(counts[4:]) <= 2, counts
+
+
+def test_runtime_shutdown_stops_running_plugins(arun: Any, tmp_path: Path) -> None:
+    rt = weft.Runtime()
+
+    async def main() -> None:
+        with rt.activated():
+            plugin = await plugins.load(write_plugin(tmp_path, "echo", ECHO, **GRANTS))
+            await plugin.start()
+            await plugin.wait_ready()
+            await rt.shutdown()
+            assert plugin.state is PluginState.STOPPED
+            with pytest.raises(weft.RuntimeClosedError):
+                await plugin.start()
+
+    arun(main())
+
+
+def test_loading_errors(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    async def main() -> None:
+        with pytest.raises(weft.ManifestError, match="plugin.toml"):
+            await plugins.load(tmp_path / "nothing-here")
+        first = await plugins.load(write_plugin(tmp_path / "a", "same", ECHO))
+        await first.start()
+        with pytest.raises(ValueError, match="already running"):
+            await plugins.load(write_plugin(tmp_path / "b", "same", ECHO))
+        await first.stop()
+        second = await plugins.load(write_plugin(tmp_path / "b", "same", ECHO))
+        assert runtime.plugins == (second,)
+
+    arun(main())
