@@ -86,9 +86,9 @@ async def main() -> None:
     await window.create_window(
         title="weft demo · activity", width=420, height=520, url="app://activity.html", id="activity", x=780, y=40)
 
-    for name in ("notes", "mischief"):
+    for name, x in (("notes", 40), ("mischief", 480)):
         plugin = await plugins.load(PLUGINS_DIR / name)
-        await plugin.start()
+        await plugin.start(x=x, y=600)
         loaded.append(plugin)
     await ipc.send_to_window("plugin:notes", "notes:load", note)
 

@@ -54,11 +54,12 @@ class Plugin:
         """Requests its page made that the origin lock blocked (this run)."""
         return self._sandbox.lock.blocked if self._sandbox is not None else 0
 
-    async def start(self) -> None:
+    async def start(self, *, x: int | None = None, y: int | None = None) -> None:
         """Make its page, in its own profile; a running plugin is left as is.
 
-        Returns once the page exists; messages sent to it meanwhile are
-        delivered when its runtime is up (see :meth:`wait_ready`).
+        ``x``, ``y`` place a visible plugin's window (the host decides where
+        plugins appear). Returns once the page exists; messages sent to it
+        meanwhile are delivered when its runtime is up (see :meth:`wait_ready`).
         """
         if self.state is PluginState.RUNNING:
             return
@@ -67,6 +68,8 @@ class Plugin:
 
         self._runtime._check_open()
         self._sandbox = PluginSandbox(self.manifest, self._runtime.router, self._runtime.router.publish, self._on_ended)
+        if self._sandbox.view is not None and x is not None and y is not None:
+            self._sandbox.view.move(x, y)
         self.state = PluginState.RUNNING
         log.info("plugin %s started", self.id)
 
