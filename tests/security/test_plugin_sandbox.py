@@ -213,3 +213,47 @@ def test_plugin_page_cannot_reach_the_transport_and_keeps_its_bridge_in_place(
             assert await plugin_eval(plugin, "location.href") == "plugin://p/index.html", target
 
     arun(main())
+
+
+def test_permissions_follow_the_manifest(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    ask = "window.answer = null; Notification.requestPermission().then(a => window.answer = a); 1"
+
+    async def main() -> None:
+        allowed = await plugins.load(write_plugin(tmp_path, "allowed", FETCH_PAGE, permissions=["notifications"]))
+        refused = await plugins.load(write_plugin(tmp_path, "refused", FETCH_PAGE))
+        for plugin, expected in ((allowed, "granted"), (refused, "denied")):
+            await plugin.start()
+            await plugin.wait_ready()
+            await plugin_eval(plugin, ask)
+            async with asyncio.timeout(10):
+                while (answer := await plugin_eval(plugin, "window.answer")) is None:
+                    await asyncio.sleep(0.02)
+            assert answer == expected, plugin.id
+
+    arun(main())
+
+
+def test_target_blank_links_open_nothing(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    page = """<a id="out" href="plugin://p/index.html" target="_blank"
+                 style="position:absolute; left:10px; top:10px; width:200px; height:60px">out</a>"""
+
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "p", page, visible=["true"]))
+        await plugin.start()
+        await plugin.wait_ready()
+        # A real click (a user gesture), which the popup blocker lets through
+        # to the page's createWindow, which must refuse it.
+        target = plugin._sandbox.view.focusProxy() or plugin._sandbox.view
+        async with asyncio.timeout(10):
+            while not any(getattr(r, "direction", None) == "new window" for r in caplog.records):
+                QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(50, 30))
+                await asyncio.sleep(0.1)
+        assert await plugin_eval(plugin, "location.href") == "plugin://p/index.html"
+
+    with caplog.at_level(logging.WARNING, logger="weft.audit"):
+        arun(main())
