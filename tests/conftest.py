@@ -117,3 +117,17 @@ def write_plugin(folder: Path, plugin_id: str, html: str, **capabilities: list[s
 async def plugin_eval(plugin: Any, source: str, timeout: float = 10.0) -> Any:
     """Run JavaScript in a running plugin's page."""
     return await plugin.evaluate(source, timeout=timeout)
+
+
+_ANY = object()
+
+
+async def js_value_until(target: Any, expression: str, expected: Any = _ANY, timeout: float = 10.0) -> Any:
+    """Evaluate ``expression`` in a window or plugin page until it equals
+    ``expected`` (or, without one, until it is not null); return the value."""
+    async with asyncio.timeout(timeout):
+        while True:
+            value = await target.evaluate(expression)
+            if (value is not None) if expected is _ANY else (value == expected):
+                return value
+            await asyncio.sleep(0.02)

@@ -7,20 +7,8 @@ import asyncio
 from typing import Any
 
 import weft
+from tests.conftest import js_value_until as _until
 from weft import demo
-
-
-async def _until(win: weft.Window, expression: str, expected: Any, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while (value := await win.evaluate(expression)) != expected:
-            await asyncio.sleep(0.02)
-    assert value == expected
-
-
-async def _until_plugin(plugin: Any, expression: str, expected: Any, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while (value := await plugin.evaluate(expression)) != expected:
-            await asyncio.sleep(0.02)
 
 
 def test_demo_two_windows_talk_through_python(arun: Any) -> None:
@@ -46,12 +34,12 @@ def test_demo_two_windows_talk_through_python(arun: Any) -> None:
             # The plugins: Notes loads and saves through the host; Mischief is
             # refused everything and says so on its own screen.
             notes, mischief = rt.plugins
-            await _until_plugin(notes, "document.getElementById('text').value", "A note kept by the host.\nEdit it and save.")
+            await _until(notes, "document.getElementById('text').value", "A note kept by the host.\nEdit it and save.")
             await notes.evaluate("document.getElementById('text').value = 'saved by a test'; 1")
             await notes.evaluate("document.getElementById('save').click(); 1")
-            await _until_plugin(notes, "document.getElementById('status').textContent", "saved (15 characters)")
+            await _until(notes, "document.getElementById('status').textContent", "saved (15 characters)")
             await _until(activity, "document.getElementById('log').textContent.includes('15 characters from plugin:notes')", True)
-            await _until_plugin(mischief, "document.getElementById('summary').textContent", "All 13 attempts were refused.", 30)
+            await _until(mischief, "document.getElementById('summary').textContent", "All 13 attempts were refused.", 30)
             await _until(activity, "document.getElementById('log').textContent.includes('13 of 13 attempts refused')", True)
             # Window events from the main window show up in the activity window.
             main_window.set_size(700, 500)

@@ -13,7 +13,7 @@ from typing import Any, Iterator
 import pytest
 
 import weft
-from tests.conftest import PLUGINS_DIR, next_event, plugin_eval, write_plugin
+from tests.conftest import PLUGINS_DIR, js_value_until, next_event, plugin_eval, write_plugin
 from weft import plugins
 
 MISCHIEF_ATTEMPTS = {
@@ -106,10 +106,7 @@ def test_a_plugin_reaches_only_the_origins_it_was_granted(
             origin + "/denied-img", origin.replace("http", "ws") + "/denied-ws"))
         await plugin_eval(granted, "window.result = null; " + FETCH % (origin + "/granted") + ".then(r => window.result = r)")
         for plugin, expected in ((denied, "refused TypeError"), (granted, "read ok")):
-            async with asyncio.timeout(10):
-                while (result := await plugin_eval(plugin, "window.result")) is None:
-                    await asyncio.sleep(0.02)
-            assert result == expected
+            assert await js_value_until(plugin, "window.result") == expected
         assert denied.blocked_requests >= 3  # fetch, image, websocket
 
     arun(main())
@@ -164,10 +161,7 @@ def test_plugin_side_denials_fail_its_calls_and_warn_its_sends(
         runtime.handle("not-granted-either", lambda payload, window_id: "leaked")
         plugin = await plugins.load(write_plugin(tmp_path, "p", page, send=["fine"]))
         await plugin.start()
-        async with asyncio.timeout(10):
-            while await plugin_eval(plugin, "window.outcome") is None:
-                await asyncio.sleep(0.02)
-        assert (await plugin_eval(plugin, "window.outcome")).startswith("PermissionDeniedError: ")
+        assert (await js_value_until(plugin, "window.outcome")).startswith("PermissionDeniedError: ")
         assert await plugin_eval(plugin, "window.notice") == "PermissionDeniedError"
         assert [e for e in heard if e.type is None] == []
 
@@ -225,10 +219,7 @@ def test_permissions_follow_the_manifest(runtime: weft.Runtime, arun: Any, tmp_p
             await plugin.start()
             await plugin.wait_ready()
             await plugin_eval(plugin, ask)
-            async with asyncio.timeout(10):
-                while (answer := await plugin_eval(plugin, "window.answer")) is None:
-                    await asyncio.sleep(0.02)
-            assert answer == expected, plugin.id
+            assert await js_value_until(plugin, "window.answer") == expected, plugin.id
 
     arun(main())
 
