@@ -15,7 +15,7 @@ import importlib.util
 import json
 import subprocess
 
-from measure import OPEN_TIMEOUT, BenchmarkError, LoopSettings, Round, RoundTrips, from_page_report
+from measure import OPEN_TIMEOUT, BenchmarkError, LoopSettings, Round, from_page_report
 from startup import MARKER, child_env, script_command
 
 CHILD = "pywebview_child.py"

@@ -16,6 +16,8 @@ from .router import DEFAULT_INVOKE_TIMEOUT, BroadcastResult, Router
 from .subscriptions import DEFAULT_BOUND, Subscription
 
 __all__ = [
+    "DEFAULT_BOUND",
+    "DEFAULT_INVOKE_TIMEOUT",
     "BroadcastResult",
     "EventType",
     "IpcEvent",
