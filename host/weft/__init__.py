@@ -17,7 +17,7 @@ of the ``runtime:ipc`` module of Deno-based desktop runtimes::
 
 from __future__ import annotations
 
-from . import ipc, plugins, window
+from . import ipc, plugins, remote, window
 from .app import run
 from .errors import (
     ChannelError,
@@ -61,6 +61,7 @@ __all__ = [
     "WindowNotFoundError",
     "ipc",
     "plugins",
+    "remote",
     "run",
     "window",
 ]

@@ -230,6 +230,13 @@ class Runtime:
     ) -> Any:
         return await self.router.invoke(window_id, channel, payload, timeout=timeout)
 
+    async def open_session(self, host_window_id: str, remote: Any, **options: Any) -> Any:
+        """Pair a host window with a remote page; see :func:`weft.remote.open_session`."""
+        from . import remote as remote_sessions
+
+        with self.activated():
+            return await remote_sessions.open_session(host_window_id, remote, **options)
+
     # -- shutdown ----------------------------------------------------------
 
     async def shutdown(self) -> None:

@@ -35,6 +35,7 @@ from . import codec
 from .capabilities import Grant
 from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Notice, Result, Send
 from .events import IpcEvent
+from .sessions import Link, Session
 from .subscriptions import DEFAULT_BOUND, Hub, Subscription
 from .tasks import Tasks
 
@@ -104,6 +105,7 @@ class Router:
     _handlers: dict[str, Handler] = attrs.field(factory=dict, init=False)
     _call_ids: Iterable[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
     _inbox: Subscription | None = attrs.field(default=None, init=False)
+    _links: dict[Link, Session] = attrs.field(factory=dict, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.hub = Hub(self.tasks, self.bound)
@@ -125,8 +127,10 @@ class Router:
             peer.connected.clear()
             peer.generation += 1
             peer.fail_pending(f"window {window_id!r}: {reason}")
+            self._close_sessions(window_id, reason)
 
     def detach(self, window_id: str, reason: str = "window closed") -> None:
+        self._close_sessions(window_id, reason)
         peer = self._peers.pop(window_id, None)
         if peer is not None:
             peer.ready = False
@@ -169,6 +173,10 @@ class Router:
                     self._refuse_denied(peer, frame, denied)
                     continue
             if isinstance(frame, Send):
+                session = self._links.get(Link(window_id=window_id, channel=frame.channel))
+                if session is not None:  # a session's traffic goes to its pair only
+                    session.receive(session.side_of(Link(window_id=window_id, channel=frame.channel)), frame.payload)
+                    continue
                 self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
             elif isinstance(frame, Invoke):
                 self._answer(peer, frame)
@@ -386,6 +394,49 @@ class Router:
         except Error:
             self._inbox = None
             raise
+
+    # -- remote sessions -----------------------------------------------------
+
+    def open_session(self, host: Link, remote: Link) -> Session:
+        """Pair two pages on their channels (see :mod:`weft.ipc.sessions`).
+
+        Each page must be open and allowed to send and receive on its
+        channel; a (page, channel) belongs to at most one session.
+        """
+        if host.window_id == remote.window_id:
+            raise ValueError("a session pairs two different pages")
+        for link in (host, remote):
+            codec.check_channel(link.channel, from_page=True)
+            peer = self._peer(link.window_id, link.channel)
+            if peer.grant is not None:
+                denied = peer.grant.check_inbound(link.channel)
+                if denied is not None:
+                    raise denied
+            if link in self._links:
+                raise ValueError(f"{link.window_id!r} is already in {self._links[link].id} on {link.channel!r}")
+        session = Session(host=host, remote=remote)
+        self._links[host] = self._links[remote] = session
+        session.start(self._send_to_link, self._release_session)
+        return session
+
+    def _send_to_link(self, link: Link, payload: Any) -> None:
+        peer = self._peers.get(link.window_id)
+        if peer is not None:
+            self._enqueue(peer, codec.encode_frame(Send(channel=link.channel, payload=payload)))
+
+    def _release_session(self, session: Session) -> None:
+        for link in (session.host, session.remote):
+            if self._links.get(link) is session:
+                del self._links[link]
+
+    def _close_sessions(self, window_id: str, reason: str) -> None:
+        for link, session in tuple(self._links.items()):
+            if link.window_id == window_id:
+                session.close(f"{window_id}: {reason}", notify=(session.other(session.side_of(link)),))
+
+    @property
+    def sessions(self) -> tuple[Session, ...]:
+        return tuple(dict.fromkeys(self._links.values()))
 
     # -- shutdown ----------------------------------------------------------
 

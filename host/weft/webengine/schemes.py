@@ -12,6 +12,8 @@ relative links resolve into the app folder too.
 
 from __future__ import annotations
 
+import functools
+import importlib.resources
 import logging
 import mimetypes
 from pathlib import Path
@@ -61,6 +63,17 @@ def app_url(url: str) -> QUrl:
     return qurl
 
 
+#: Every page may import weft-runtime from its own origin, read-only:
+#: ``import { fromDesktopIpc } from "/.weft/runtime/index.js"``.
+RUNTIME_PATH = "/.weft/runtime/"
+RUNTIME_ASSETS = {"index.js": "index.js"}
+
+
+@functools.cache
+def _runtime_asset(name: str) -> bytes:
+    return importlib.resources.files("weft.renderer_assets").joinpath(name).read_bytes()
+
+
 def html_path(window_id: str) -> str:
     return f"/.weft-window-{window_id}.html"
 
@@ -89,10 +102,14 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
         path = url.path() or "/"
         document = self._documents.get(path)
         if document is not None:
-            buffer = QBuffer(parent=job)
-            buffer.setData(QByteArray(document))
-            buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-            job.reply(b"text/html;charset=utf-8", buffer)
+            self._reply_bytes(job, b"text/html;charset=utf-8", document)
+            return
+        if path.startswith(RUNTIME_PATH):
+            asset = RUNTIME_ASSETS.get(path[len(RUNTIME_PATH):])
+            if asset is None:
+                job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            else:
+                self._reply_bytes(job, b"text/javascript;charset=utf-8", _runtime_asset(asset))
             return
         file = self._resolve(path)
         if file is None:
@@ -105,6 +122,13 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
             return
         mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         job.reply(mime.encode(), device)
+
+    @staticmethod
+    def _reply_bytes(job: QWebEngineUrlRequestJob, mime: bytes, data: bytes) -> None:
+        buffer = QBuffer(parent=job)
+        buffer.setData(QByteArray(data))
+        buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.reply(mime, buffer)
 
     def _resolve(self, path: str) -> Path | None:
         if self._root is None:

@@ -1,0 +1,156 @@
+"""Remote sessions: two pages paired on a channel, routed only to each other.
+
+A session links ``(host window, host channel)`` with ``(remote page,
+channel)``. What either side sends there goes to the other side only, not to
+Python's subscribers and not to any other page. Control objects
+``{"$weft": kind, ...}`` run the handshake and the teardown (see
+``renderer_assets/index.js`` for the adapter's half):
+
+1. on opening, the router asks both sides to say ``hello`` (``probe``);
+2. each side's ``hello`` carries the protocol version it speaks; a version
+   this router does not speak refuses the session on both sides
+   (``refused``, with the reason), else once both said hello both get
+   ``open`` and data flows;
+3. when a side terminates, closes, navigates, crashes or stops, the other
+   side gets ``closed`` with the reason, and the session is released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+from typing import Any, Callable, Literal
+
+import attrs
+
+from ..errors import ProtocolError
+
+log = logging.getLogger("weft.remote")
+
+SUPPORTED_PROTOCOLS = frozenset({1})
+CONTROL = "$weft"
+Side = Literal["host", "remote"]
+_ids = itertools.count(1)
+
+
+def is_control(payload: Any) -> bool:
+    return isinstance(payload, dict) and isinstance(payload.get(CONTROL), str)
+
+
+def control(kind: str, **fields: Any) -> dict[str, Any]:
+    return {CONTROL: kind, **fields}
+
+
+@attrs.frozen(kw_only=True)
+class Link:
+    """One end of a session: a page and the channel it uses."""
+
+    window_id: str
+    channel: str
+
+
+@attrs.define(eq=False)
+class Session:
+    """A pairing made by :meth:`Router.open_session`; see the module docstring."""
+
+    host: Link
+    remote: Link
+    id: str = attrs.field(factory=lambda: f"session-{next(_ids)}")
+    state: Literal["opening", "open", "closed"] = "opening"
+    reason: str | None = None
+    """Why it closed (or was refused)."""
+    messages: int = 0
+    """Data messages routed so far, both ways."""
+    _said_hello: set[str] = attrs.field(factory=set, init=False)
+    _opened: asyncio.Future[None] = attrs.field(
+        factory=lambda: asyncio.get_running_loop().create_future(), init=False)
+    _closed: asyncio.Future[str] = attrs.field(
+        factory=lambda: asyncio.get_running_loop().create_future(), init=False)
+    _send: Callable[[Link, Any], None] | None = attrs.field(default=None, init=False)
+    _release: Callable[[Session], None] | None = attrs.field(default=None, init=False)
+
+    def side_of(self, link: Link) -> Side:
+        return "host" if link == self.host else "remote"
+
+    def other(self, side: Side) -> Link:
+        return self.remote if side == "host" else self.host
+
+    # -- driven by the router ----------------------------------------------
+
+    def start(self, send: Callable[[Link, Any], None], release: Callable[[Session], None]) -> None:
+        self._send, self._release = send, release
+        for link in (self.host, self.remote):
+            send(link, control("probe", session=self.id))
+
+    def receive(self, side: Side, payload: Any) -> None:
+        assert self._send is not None
+        if is_control(payload):
+            self._on_control(side, payload)
+        elif self.state == "open":
+            self.messages += 1
+            self._send(self.other(side), payload)
+        else:
+            log.warning("%s: %s sent data before the session opened; dropped", self.id, side)
+
+    def _on_control(self, side: Side, message: dict[str, Any]) -> None:
+        kind = message[CONTROL]
+        if kind == "hello" and self.state == "opening":
+            protocol = message.get("protocol")
+            if protocol not in SUPPORTED_PROTOCOLS:
+                self.refuse(f"the {side} side speaks protocol {protocol!r}; this weft speaks "
+                            f"{sorted(SUPPORTED_PROTOCOLS)}")
+                return
+            self._said_hello.add(side)
+            if self._said_hello == {"host", "remote"}:
+                self.state = "open"
+                for link in (self.host, self.remote):
+                    self._send(link, control("open", session=self.id))  # type: ignore[misc]
+                self._opened.set_result(None)
+                log.info("%s open: %s ↔ %s", self.id, self.host, self.remote)
+        elif kind == "terminate":
+            self.close(f"the {side} side terminated", notify=(self.other(side),))
+
+    def refuse(self, reason: str) -> None:
+        log.warning("%s refused: %s", self.id, reason)
+        for link in (self.host, self.remote):
+            self._send(link, control("refused", reason=reason))  # type: ignore[misc]
+        self._finish(f"refused: {reason}")
+        if not self._opened.done():
+            self._opened.set_exception(ProtocolError(f"remote session refused: {reason}"))
+
+    def close(self, reason: str, *, notify: tuple[Link, ...] | None = None) -> None:
+        """End the session; tell ``notify`` (default: both sides) why."""
+        if self.state == "closed":
+            return
+        for link in (self.host, self.remote) if notify is None else notify:
+            self._send(link, control("closed", reason=reason))  # type: ignore[misc]
+        self._finish(reason)
+        if not self._opened.done():
+            self._opened.set_exception(ProtocolError(f"remote session closed before it opened: {reason}"))
+
+    def _finish(self, reason: str) -> None:
+        self.state = "closed"
+        self.reason = reason
+        log.info("%s closed: %s", self.id, reason)
+        if not self._closed.done():
+            self._closed.set_result(reason)
+        if self._release is not None:
+            self._release(self)
+
+    # -- awaited by the host -----------------------------------------------
+
+    async def wait_open(self, timeout: float | None = 10.0) -> None:
+        """Wait for both sides' hello; ProtocolError if refused or closed."""
+        try:
+            async with asyncio.timeout(timeout):
+                await asyncio.shield(self._opened)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{self.id}: no hello from {sorted({'host', 'remote'} - self._said_hello)} within {timeout} s "
+                "(does that page make a fromDesktopIpc endpoint on this channel?)"
+            ) from None
+
+    async def wait_closed(self) -> str:
+        """Wait until the session ends; return why."""
+        return await asyncio.shield(self._closed)

@@ -1,0 +1,272 @@
+"""Remote sessions with the real @remote-ui/rpc and @omnicajs/vue-remote,
+bundled by esbuild from tests/remote, between real offscreen pages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import weft
+from tests.conftest import in_page, js_value_until, write_plugin
+from weft import plugins, remote
+from weft.ipc.sessions import is_control
+
+REMOTE_CLIENTS = Path(__file__).resolve().parents[1] / "remote"
+RPC = "vue-remote:rpc"
+GRANT = {"send": [RPC], "receive": [RPC]}
+
+
+@pytest.fixture(scope="session")
+def bundles() -> Path:
+    """Install the npm clients (once) and bundle them with esbuild."""
+    npm, node = shutil.which("npm"), shutil.which("node")
+    assert npm and node, "these tests need Node.js and npm on PATH (Debian: apt-get install nodejs npm)"
+    installed = REMOTE_CLIENTS / "node_modules" / ".package-lock.json"
+    lock = REMOTE_CLIENTS / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=REMOTE_CLIENTS, check=True, timeout=600,
+                       capture_output=True)
+    subprocess.run([node, "build.mjs"], cwd=REMOTE_CLIENTS, check=True, timeout=120)
+    return REMOTE_CLIENTS / "dist"
+
+
+@pytest.fixture
+def app(tmp_path: Path, bundles: Path, arun: Any) -> Any:
+    """A runtime whose app folder holds the host pages and bundles."""
+    folder = tmp_path / "app"
+    folder.mkdir()
+    for bundle in bundles.glob("*.js"):
+        shutil.copy(bundle, folder)
+    (folder / "rpc-host.html").write_text('<script type="module" src="rpc-host.js"></script>')
+    (folder / "vue-host.html").write_text('<div id="host"></div><script type="module" src="vue-host.js"></script>')
+    rt = weft.Runtime(app_dir=folder)
+    with rt.activated():
+        yield rt
+    arun(rt.shutdown())
+
+
+def bundled_plugin(tmp_path: Path, bundles: Path, plugin_id: str, bundle: str, **grants: list[str]) -> Path:
+    folder = write_plugin(tmp_path / "plugins", plugin_id, f'<script type="module" src="{bundle}"></script>',
+                          **(grants or GRANT))
+    shutil.copy(bundles / bundle, folder)
+    return folder
+
+
+async def _host_and_plugin(rt: weft.Runtime, tmp_path: Path, bundles: Path, kind: str) -> tuple[Any, Any, Any]:
+    host = await rt.create_window(title="host", width=500, height=400, url=f"app://{kind}-host.html", id="host")
+    plugin = await plugins.load(bundled_plugin(tmp_path, bundles, f"{kind}plugin", f"{kind}-plugin.js"))
+    await plugin.start()
+    await host.wait_ready()
+    await plugin.wait_ready()
+    session = await remote.open_session(host.id, plugin)
+    return host, plugin, session
+
+
+def test_rpc_calls_callbacks_retain_release_and_errors(app: weft.Runtime, arun: Any, tmp_path: Path,
+                                                        bundles: Path) -> None:
+    async def main() -> None:
+        heard: list[weft.IpcEvent] = []
+        app.on_event(heard.append)
+        host, plugin, session = await _host_and_plugin(app, tmp_path, bundles, "rpc")
+        assert session.state == "open"
+        out = await in_page(app, host, """
+            const call = window.host.endpoint.call;
+            const results = {};
+            results.run = await call.run((x) => "host saw " + x, 21);
+            results.echo = await call.echo({a: [1, "x", null], b: {c: true}});
+            let calls = 0;
+            results.keep = await call.keep((v) => { calls += 1; return "kept " + v; });
+            results.callKept = await call.callKept("later");
+            results.drop = await call.drop();
+            try { await call.callKept("after drop"); results.afterDrop = "answered"; }
+            catch (e) { results.afterDrop = "rejected"; }
+            try { await call.fail(); results.fail = "answered"; }
+            catch (e) { results.fail = [e.name, e.message]; }
+            results.calls = calls;
+            return results;""")
+        assert out["value"] == {
+            "run": {"got": "host saw 42", "from": "plugin:rpcplugin"},
+            "echo": {"a": [1, "x", None], "b": {"c": True}},
+            "keep": True, "callKept": "kept later", "drop": True, "afterDrop": "rejected",
+            "fail": ["TypeError", "the plugin says no"], "calls": 1,
+        }
+        assert session.messages > 10
+        # The session's traffic went to its pair only, never to Python's
+        # subscribers (a page's hello before it was paired is an ordinary event).
+        assert [e for e in heard if e.channel == RPC and not is_control(e.payload)] == []
+
+    arun(main())
+
+
+def test_terminate_on_one_side_reaches_the_other(app: weft.Runtime, arun: Any, tmp_path: Path, bundles: Path) -> None:
+    async def main() -> None:
+        host, plugin, session = await _host_and_plugin(app, tmp_path, bundles, "rpc")
+        await host.evaluate("window.host.endpoint.terminate(); 1")
+        assert await asyncio.wait_for(session.wait_closed(), 10) == "the host side terminated"
+        reason = await js_value_until(plugin, "window.closedReason ?? (window.plugin.messenger.closed.then("
+                                              "(r) => window.closedReason = r), null)")
+        assert reason == "the host side terminated"
+        out = await plugin.evaluate("window.plugin.messenger.isOpen")
+        assert out is False
+        assert app.router.sessions == ()
+
+    arun(main())
+
+
+def test_vue_remote_tree_renders_in_the_host_and_events_flow_back(app: weft.Runtime, arun: Any, tmp_path: Path,
+                                                                   bundles: Path) -> None:
+    async def main() -> None:
+        clicked = app.channel_events("clicked")
+        host, plugin, session = await _host_and_plugin(app, tmp_path, bundles, "vue")
+        await host.evaluate("window.host.start(); 1")
+        text = "document.querySelector('#panel #count')?.textContent ?? null"
+        assert await js_value_until(host, text) == "clicked 0 times"
+        assert await host.evaluate("document.querySelector('#panel button#increment').className") == "v-button"
+        for expected in (1, 2):
+            await host.evaluate("document.querySelector('#panel button#increment').click(); 1")
+            assert await js_value_until(host, text, f"clicked {expected} times")
+            event = await asyncio.wait_for(clicked.next(), 10)
+            assert (event.window_id, event.payload) == ("host", expected)
+
+        # Teardown: stopping the plugin unmounts the tree in the host and
+        # terminates the host's encoder, dropping every retained function.
+        await plugin.stop()
+        assert await js_value_until(host, "document.getElementById('gone')?.textContent ?? null") == \
+            "the plugin is gone"
+        assert await host.evaluate("document.getElementById('panel')") is None
+        state = await host.evaluate("window.host.state")
+        assert state["encoderTerminated"] is True
+        assert "plugin stopped" in state["closedReason"]
+        assert session.state == "closed" and app.router.sessions == ()
+
+    arun(main())
+
+
+SERVED_ECHO = """<script type="module">
+import { fromDesktopIpc } from "/.weft/runtime/index.js";
+window.seen = [];
+window.m = fromDesktopIpc(window.runtime, "vue-remote:rpc", {protocol: PROTOCOL});
+m.addEventListener("message", (e) => { seen.push(e.data); m.postMessage({echo: e.data, from: runtime.windowId}); });
+m.closed.then((reason) => window.closedReason = reason);
+m.ready.catch((err) => window.refusal = err.message);
+</script>"""
+
+HOST_PAGE = """<script type="module">
+import { fromDesktopIpc } from "/.weft/runtime/index.js";
+window.seen = {};
+window.ms = {};
+window.closedReasons = {};
+for (const channel of CHANNELS) {
+  const m = fromDesktopIpc(window.runtime, channel, {protocol: PROTOCOL});
+  window.seen[channel] = [];
+  m.addEventListener("message", (e) => window.seen[channel].push(e.data));
+  m.closed.then((reason) => window.closedReasons[channel] = reason);
+  m.ready.catch((err) => window.refusal = err.message);
+  window.ms[channel] = m;
+}
+</script>"""
+
+
+def _host_page(channels: list[str], protocol: int = 1) -> str:
+    return HOST_PAGE.replace("CHANNELS", repr(channels)).replace("PROTOCOL", str(protocol))
+
+
+async def _echo_plugin(tmp_path: Path, plugin_id: str, protocol: int = 1, **grants: list[str]) -> Any:
+    page = SERVED_ECHO.replace("PROTOCOL", str(protocol))
+    plugin = await plugins.load(write_plugin(tmp_path / "plugins", plugin_id, page, **(grants or GRANT)))
+    await plugin.start()
+    await plugin.wait_ready()
+    return plugin
+
+
+def test_sessions_never_see_each_others_traffic(app: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    async def main() -> None:
+        heard: list[weft.IpcEvent] = []
+        app.on_event(heard.append)
+        a = await app.create_window(html=_host_page(["rpc:1", "rpc:2"]), id="host-a")
+        b = await app.create_window(html=_host_page([RPC]), id="host-b")
+        p1, p2, p3 = [await _echo_plugin(tmp_path, name) for name in ("p-one", "p-two", "p-three")]
+        await a.wait_ready()
+        await b.wait_ready()
+        s1 = await remote.open_session("host-a", p1, host_channel="rpc:1")
+        s2 = await remote.open_session("host-a", p2, host_channel="rpc:2")
+        s3 = await remote.open_session("host-b", p3)
+        assert len({s1.id, s2.id, s3.id}) == 3
+        await a.evaluate("ms['rpc:1'].postMessage('to one'); ms['rpc:2'].postMessage('to two'); 1")
+        await b.evaluate("ms['vue-remote:rpc'].postMessage('to three'); 1")
+        for plugin, message in ((p1, "to one"), (p2, "to two"), (p3, "to three")):
+            assert await js_value_until(plugin, "seen.length ? seen : null") == [message]
+        assert await js_value_until(a, "seen['rpc:2'].length ? seen : null") == {
+            "rpc:1": [{"echo": "to one", "from": "plugin:p-one"}],
+            "rpc:2": [{"echo": "to two", "from": "plugin:p-two"}],
+        }
+        assert await js_value_until(b, "seen['vue-remote:rpc'].length ? seen : null") == {
+            RPC: [{"echo": "to three", "from": "plugin:p-three"}]}
+        assert [e for e in heard if e.channel in (RPC, "rpc:1", "rpc:2") and not is_control(e.payload)] == []
+        with pytest.raises(ValueError, match="already in"):
+            await remote.open_session("host-a", p3, host_channel="rpc:1")
+
+    arun(main())
+
+
+def test_an_incompatible_protocol_is_refused_on_both_sides(app: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    async def main() -> None:
+        host = await app.create_window(html=_host_page([RPC]), id="host")
+        plugin = await _echo_plugin(tmp_path, "future", protocol=99)
+        await host.wait_ready()
+        with pytest.raises(weft.ProtocolError, match="protocol 99"):
+            await remote.open_session(host.id, plugin)
+        for page in (host, plugin):
+            assert "protocol 99" in await js_value_until(page, "window.refusal ?? null")
+        assert "protocol 99" in await js_value_until(plugin, "window.closedReason ?? null")
+        assert app.router.sessions == ()
+
+    arun(main())
+
+
+def test_a_plugin_needs_the_channel_in_send_and_receive(
+    app: weft.Runtime, arun: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> None:
+        host = await app.create_window(html=_host_page([RPC]), id="host")
+        send_only = await _echo_plugin(tmp_path, "send-only", send=[RPC])
+        receive_only = await _echo_plugin(tmp_path, "receive-only", receive=[RPC])
+        for plugin in (send_only, receive_only):
+            with pytest.raises(weft.PermissionDeniedError):
+                await remote.open_session(host.id, plugin)
+        assert app.router.sessions == ()
+
+    with caplog.at_level(logging.WARNING, logger="weft.audit"):
+        arun(main())
+    assert len([r for r in caplog.records if r.name == "weft.audit"]) == 2
+
+
+def test_a_crash_or_a_closed_host_tells_the_other_side(app: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    async def main() -> None:
+        host = await app.create_window(html=_host_page([RPC]), id="host")
+        plugin = await _echo_plugin(tmp_path, "fragile")
+        await host.wait_ready()
+        session = await remote.open_session(host.id, plugin)
+        os.kill(plugin._sandbox.page.renderProcessPid(), signal.SIGKILL)
+        reason = await asyncio.wait_for(session.wait_closed(), 10)
+        assert "plugin:fragile" in reason
+        assert "plugin:fragile" in await js_value_until(host, f"closedReasons[{RPC!r}] ?? null")
+
+        await plugin.start()
+        await plugin.wait_ready()
+        other_host = await app.create_window(html=_host_page([RPC]), id="other-host")
+        await other_host.wait_ready()
+        session = await remote.open_session(other_host.id, plugin)
+        await other_host.close()
+        assert "window closed" in await asyncio.wait_for(session.wait_closed(), 10)
+        assert "other-host" in await js_value_until(plugin, "window.closedReason ?? null")
+
+    arun(main())

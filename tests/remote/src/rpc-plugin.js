@@ -1,0 +1,35 @@
+// Remote side of the @remote-ui/rpc flow, inside a sandboxed plugin page.
+import { createEndpoint, release, retain } from "@remote-ui/rpc";
+import { fromDesktopIpc } from "weft-runtime";
+
+const messenger = fromDesktopIpc(window.runtime);
+const endpoint = createEndpoint(messenger);
+let kept = null;
+
+endpoint.expose({
+  // Calls back into the host with the function it was given.
+  async run(callback, n) {
+    return { got: await callback(n * 2), from: window.runtime.windowId };
+  },
+  echo(value) {
+    return value;
+  },
+  // Keeps the host's function beyond the call (retain), to call it later.
+  keep(callback) {
+    retain(callback);
+    kept = callback;
+    return true;
+  },
+  async callKept(value) {
+    return kept(value);
+  },
+  drop() {
+    release(kept);
+    kept = null;
+    return true;
+  },
+  fail() {
+    throw new TypeError("the plugin says no");
+  },
+});
+window.plugin = { endpoint, messenger };
