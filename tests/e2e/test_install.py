@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ASSETS = ["runtime.js", "transport.js", "runtime.d.ts", "package.json"]
-DEMO = ["index.html", "activity.html", "index.js", "activity.js", "style.css"]
-EXAMPLES = ["notes/plugin.toml", "notes/index.html", "notes/notes.js", "mischief/plugin.toml", "mischief/mischief.js"]
+ASSETS = ["runtime.js", "transport.js", "runtime.d.ts", "index.js", "index.d.ts", "package.json"]
+DEMO = ["index.html", "activity.html", "index.js", "activity.js", "style.css", "panel.js"]
+EXAMPLES = ["notes/plugin.toml", "notes/index.html", "notes/notes.js", "mischief/plugin.toml", "mischief/mischief.js",
+            "counter/plugin.toml", "counter/index.html", "counter/counter.js"]
 
 PROBE = """
 import importlib.resources, json, weft

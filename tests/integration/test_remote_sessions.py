@@ -270,3 +270,15 @@ def test_a_crash_or_a_closed_host_tells_the_other_side(app: weft.Runtime, arun: 
         assert "other-host" in await js_value_until(plugin, "window.closedReason ?? null")
 
     arun(main())
+
+
+def test_the_demo_bundles_are_built_from_their_sources(bundles: Path, tmp_path: Path) -> None:
+    """The demo ships prebuilt bundles (panel.js, counter.js); they must be
+    what tests/remote/build.mjs makes from the committed sources."""
+    subprocess.run([shutil.which("node") or "node", "build.mjs", "--demo", str(tmp_path)],
+                   cwd=REMOTE_CLIENTS, check=True, timeout=120)
+    repo = REMOTE_CLIENTS.parents[1]
+    for built, committed in (("panel.js", repo / "host/weft/demo/panel.js"),
+                             ("counter.js", repo / "plugins/counter/counter.js")):
+        assert (tmp_path / built).read_bytes() == committed.read_bytes(), (
+            f"{committed} is stale: run `npm run build-demo` in tests/remote and copy build/demo/{built}")

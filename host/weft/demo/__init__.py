@@ -6,10 +6,12 @@ with ``button-response`` and keeps every window's click count in sync with
 asks the main page for its details with ``ipc.invoke``, and the activity
 window lists the main window's system events (focus, resize, move).
 
-Two sandboxed plugins run beside them (``plugins/`` in the repository,
+Three sandboxed plugins run beside them (``plugins/`` in the repository,
 ``weft.examples`` when installed): Notes, which loads and saves its note
-through the host on its granted channels, and Mischief, which tries every
-forbidden thing and shows that each was refused.
+through the host on its granted channels; Mischief, which tries every
+forbidden thing and shows that each was refused; and Counter, a headless
+plugin whose Vue app renders, through a ``weft.remote`` session and
+@omnicajs/vue-remote, into a panel of the main window.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import importlib.resources
 from pathlib import Path
 from typing import Any
 
-from .. import ipc, plugins, window
+from .. import ipc, plugins, remote, window
 from ..ipc.events import IpcEvent
 
 APP_DIR = Path(__file__).resolve().parent
@@ -77,8 +79,12 @@ async def main() -> None:
     ipc.on_channel("button-click", on_click)
     ipc.handle("reverse", reverse)
     ipc.on_event(on_system_event)
+    async def on_panel_changed(payload: Any, window_id: str) -> None:
+        await tell_activity({"type": "panel", "payload": f"the counter plugin's count is {payload}"})
+
     ipc.handle("notes:save", save_note)
     ipc.on_channel("mischief:report", on_mischief_report)
+    ipc.on_channel("panel-changed", on_panel_changed)
     loaded: list[plugins.Plugin] = []
 
     main_window = await window.create_window(
@@ -91,6 +97,10 @@ async def main() -> None:
         await plugin.start(x=x, y=600)
         loaded.append(plugin)
     await ipc.send_to_window("plugin:notes", "notes:load", note)
+    counter = await plugins.load(PLUGINS_DIR / "counter")
+    await counter.start()
+    loaded.append(counter)
+    await remote.open_session("main", counter)
 
     await main_window.wait_ready()
     info = await ipc.invoke("main", "page-info")
