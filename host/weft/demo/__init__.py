@@ -88,13 +88,13 @@ async def main() -> None:
     loaded: list[plugins.Plugin] = []
 
     main_window = await window.create_window(
-        title="weft demo", width=720, height=520, url="app://index.html", id="main", x=40, y=40)
+        title="weft demo", width=720, height=600, url="app://index.html", id="main", x=40, y=40)
     await window.create_window(
-        title="weft demo · activity", width=420, height=520, url="app://activity.html", id="activity", x=780, y=40)
+        title="weft demo · activity", width=420, height=600, url="app://activity.html", id="activity", x=780, y=40)
 
     for name, x in (("notes", 40), ("mischief", 480)):
         plugin = await plugins.load(PLUGINS_DIR / name)
-        await plugin.start(x=x, y=600)
+        await plugin.start(x=x, y=680)
         loaded.append(plugin)
     await ipc.send_to_window("plugin:notes", "notes:load", note)
     counter = await plugins.load(PLUGINS_DIR / "counter")
