@@ -76,15 +76,38 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", parents=[common], help="run the demo app shipped with weft")
     run = commands.add_parser("run", parents=[common], help="run an app folder or file")
     run.add_argument("path", type=Path, help="a folder with main.py or index.html, or a .py file")
+    pack = commands.add_parser("package", help="freeze an app folder into a bundle, a .tar.gz and a .deb")
+    pack.add_argument("path", type=Path, help="the app folder (with main.py or index.html)")
+    pack.add_argument("--out", type=Path, default=Path("dist"), help="where the outputs go (default: ./dist)")
+    pack.add_argument("--name", help="the app's name (default: the folder's name)")
+    pack.add_argument("--version", default="0.1.0", help="the app's version (default: 0.1.0)")
+    pack.add_argument("--no-deb", action="store_true", help="skip the Debian package")
+    pack.add_argument("--keep-all-qt", action="store_true", help="keep every Qt module (bigger; for comparison)")
     return parser
+
+
+def _package(args: argparse.Namespace) -> int:
+    from .packager import human, package
+
+    result = package(args.path, out=args.out, name=args.name, version=args.version, deb=not args.no_deb,
+                     keep_all_qt=args.keep_all_qt, progress=lambda line: print(line, flush=True))
+    print(f"\nbuilt in {result.seconds:.0f} s:")
+    for label, artifact in (("bundle", result.bundle), ("tarball", result.tarball), ("deb", result.deb)):
+        if artifact is not None:
+            print(f"  {label:8} {artifact.path}  ({human(artifact.size)})")
+    print(f"run it: {result.bundle.path / result.bundle.path.name}  (add --weft-self-check to test it headless)")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
     from .app import run
 
     try:
+        if args.command == "package":
+            return _package(args)
         if args.command == "demo":
             from .demo import APP_DIR
             from .demo import main as demo_main

@@ -1,0 +1,35 @@
+"""The entry point of an app that ``weft package`` froze.
+
+The bundle holds the app's folder as ``app/``; its ``main.py`` (if any) is
+frozen as the module ``main``. Flags: ``--no-sandbox`` (as for ``weft``) and
+``--weft-self-check`` (see :mod:`weft.selfcheck`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+
+def bundled_app_dir() -> Path:
+    base = Path(getattr(sys, "_MEIPASS", Path(sys.argv[0]).resolve().parent))
+    return base / "app"
+
+
+def launch(app_module: str | None) -> int:
+    """Run the bundled app (``app_module`` defines ``async def main()``, or
+    None for an app that is only an ``index.html``)."""
+    from .app import run
+    from .cli import _index_only
+    from .selfcheck import FLAG, run_self_check
+
+    args = sys.argv[1:]
+    no_sandbox = True if "--no-sandbox" in args else None
+    if FLAG in args:
+        return run_self_check(no_sandbox=no_sandbox)
+    app_dir = bundled_app_dir()
+    if app_module is None:
+        return run(_index_only(app_dir), app_dir=app_dir, no_sandbox=no_sandbox)
+    module = importlib.import_module(app_module)
+    return run(module.main, app_dir=getattr(module, "APP_DIR", app_dir), no_sandbox=no_sandbox)

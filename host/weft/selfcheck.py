@@ -1,0 +1,99 @@
+"""``--weft-self-check``: proves an install (a frozen one above all) can do
+the essentials, headless, and exits 0 only if it can.
+
+It opens a window and does a round trip each way, starts a sandboxed plugin,
+and checks that the plugin's requests outside its grant are still refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+FLAG = "--weft-self-check"
+
+WINDOW_PAGE = """<!DOCTYPE html><script>
+runtime.handle("double", (n) => n * 2);
+runtime.invoke("add", {a: 20, b: 22}).then((sum) => runtime.send("sum", sum));
+</script>"""
+
+PLUGIN_MANIFEST = """id = "selfcheck"
+name = "self-check"
+version = "1.0.0"
+entry = "index.html"
+api = 1
+[capabilities]
+send = ["probe"]
+[window]
+visible = false
+"""
+PLUGIN_PAGE = """<!DOCTYPE html><script>
+const attempt = (url) => fetch(url).then(() => "ALLOWED", (e) => "refused");
+Promise.all([attempt("app://localhost/"), attempt("https://weft.invalid/"), attempt("file:///etc/hostname")])
+  .then((results) => runtime.send("probe", results));
+</script>"""
+
+
+@attrs.define
+class Report:
+    checks: list[tuple[str, bool, str]] = attrs.field(factory=list)
+
+    def add(self, name: str, ok: bool, detail: Any = "") -> None:
+        self.checks.append((name, ok, str(detail)))
+        print(f"weft self-check: {'ok    ' if ok else 'FAILED'} {name} {detail}", flush=True)
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.checks) and all(ok for _, ok, _ in self.checks)
+
+
+async def _checks(report: Report) -> None:
+    from . import ipc, plugins, window
+
+    ipc.handle("add", lambda payload, window_id: payload["a"] + payload["b"])
+    sums = ipc.channel_events("sum")
+    win = await window.create_window(title="weft self-check", width=320, height=200, html=WINDOW_PAGE)
+    event = await asyncio.wait_for(sums.next(), 30)
+    report.add("page → Python → page (runtime.invoke)", event is not None and event.payload == 42,
+               event.payload if event else None)
+    doubled = await ipc.invoke(win.id, "double", 21, timeout=30)
+    report.add("Python → page → Python (ipc.invoke)", doubled == 42, doubled)
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "plugin.toml").write_text(PLUGIN_MANIFEST)
+        (Path(folder) / "index.html").write_text(PLUGIN_PAGE)
+        probes = ipc.channel_events("probe")
+        plugin = await plugins.load(folder)
+        await plugin.start()
+        probe = await asyncio.wait_for(probes.next(), 30)
+        results = probe.payload if probe else None
+        report.add("sandboxed plugin started and talked", probe is not None and probe.window_id == plugin.window_id)
+        report.add("forbidden requests refused", results == ["refused"] * 3 and plugin.blocked_requests >= 2,
+                   f"{results}, {plugin.blocked_requests} blocked")
+        await plugin.stop()
+    await win.close()
+
+
+def run_self_check(*, no_sandbox: bool | None = None) -> int:
+    """Run the checks in a new runtime; return 0 if all passed."""
+    from . import __file__ as weft_file
+    from .app import run
+
+    print(f"weft self-check: weft from {Path(weft_file).resolve().parent}", flush=True)
+    report = Report()
+
+    async def main() -> None:
+        try:
+            await asyncio.wait_for(_checks(report), 120)
+        except Exception as exc:  # noqa: BLE001 (reported, and the exit code says so)
+            report.add("completed", False, f"{type(exc).__name__}: {exc}")
+
+    code = run(main, no_sandbox=no_sandbox)
+    passed = report.ok and code == 0
+    print(f"weft self-check: {'passed' if passed else 'FAILED'} ({len(report.checks)} checks)", file=sys.stderr)
+    return 0 if passed else 1
