@@ -27,6 +27,7 @@ export declare class HandlerExistsError extends WeftError {}
 export declare class PermissionDeniedError extends WeftError {}
 export declare class ProtocolError extends WeftError {}
 export declare class PayloadError extends WeftError {}
+export declare class RateLimitError extends WeftError {}
 export declare class ChannelError extends WeftError {}
 export declare class DisconnectedError extends WeftError {}
 export declare class WindowNotFoundError extends WeftError {}
@@ -40,6 +41,7 @@ export interface RuntimeErrors {
   readonly PermissionDeniedError: typeof PermissionDeniedError;
   readonly ProtocolError: typeof ProtocolError;
   readonly PayloadError: typeof PayloadError;
+  readonly RateLimitError: typeof RateLimitError;
   readonly ChannelError: typeof ChannelError;
   readonly DisconnectedError: typeof DisconnectedError;
   readonly WindowNotFoundError: typeof WindowNotFoundError;

@@ -21,7 +21,10 @@
   const report = typeof reportError === "function" ? reportError : (e) => console.error(e);
   const { freeze, defineProperty } = Object;
 
-  const SYSTEM_CHANNELS = new Set(["close", "focus", "blur", "resize", "move"]);
+  // A batch carries at most this many frames, so a flood reaches the host
+  // as many posts with event-loop turns between them, never one huge one.
+  const MAX_BATCH_FRAMES = 1000;
+  const SYSTEM_CHANNELS = new Set(["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"]);
   const MAX_CHANNEL = 256;
 
   // -- errors: same names as weft's Python errors -------------------------
@@ -35,7 +38,7 @@
   const errors = { WeftError };
   for (const name of [
     "HandlerError", "NoHandlerError", "HandlerExistsError", "PermissionDeniedError",
-    "ProtocolError", "PayloadError", "ChannelError", "DisconnectedError",
+    "ProtocolError", "PayloadError", "RateLimitError", "ChannelError", "DisconnectedError",
     "WindowNotFoundError", "TimeoutError",
   ]) {
     errors[name] = { [name]: class extends WeftError {} }[name];
@@ -128,7 +131,7 @@
     let batch = [];
     let size = 2;
     for (const text of frames) {
-      if (batch.length > 0 && size + text.length + 1 > config.maxMessageChars) {
+      if (batch.length > 0 && (size + text.length + 1 > config.maxMessageChars || batch.length >= MAX_BATCH_FRAMES)) {
         toHost(batch);
         batch = [];
         size = 2;
@@ -221,6 +224,9 @@
       case "result": settle(frame, true); break;
       case "error": settle(frame, false); break;
       case "notice": notice(frame); break;
+      // The host's heartbeat: answered at once, so only a page whose main
+      // thread is stuck fails to answer.
+      case "ping": enqueue(stringify({ k: "pong", i: frame.i })); break;
     }
   }
 

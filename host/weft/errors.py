@@ -33,6 +33,11 @@ class ProtocolError(Error):
     oversize, too deep, NaN, duplicate or ``__proto__`` keys."""
 
 
+class RateLimitError(Error):
+    """A page sent more messages than its rate limit allows; the excess was
+    refused (and counted), none of it delivered."""
+
+
 class PayloadError(Error, ValueError):
     """A payload cannot cross the bridge (not a JSON value, too large)."""
 
@@ -98,6 +103,7 @@ _WIRE_CLASSES: dict[str, type[Error]] = {
         PermissionDeniedError,
         ProtocolError,
         PayloadError,
+        RateLimitError,
         ChannelError,
         NoHandlerError,
         HandlerExistsError,

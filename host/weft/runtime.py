@@ -19,6 +19,7 @@ from .errors import RuntimeClosedError, WindowNotFoundError
 from .ipc import active
 from .ipc.codec import Limits
 from .ipc.events import IpcEvent
+from .ipc.flow import Heartbeat
 from .ipc.router import DEFAULT_INVOKE_TIMEOUT, BroadcastResult, Router
 from .ipc.subscriptions import DEFAULT_BOUND, Subscription
 from .plugins.manifest import Manifest
@@ -40,9 +41,10 @@ class Runtime:
     """A weft runtime: windows plus the ``weft.ipc`` calls as methods.
 
     ``app_dir`` is the folder ``app://localhost/`` serves (None: none).
-    ``limits`` bounds what a page may post; ``subscriber_bound`` is how many
-    events a slow subscriber may fall behind before it gets
-    :class:`~weft.SubscriberOverflowError`.
+    ``limits`` bounds what a page may post (sizes, nesting, rate);
+    ``subscriber_bound`` is how many events a slow subscriber may fall behind
+    before it gets :class:`~weft.SubscriberOverflowError`; ``heartbeat`` is
+    how pages are watched for hangs (None: not watched).
     """
 
     def __init__(
@@ -51,9 +53,11 @@ class Runtime:
         app_dir: str | Path | None = None,
         limits: Limits | None = None,
         subscriber_bound: int = DEFAULT_BOUND,
+        heartbeat: Heartbeat | None = Heartbeat(),
     ) -> None:
         self.app_dir = Path(app_dir).resolve() if app_dir is not None else None
         self.router = Router(limits or Limits(), subscriber_bound)
+        self._heartbeat = heartbeat
         self._engine: Engine | None = None
         self._windows: dict[str, Window] = {}
         self._plugins: dict[str, Plugin] = {}
@@ -86,7 +90,13 @@ class Runtime:
         self._check_open()
         if self._engine is None:
             self._engine = Engine(self.app_dir, self.router)
+            self._start_watching()
         return self._engine
+
+    def _start_watching(self) -> None:
+        if self._heartbeat is not None:
+            self.router.start_heartbeat(self._heartbeat)
+            self._heartbeat = None
 
     def _new_id(self, wanted: str | None) -> str:
         if wanted is None:
@@ -170,6 +180,10 @@ class Runtime:
     def dropped_events(self) -> int:
         """Events dropped for subscribers that fell past their bound."""
         return self.router.hub.dropped
+
+    def rate_limited(self, window_id: str) -> int:
+        """How many messages from this page its rate limit refused."""
+        return self.router.rate_limited(window_id)
 
     async def wait_until_closed(self) -> None:
         """Return once no window is open."""

@@ -84,8 +84,15 @@ class Window:
         view.page().open(QUrl(f"{APP_SCHEME}://{APP_HOST}{path}"))
 
     def reload(self) -> None:
-        """Reload the page; messages sent meanwhile go to the new document."""
+        """Reload the page; messages sent meanwhile go to the new document.
+        After a crash, this brings the page back with a new renderer."""
         self._live_view().page().reload_document()
+
+    def kill_renderer(self) -> bool:
+        """End the page's renderer process, for a page that hangs (the
+        ``unresponsive`` event): pending calls fail, a ``crashed`` event
+        follows, and :meth:`reload` brings the page back."""
+        return self._live_view().page().kill_renderer()
 
     async def evaluate(self, source: str, *, timeout: float = 10.0) -> Any:
         """Run JavaScript in the page's own world and return its value, which

@@ -14,6 +14,8 @@ kind         fields                                       direction
 ``result``   ``i`` call id, ``v`` value                   both
 ``error``    ``i`` call id, ``e`` ``{type, message}``     both
 ``notice``   ``e`` ``{type, message}``                    host → page
+``ping``     ``i`` heartbeat id                           host → page
+``pong``     ``i`` the ping's id                          page → host
 ===========  ===========================================  ==================
 
 Decoding is the security boundary: it refuses anything that is not exactly
@@ -44,6 +46,10 @@ class Limits:
     """Characters in one posted batch (and so in one message)."""
     max_depth: int = 128
     """Nesting of arrays and objects in a payload."""
+    rate: float = 20_000.0
+    """Messages (sends and invokes) per second a page may keep up."""
+    burst: int = 20_000
+    """Messages a page may send at once before ``rate`` applies."""
 
 
 @attrs.frozen(kw_only=True)
@@ -98,6 +104,18 @@ class Notice:
 
 
 @attrs.frozen(kw_only=True)
+class Ping:
+    """The host's heartbeat: the page's runtime answers with a Pong at once."""
+
+    beat: int
+
+
+@attrs.frozen(kw_only=True)
+class Pong:
+    beat: int
+
+
+@attrs.frozen(kw_only=True)
 class BadFrame:
     """A frame in an otherwise readable batch that was refused.
 
@@ -109,8 +127,8 @@ class BadFrame:
     call_id: int | None = None
 
 
-Frame = Union[Hello, Send, Invoke, Result, Failure, Notice]
-Inbound = Union[Hello, Bye, Send, Invoke, Result, Failure, BadFrame]
+Frame = Union[Hello, Send, Invoke, Result, Failure, Notice, Ping]
+Inbound = Union[Hello, Bye, Send, Invoke, Result, Failure, Pong, BadFrame]
 
 
 def check_channel(channel: Any, *, from_page: bool = False) -> str:
@@ -204,6 +222,7 @@ _FIELDS = {
     "invoke": frozenset({"k", "i", "c", "p"}),
     "result": frozenset({"k", "i", "v"}),
     "error": frozenset({"k", "i", "e"}),
+    "pong": frozenset({"k", "i"}),
 }
 _OPTIONAL = frozenset({"p", "v"})
 
@@ -244,6 +263,8 @@ def _frame(frame: Any) -> Inbound:
         return Result(call_id=call_id, value=frame.get("v"))
     if kind == "error":
         return Failure(call_id=call_id, error=frame["e"])
+    if kind == "pong":
+        return Pong(beat=call_id)
     return Bye() if kind == "bye" else Hello()
 
 
@@ -275,6 +296,8 @@ def _frame_dict(frame: Frame) -> dict[str, Any]:
         return {"k": "error", "i": frame.call_id, "e": frame.error}
     if isinstance(frame, Notice):
         return {"k": "notice", "e": frame.error}
+    if isinstance(frame, Ping):
+        return {"k": "ping", "i": frame.beat}
     raise TypeError(f"not an outbound frame: {frame!r}")
 
 

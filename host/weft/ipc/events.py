@@ -6,11 +6,13 @@ from typing import Any, Literal
 
 import attrs
 
-EventType = Literal["close", "focus", "blur", "resize", "move"]
+EventType = Literal["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"]
 
 #: Channels that carry window system events. A page may not send on them, so
 #: ``on_channel("close", ...)`` hears only real closes.
-SYSTEM_CHANNELS: frozenset[str] = frozenset({"close", "focus", "blur", "resize", "move"})
+SYSTEM_CHANNELS: frozenset[str] = frozenset(
+    {"close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"}
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -26,7 +28,11 @@ class IpcEvent:
     """The JSON value sent (``None`` when nothing was)."""
     type: EventType | None = None
     """Set for window system events: ``close``, ``focus``, ``blur``,
-    ``resize`` (payload ``{"width", "height"}``), ``move`` (``{"x", "y"}``)."""
+    ``resize`` (payload ``{"width", "height"}``), ``move`` (``{"x", "y"}``);
+    and from the runtime's watch over pages: ``unresponsive`` (its page did
+    not answer the heartbeat in time; ``{"seconds"}``), ``responsive`` (it
+    answers again) and ``crashed`` (its renderer process died;
+    ``{"status", "exit_code"}``)."""
 
 
 def system_event(window_id: str, type: EventType, payload: Any = None) -> IpcEvent:

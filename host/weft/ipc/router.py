@@ -11,6 +11,7 @@ message sent before the page is ready is delivered when it is, not lost.
 from __future__ import annotations
 
 import asyncio
+import collections
 import inspect
 import itertools
 import logging
@@ -26,6 +27,7 @@ from ..errors import (
     NoHandlerError,
     PayloadError,
     ProtocolError,
+    RateLimitError,
     RuntimeClosedError,
     WindowNotFoundError,
     error_from_wire,
@@ -33,8 +35,9 @@ from ..errors import (
 )
 from . import codec
 from .capabilities import Grant
-from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Notice, Result, Send
-from .events import IpcEvent
+from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Notice, Ping, Pong, Result, Send
+from .events import IpcEvent, system_event
+from .flow import SLICE, Heartbeat, TokenBucket
 from .sessions import Link, Session
 from .subscriptions import DEFAULT_BOUND, Hub, Subscription
 from .tasks import Tasks
@@ -43,6 +46,10 @@ log = logging.getLogger("weft.ipc")
 
 DEFAULT_INVOKE_TIMEOUT = 30.0
 Handler = Callable[[Any, str], Any]
+
+
+def _rate_error(count: int) -> dict[str, str]:
+    return error_to_wire(RateLimitError(f"{count} message(s) over this page's rate limit were refused"))
 
 
 class Port(Protocol):
@@ -83,6 +90,14 @@ class _Peer:
     """Python → page calls awaiting their answer."""
     connected: asyncio.Event = attrs.field(factory=asyncio.Event)
     """Set while ready, and once detached (so waiters wake and look)."""
+    bucket: TokenBucket | None = None
+    """Its rate limit (made by the router from its Limits)."""
+    inbox: collections.deque[Any] = attrs.field(factory=collections.deque)
+    """Decoded frames waiting to be handled, in arrival order."""
+    draining: bool = False
+    ping: tuple[int, float] | None = None
+    """The heartbeat it has not answered yet: (beat, loop time sent)."""
+    unresponsive: bool = False
 
     def fail_pending(self, reason: str) -> None:
         for future in self.pending.values():
@@ -116,7 +131,8 @@ class Router:
         """Route for a new page; with a ``grant``, only its channels."""
         if window_id in self._peers:
             raise ValueError(f"window id {window_id!r} is already in use")
-        self._peers[window_id] = _Peer(window_id, port, grant)
+        self._peers[window_id] = _Peer(window_id, port, grant,
+                                       bucket=TokenBucket(rate=self.limits.rate, burst=self.limits.burst))
 
     def unload(self, window_id: str, reason: str) -> None:
         """The page's document went away (navigation, reload, crash): hold
@@ -126,6 +142,8 @@ class Router:
             peer.ready = False
             peer.connected.clear()
             peer.generation += 1
+            peer.ping = None
+            peer.unresponsive = False
             peer.fail_pending(f"window {window_id!r}: {reason}")
             self._close_sessions(window_id, reason)
 
@@ -156,7 +174,12 @@ class Router:
     # -- inbound -----------------------------------------------------------
 
     def receive(self, window_id: str, raw: Any) -> None:
-        """Take what a page posted. Never raises: bad input is answered."""
+        """Take what a page posted. Never raises: bad input is answered.
+
+        Sends and invokes past the page's rate limit are refused here (one
+        notice per batch says how many); the rest wait in the page's inbox
+        and are handled in order, a slice per event-loop turn.
+        """
         peer = self._peers.get(window_id)
         if peer is None or self.closed:
             return
@@ -166,29 +189,57 @@ class Router:
             log.warning("window %s posted an unreadable batch: %s", window_id, exc)
             self._enqueue(peer, codec.encode_frame(Notice(error=error_to_wire(exc))))
             return
+        refused = 0
         for frame in frames:
-            if isinstance(frame, (Send, Invoke)) and peer.grant is not None:
-                denied = peer.grant.check_inbound(frame.channel)
-                if denied is not None:
-                    self._refuse_denied(peer, frame, denied)
-                    continue
-            if isinstance(frame, Send):
-                session = self._links.get(Link(window_id=window_id, channel=frame.channel))
-                if session is not None:  # a session's traffic goes to its pair only
-                    session.receive(session.side_of(Link(window_id=window_id, channel=frame.channel)), frame.payload)
-                    continue
-                self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
-            elif isinstance(frame, Invoke):
-                self._answer(peer, frame)
-            elif isinstance(frame, (Result, Failure)):
-                self._settle(peer, frame)
-            elif isinstance(frame, Hello):
-                self._hello(peer)
-            elif isinstance(frame, Bye):
-                self.unload(window_id, "page unloaded")
-            else:
-                self._refuse(peer, frame)
+            if isinstance(frame, (Send, Invoke)) and peer.bucket is not None and not peer.bucket.take():
+                refused += 1
+                if isinstance(frame, Invoke):
+                    self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=_rate_error(1))))
+                continue
+            peer.inbox.append(frame)
+        if refused:
+            log.warning("window %s: %d messages over its rate limit refused", window_id, refused)
+            self._enqueue(peer, codec.encode_frame(Notice(error=_rate_error(refused))))
+        if not peer.draining:
+            self._drain(peer)
+
+    def _drain(self, peer: _Peer) -> None:
+        peer.draining = False
+        if self._peers.get(peer.window_id) is not peer:
+            return
+        for _ in range(min(SLICE, len(peer.inbox))):
+            self._handle(peer, peer.inbox.popleft())
+        if peer.inbox:
+            peer.draining = True
+            asyncio.get_running_loop().call_soon(self._drain, peer)
         self._flush(peer)  # answers from sync handlers leave in this turn
+
+    def _handle(self, peer: _Peer, frame: Any) -> None:
+        window_id = peer.window_id
+        if isinstance(frame, (Send, Invoke)) and peer.grant is not None:
+            denied = peer.grant.check_inbound(frame.channel)
+            if denied is not None:
+                self._refuse_denied(peer, frame, denied)
+                return
+        if isinstance(frame, Send):
+            link = Link(window_id=window_id, channel=frame.channel)
+            session = self._links.get(link)
+            if session is not None:  # a session's traffic goes to its pair only
+                session.receive(session.side_of(link), frame.payload)
+            else:
+                self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
+        elif isinstance(frame, Invoke):
+            self._answer(peer, frame)
+        elif isinstance(frame, (Result, Failure)):
+            self._settle(peer, frame)
+        elif isinstance(frame, Pong):
+            self._pong(peer, frame)
+        elif isinstance(frame, Hello):
+            self._hello(peer)
+        elif isinstance(frame, Bye):
+            self.unload(window_id, "page unloaded")
+        else:
+            self._refuse(peer, frame)
 
     def publish(self, event: IpcEvent) -> None:
         """Publish an event the runtime made itself (window system events)."""
@@ -394,6 +445,46 @@ class Router:
         except Error:
             self._inbox = None
             raise
+
+    # -- heartbeat -------------------------------------------------------------
+
+    def start_heartbeat(self, heartbeat: Heartbeat) -> None:
+        """Ping every ready page each ``interval``; report those that leave a
+        ping unanswered for ``timeout`` as ``unresponsive``."""
+        self.tasks.spawn(self._heartbeat(heartbeat), name="heartbeat")
+
+    async def _heartbeat(self, heartbeat: Heartbeat) -> None:
+        loop = asyncio.get_running_loop()
+        beats = itertools.count(1)
+        while not self.closed:
+            await asyncio.sleep(heartbeat.interval)
+            now = loop.time()
+            for peer in tuple(self._peers.values()):
+                if not peer.ready:
+                    continue
+                if peer.ping is None:
+                    peer.ping = (next(beats), now)
+                    self._enqueue(peer, codec.encode_frame(Ping(beat=peer.ping[0])))
+                elif not peer.unresponsive and now - peer.ping[1] > heartbeat.timeout:
+                    peer.unresponsive = True
+                    seconds = round(now - peer.ping[1], 3)
+                    log.warning("window %s is unresponsive (no answer for %.1f s)", peer.window_id, seconds)
+                    peer.fail_pending(f"window {peer.window_id!r} is unresponsive")
+                    self.publish(system_event(peer.window_id, "unresponsive", {"seconds": seconds}))
+
+    def _pong(self, peer: _Peer, frame: Pong) -> None:
+        if peer.ping is None or peer.ping[0] != frame.beat:
+            return
+        peer.ping = None
+        if peer.unresponsive:
+            peer.unresponsive = False
+            log.info("window %s answers again", peer.window_id)
+            self.publish(system_event(peer.window_id, "responsive"))
+
+    def rate_limited(self, window_id: str) -> int:
+        """How many of this page's messages its rate limit refused."""
+        peer = self._peers.get(window_id)
+        return peer.bucket.refused if peer is not None and peer.bucket is not None else 0
 
     # -- remote sessions -----------------------------------------------------
 

@@ -32,6 +32,10 @@ class Tasks:
     def __len__(self) -> int:
         return len(self._running)
 
+    def names(self) -> list[str]:
+        """The names of the tasks still running (for tests and diagnostics)."""
+        return sorted(task.get_name() for task in self._running)
+
     async def shutdown(self) -> None:
         """Cancel what is still running and wait for it to finish."""
         running = tuple(self._running)

@@ -67,6 +67,7 @@ class Plugin:
         from ..webengine.sandbox import PluginSandbox
 
         self._runtime._check_open()
+        self._runtime._start_watching()
         self._sandbox = PluginSandbox(self.manifest, self._runtime.router, self._runtime.router.publish, self._on_ended)
         if self._sandbox.view is not None and x is not None and y is not None:
             self._sandbox.view.move(x, y)

@@ -6,6 +6,8 @@ import asyncio
 import functools
 import json
 import logging
+import os
+import signal
 from typing import Any
 
 from PySide6.QtCore import QObject, QUrl
@@ -14,6 +16,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from ..errors import DisconnectedError
 from ..ipc import capabilities
 from ..ipc.capabilities import Grant
+from ..ipc.events import system_event
 from ..ipc.router import Router
 from .bridge import connect_bridge
 from .scripts import bridge_scripts
@@ -82,6 +85,20 @@ class AppPage(QWebEnginePage):
         log.log(logging.DEBUG if normal else logging.ERROR,
                 "window %s: renderer process ended (%s, exit code %d)", self.window_id, status.name, code)
         self._router.unload(self.window_id, f"renderer process ended ({status.name})")
+        if not normal:
+            self._router.publish(system_event(self.window_id, "crashed", {"status": status.name, "exit_code": code}))
+
+    def kill_renderer(self) -> bool:
+        """End this page's renderer process (for a page that hangs); Qt then
+        reports it as crashed. Returns False if it had none."""
+        pid = self.renderProcessPid()
+        if pid <= 0:
+            return False
+        try:
+            os.kill(pid, signal.SIGKILL if hasattr(signal, "SIGKILL") else signal.SIGTERM)
+        except ProcessLookupError:
+            return False
+        return True
 
     def acceptNavigationRequest(  # noqa: N802 (Qt override)
         self, url: QUrl, type: QWebEnginePage.NavigationType, is_main_frame: bool
