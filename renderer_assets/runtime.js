@@ -1,6 +1,6 @@
 // weft runtime: defines `window.runtime` in the page's own script world, at
 // document creation, before any page script runs. The host appends the call
-// `(config)` with a JSON object: { windowId, maxMessageChars }.
+// `(config)` with a JSON object: { windowId, maxMessageChars, maxDepth }.
 //
 // Frames are batched per microtask into one JSON array string and relayed to
 // the isolated world (transport.js) as a CustomEvent; the wire format is
@@ -74,7 +74,19 @@
 
   // JSON.stringify would quietly turn NaN into null, drop functions, and
   // make {"0": ..} of a Uint8Array. Payloads are JSON values: say so instead.
+  // What the host would refuse (nesting past maxDepth, "__proto__" keys) is
+  // refused here, before it could cost its batch neighbours anything.
+  let depths = new WeakMap();
   function strict(key, value) {
+    if (key === "__proto__") throw new errors.PayloadError("'__proto__' is not allowed as a key");
+    if (value !== null && typeof value === "object") {
+      const depth = (depths.get(this) || 0) + 1;
+      // A frame is one level; its payload may nest maxDepth more.
+      if (depth > config.maxDepth + 1) {
+        throw new errors.PayloadError(`payload nests deeper than ${config.maxDepth}`);
+      }
+      depths.set(value, depth);
+    }
     switch (typeof value) {
       case "number":
         if (!Number.isFinite(value)) throw new errors.PayloadError(`${value} is not a JSON value`);
@@ -97,6 +109,7 @@
 
   function encode(frame) {
     let text;
+    depths = new WeakMap();
     try {
       text = stringify(frame, strict);
     } catch (err) {

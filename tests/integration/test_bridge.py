@@ -280,7 +280,7 @@ def test_page_side_checks_payloads_and_channels(runtime: weft.Runtime, arun: Any
         ("'[{\"k\":\"send\",\"c\":\"a\",\"p\":NaN}]'", "NaN"),
         ("'[{\"k\":\"send\",\"c\":\"a\",\"p\":{\"x\":1,\"x\":2}}]'", "duplicate key"),
         ("'[{\"k\":\"send\",\"c\":\"a\",\"p\":{\"__proto__\":{\"admin\":true}}}]'", "__proto__"),
-        ('"[" + "[".repeat(300) + "]".repeat(300) + "]"', "nesting deeper"),
+        ("'[{\"k\":\"send\",\"c\":\"a\",\"p\":' + '['.repeat(300) + ']'.repeat(300) + '}]'", "nesting deeper"),
         ('"[" + " ".repeat(3000) + "]"', "over the limit"),
     ],
 )

@@ -43,16 +43,41 @@ def test_payload_is_optional() -> None:
     [
         ("not json", "not valid JSON"),
         ('{"k":"hello"}', "JSON array"),
-        ('[{"k":"send","c":"a","p":NaN}]', "NaN"),
-        ('[{"k":"send","c":"a","p":Infinity}]', "Infinity"),
-        ('[{"k":"send","c":"a","p":{"x":1,"x":2}}]', "duplicate key 'x'"),
-        ('[{"k":"send","c":"a","p":{"__proto__":{"polluted":1}}}]', "__proto__"),
-        ('[{"k":"send","c":"a","p":' + "1" * 5000 + "}]", "not valid JSON"),
+        ('[{"k":"send","c":"a","p":' + "1" * 5000 + "}]", "more than 4,300 digits"),
+        ("[" * 5000 + "]" * 5000, "nesting deeper"),
     ],
 )
 def test_unreadable_batches_are_refused(text: str, needle: str) -> None:
     with pytest.raises(ProtocolError, match=needle):
         decode(text)
+
+
+@pytest.mark.parametrize(
+    "payload, needle",
+    [
+        ("NaN", "NaN"),
+        ("Infinity", "Infinity"),
+        ("-Infinity", "Infinity"),
+        ("1e999", "too large"),
+        ("[1.5, -1e400]", "too large"),
+        ('{"x":1,"x":2}', "duplicate key 'x'"),
+        ('{"__proto__":{"polluted":1}}', "__proto__"),
+        ('[[{"a": {"__proto__": 1}}]]', "__proto__"),
+    ],
+)
+def test_a_refused_payload_costs_only_its_own_frame(payload: str, needle: str) -> None:
+    text = ('[{"k":"send","c":"before"},{"k":"invoke","i":4,"c":"a","p":' + payload +
+            '},{"k":"result","i":5,"v":' + payload + '},{"k":"send","c":"after"}]')
+    before, invoke, result, after = decode(text)
+    assert (before, after) == (Send(channel="before"), Send(channel="after"))
+    for refused, kind, call_id in ((invoke, "invoke", 4), (result, "result", 5)):
+        assert isinstance(refused, BadFrame) and needle in str(refused.error)
+        assert (refused.kind, refused.call_id) == (kind, call_id)
+
+
+def test_constructor_and_prototype_keys_are_ordinary_keys() -> None:
+    payload = {"constructor": {"prototype": {"polluted": True}}, "prototype": 1}
+    assert decode(json.dumps([{"k": "send", "c": "a", "p": payload}])) == [Send(channel="a", payload=payload)]
 
 
 def test_non_string_batch_is_refused() -> None:
@@ -65,14 +90,22 @@ def test_oversize_batch_is_refused_before_parsing() -> None:
         decode('[{"k":"send","c":"a","p":"' + "x" * 100 + '"}]', Limits(max_batch_chars=50))
 
 
-@pytest.mark.parametrize("depth, ok", [(127, True), (129, False), (5000, False), (100_000, False)])
-def test_nesting_limit(depth: int, ok: bool) -> None:
-    text = '[{"k":"send","c":"a","p":' + "[" * depth + "]" * depth + "}]"
+@pytest.mark.parametrize("depth, ok", [(127, True), (128, True), (129, False), (300, False)])
+def test_nesting_limit_applies_per_frame(depth: int, ok: bool) -> None:
+    text = ('[{"k":"invoke","i":1,"c":"a","p":' + "[" * depth + "]" * depth + '},{"k":"send","c":"next"}]')
+    frame, neighbour = decode(text)
+    assert neighbour == Send(channel="next")
     if ok:
-        assert decode(text)[0].payload is not None  # type: ignore[union-attr]
+        assert isinstance(frame, Invoke)
     else:
-        with pytest.raises(ProtocolError, match="nesting deeper"):
-            decode(text)
+        assert isinstance(frame, BadFrame) and "nesting deeper than 128" in str(frame.error)
+        assert frame.call_id == 1
+
+
+@pytest.mark.parametrize("depth", [5000, 100_000])
+def test_nesting_too_deep_to_parse_refuses_the_batch(depth: int) -> None:
+    with pytest.raises(ProtocolError, match="nesting deeper"):
+        decode('[{"k":"send","c":"a","p":' + "[" * depth + "]" * depth + "}]")
 
 
 def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
@@ -85,7 +118,8 @@ def test_brackets_inside_strings_do_not_count_as_nesting() -> None:
     [
         (5, "object", None),
         ({"k": "teleport"}, "unknown frame kind", None),
-        ({"k": "teleport", "i": 3}, "unknown frame kind", 3),
+        ({"k": "teleport", "i": 3}, "unknown frame kind", None),
+        ({"k": ["send"], "i": 3}, "unknown frame kind", None),
         ({"c": "a"}, "unknown frame kind", None),
         ({"k": "send", "c": "a", "extra": 1}, "exactly the fields", None),
         ({"k": "send"}, "exactly the fields", None),

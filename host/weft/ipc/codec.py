@@ -27,6 +27,7 @@ this shape, and payloads that are not plain JSON (NaN, duplicate or
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Union
 
 import attrs
@@ -119,12 +120,15 @@ class Pong:
 class BadFrame:
     """A frame in an otherwise readable batch that was refused.
 
-    ``call_id`` is set when the frame was a recognisable invoke, so the
-    refusal can fail that call rather than leave it hanging.
+    ``call_id`` is set when the frame was recognisably an invoke, a result or
+    an error, so the refusal can fail that call (the page's invoke, or
+    Python's call the frame answered) rather than leave it hanging; ``kind``
+    says which.
     """
 
     error: ProtocolError
     call_id: int | None = None
+    kind: str | None = None
 
 
 Frame = Union[Hello, Send, Invoke, Result, Failure, Notice, Ping]
@@ -152,24 +156,52 @@ def check_channel(channel: Any, *, from_page: bool = False) -> str:
 
 
 class _Refused(Exception):
-    """Raised from inside the JSON parser's hooks."""
+    """Raised from inside the JSON parser's hooks for a whole text."""
 
 
-def _checked_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Refused(f"duplicate key {key!r:.80}")
-            seen.add(key)
-    if "__proto__" in obj:
-        raise _Refused("'__proto__' is not allowed as a key")
-    return obj
+class _Invalid:
+    """Put in place of a value the parser refused, so the frame holding it
+    can be refused alone instead of the whole batch."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
 
 
-def _refuse_constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON value")
+def _hooks(violations: list[str] | None) -> dict[str, Any]:
+    """JSON parser hooks: refuse duplicate and ``__proto__`` keys, NaN,
+    Infinity and numbers too large for a double. With a ``violations`` list
+    they mark the value and note it; without one they raise."""
+
+    def refuse(reason: str) -> Any:
+        if violations is None:
+            raise _Refused(reason)
+        violations.append(reason)
+        return _Invalid(reason)
+
+    def checked_object(pairs: list[tuple[str, Any]]) -> Any:
+        obj = dict(pairs)
+        if len(obj) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    return refuse(f"duplicate key {key!r:.80}")
+                seen.add(key)
+        if "__proto__" in obj:
+            return refuse("'__proto__' is not allowed as a key")
+        return obj
+
+    def checked_float(text: str) -> Any:
+        value = float(text)
+        if math.isinf(value):
+            return refuse(f"{text[:40]} is too large for a JSON number")
+        return value
+
+    def refuse_constant(name: str) -> Any:
+        return refuse(f"{name} is not a JSON value")
+
+    return {"object_pairs_hook": checked_object, "parse_float": checked_float, "parse_constant": refuse_constant}
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -185,32 +217,43 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     return False
 
 
-def parse_json(raw: str, limits: Limits, *, envelope: int = 0) -> Any:
-    """Parse one JSON text under ``limits``; raise ProtocolError if refused.
+def _invalid_in(value: Any) -> _Invalid | None:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _Invalid):
+            return node
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return None
 
-    ``envelope`` levels of nesting (a batch and its frames) do not count
-    against :attr:`Limits.max_depth`, which bounds the payloads inside.
-    """
-    max_depth = limits.max_depth + envelope
+
+def _loads(raw: str, limits: Limits, violations: list[str] | None) -> Any:
     if len(raw) > limits.max_batch_chars:
         raise ProtocolError(
-            f"message of {len(raw):,} characters is over the limit of "
-            f"{limits.max_batch_chars:,}"
+            f"message of {len(raw):,} characters is over the limit of {limits.max_batch_chars:,}"
         )
     try:
-        value = json.loads(
-            raw, object_pairs_hook=_checked_object, parse_constant=_refuse_constant
-        )
+        return json.loads(raw, **_hooks(violations))
     except _Refused as exc:
         raise ProtocolError(str(exc)) from None
     except RecursionError:
         raise ProtocolError(f"nesting deeper than {limits.max_depth}") from None
-    except ValueError as exc:  # JSONDecodeError, and ints past 4,300 digits
+    except ValueError as exc:
+        if "int_max_str_digits" in str(exc) or "Exceeds the limit" in str(exc):
+            raise ProtocolError("an integer with more than 4,300 digits is not accepted") from None
         raise ProtocolError(f"not valid JSON: {exc}") from None
+
+
+def parse_json(raw: str, limits: Limits) -> Any:
+    """Parse one JSON text under ``limits``; raise ProtocolError if refused."""
+    value = _loads(raw, limits, None)
     # Counting brackets is cheap and over-counts (brackets inside strings), so
     # only a text with more brackets than the limit needs the real walk.
-    if isinstance(value, (dict, list)) and raw.count("[") + raw.count("{") > max_depth:
-        if _depth_exceeds(value, max_depth):
+    if isinstance(value, (dict, list)) and raw.count("[") + raw.count("{") > limits.max_depth:
+        if _depth_exceeds(value, limits.max_depth):
             raise ProtocolError(f"nesting deeper than {limits.max_depth}")
     return value
 
@@ -234,21 +277,32 @@ def _call_id(frame: dict[str, Any]) -> int | None:
     return None
 
 
-def _frame(frame: Any) -> Inbound:
+_CALLS = frozenset({"invoke", "result", "error"})
+
+
+def _frame(frame: Any, depth_limit: int | None) -> Inbound:
+    if isinstance(frame, _Invalid):
+        return BadFrame(error=ProtocolError(frame.reason))
     if not isinstance(frame, dict):
         return BadFrame(error=ProtocolError(f"a frame is an object, not {type(frame).__name__}"))
     kind = frame.get("k")
-    fields = _FIELDS.get(kind) if isinstance(kind, str) else None
+    if not isinstance(kind, str):
+        return BadFrame(error=ProtocolError(f"unknown frame kind {kind!r:.80}"))
+    fields = _FIELDS.get(kind)
+    frame_id = _call_id(frame)
+    call_id = frame_id if kind in _CALLS else None  # only calls can be failed
     if fields is None:
-        return BadFrame(error=ProtocolError(f"unknown frame kind {kind!r:.80}"), call_id=_call_id(frame))
+        return BadFrame(error=ProtocolError(f"unknown frame kind {kind!r:.80}"))
     keys = frame.keys()
     if not keys <= fields or not (fields - _OPTIONAL) <= keys:
-        return BadFrame(
-            error=ProtocolError(f"a {kind!r} frame has exactly the fields {sorted(fields)}"),
-            call_id=_call_id(frame) if kind == "invoke" else None,
-        )
-    call_id = _call_id(frame)
-    if "i" in fields and call_id is None:
+        return BadFrame(error=ProtocolError(f"a {kind!r} frame has exactly the fields {sorted(fields)}"),
+                        call_id=call_id, kind=kind)
+    invalid = _invalid_in(frame)
+    if invalid is not None:
+        return BadFrame(error=ProtocolError(invalid.reason), call_id=call_id, kind=kind)
+    if depth_limit is not None and _depth_exceeds(frame, depth_limit):
+        return BadFrame(error=ProtocolError(f"nesting deeper than {depth_limit - 1}"), call_id=call_id, kind=kind)
+    if "i" in fields and frame_id is None:
         return BadFrame(error=ProtocolError("a call id is an integer from 0 to 2**53"))
     try:
         if kind == "send":
@@ -258,13 +312,13 @@ def _frame(frame: Any) -> Inbound:
                 call_id=call_id, channel=check_channel(frame["c"], from_page=True), payload=frame.get("p")
             )
     except ChannelError as exc:
-        return BadFrame(error=ProtocolError(str(exc)), call_id=call_id if kind == "invoke" else None)
+        return BadFrame(error=ProtocolError(str(exc)), call_id=call_id, kind=kind)
     if kind == "result":
         return Result(call_id=call_id, value=frame.get("v"))
     if kind == "error":
         return Failure(call_id=call_id, error=frame["e"])
     if kind == "pong":
-        return Pong(beat=call_id)
+        return Pong(beat=frame_id)
     return Bye() if kind == "bye" else Hello()
 
 
@@ -272,14 +326,23 @@ def decode_batch(raw: Any, limits: Limits) -> list[Inbound]:
     """Decode what a page posted into frames.
 
     A batch that cannot be read at all raises ProtocolError; a readable batch
-    yields one entry per frame, refused frames as :class:`BadFrame`.
+    yields one entry per frame, refused frames as :class:`BadFrame`, so one
+    bad payload costs only its own frame. The per-frame checks (refused
+    values, nesting past :attr:`Limits.max_depth`) run only when the parse
+    noted a refusal or the text has more brackets than the limit allows.
     """
     if not isinstance(raw, str):
         raise ProtocolError(f"a batch is a string, not {type(raw).__name__}")
-    frames = parse_json(raw, limits, envelope=2)
+    violations: list[str] = []
+    frames = _loads(raw, limits, violations)
     if not isinstance(frames, list):
         raise ProtocolError("a batch is a JSON array of frames")
-    return [_frame(frame) for frame in frames]
+    # A frame is one level and its payload may nest max_depth more.
+    deep = raw.count("[") + raw.count("{") > limits.max_depth + 2
+    depth_limit = limits.max_depth + 1 if deep else None
+    if not violations and depth_limit is None:
+        return [_frame(frame, None) for frame in frames]
+    return [_frame(frame, depth_limit) for frame in frames]
 
 
 # -- encoding (host → page) -------------------------------------------------

@@ -95,6 +95,9 @@ class _Peer:
     inbox: collections.deque[Any] = attrs.field(factory=collections.deque)
     """Decoded frames waiting to be handled, in arrival order."""
     draining: bool = False
+    cut_off: str | None = None
+    """Why calls to it fail at once until its next document (its bridge was
+    deleted)."""
     ping: tuple[int, float] | None = None
     """The heartbeat it has not answered yet: (beat, loop time sent)."""
     unresponsive: bool = False
@@ -121,6 +124,7 @@ class Router:
     _call_ids: Iterable[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
     _inbox: Subscription | None = attrs.field(default=None, init=False)
     _links: dict[Link, Session] = attrs.field(factory=dict, init=False)
+    _loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.hub = Hub(self.tasks, self.bound)
@@ -131,8 +135,16 @@ class Router:
         """Route for a new page; with a ``grant``, only its channels."""
         if window_id in self._peers:
             raise ValueError(f"window id {window_id!r} is already in use")
+        self._loop = self._loop or asyncio.get_running_loop()
         self._peers[window_id] = _Peer(window_id, port, grant,
                                        bucket=TokenBucket(rate=self.limits.rate, burst=self.limits.burst))
+
+    def rebind(self, window_id: str, port: Port) -> None:
+        """Give a page a new port (its bridge was replaced)."""
+        peer = self._peers.get(window_id)
+        if peer is not None:
+            peer.port = port
+            peer.cut_off = f"window {window_id!r} is cut off from the host until it reloads"
 
     def unload(self, window_id: str, reason: str) -> None:
         """The page's document went away (navigation, reload, crash): hold
@@ -211,7 +223,7 @@ class Router:
             self._handle(peer, peer.inbox.popleft())
         if peer.inbox:
             peer.draining = True
-            asyncio.get_running_loop().call_soon(self._drain, peer)
+            self._call_soon(self._drain, peer)
         self._flush(peer)  # answers from sync handlers leave in this turn
 
     def _handle(self, peer: _Peer, frame: Any) -> None:
@@ -250,14 +262,22 @@ class Router:
         if peer.ready:  # a new document we were not told about
             self.unload(peer.window_id, "page reloaded")
         peer.ready = True
+        peer.cut_off = None
         peer.connected.set()
         log.info("window %s connected", peer.window_id)
         self._schedule_flush(peer)
 
     def _refuse(self, peer: _Peer, frame: BadFrame) -> None:
         log.warning("window %s posted a bad frame: %s", peer.window_id, frame.error)
+        if frame.kind in ("result", "error") and frame.call_id is not None:
+            # An answer to one of Python's calls that cannot be accepted:
+            # fail that call now rather than let it wait for its timeout.
+            future = peer.pending.pop(frame.call_id, None)
+            if future is not None and not future.done():
+                future.set_exception(ProtocolError(f"the page's answer was refused: {frame.error}"))
+            return
         wire = error_to_wire(frame.error)
-        if frame.call_id is not None:
+        if frame.kind == "invoke" and frame.call_id is not None:
             self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
         else:
             self._enqueue(peer, codec.encode_frame(Notice(error=wire)))
@@ -341,7 +361,14 @@ class Router:
     def _schedule_flush(self, peer: _Peer) -> None:
         if peer.ready and peer.outbox and not peer.flush_scheduled:
             peer.flush_scheduled = True
-            asyncio.get_running_loop().call_soon(self._flush, peer)
+            self._call_soon(self._flush, peer)
+
+    def _call_soon(self, callback: Callable[[_Peer], None], peer: _Peer) -> None:
+        # The loop the pages were attached on: Qt may run a timer's callback
+        # between two runs of the loop (tests, embedders), when no loop is
+        # "running" for asyncio.
+        loop = self._loop or asyncio.get_running_loop()
+        loop.call_soon(callback, peer)
 
     def _flush(self, peer: _Peer) -> None:
         peer.flush_scheduled = False  # a scheduled flush that finds nothing is harmless
@@ -380,6 +407,8 @@ class Router:
         """Ask a page's ``runtime.handle(channel, fn)`` and return its answer."""
         codec.check_channel(channel)
         peer = self._peer(window_id, channel)
+        if peer.cut_off is not None:
+            raise DisconnectedError(peer.cut_off)
         call_id = next(self._call_ids)  # type: ignore[call-overload]
         encoded = codec.encode_frame(Invoke(call_id=call_id, channel=channel, payload=payload))
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal, Slot
+import shiboken6
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineScript
 
@@ -39,13 +40,41 @@ class Bridge(QObject):
 
     def write(self, batch: str) -> None:
         """The router's Port: send a batch to the page."""
-        self.deliver.emit(batch)
+        if shiboken6.isValid(self):
+            self.deliver.emit(batch)
 
 
-def connect_bridge(page: QWebEnginePage, receive: Callable[[str], None]) -> Bridge:
-    """Give ``page`` a bridge whose posts go to ``receive``."""
+def connect_bridge(
+    page: QWebEnginePage, receive: Callable[[str], None], on_replaced: Callable[[Bridge], None]
+) -> Bridge:
+    """Give ``page`` a bridge whose posts go to ``receive``.
+
+    QWebChannel lets a client call ``deleteLater`` on a published object by
+    name. Only the page's isolated world could (page scripts cannot reach
+    the transport), and it would only cut that page off; still, when the
+    bridge goes, a new one is published in its place for the page's next
+    document and ``on_replaced`` is told.
+    """
     channel = QWebChannel(page)
-    bridge = Bridge(receive, channel)
-    channel.registerObject("bridge", bridge)
+
+    def publish() -> Bridge:
+        bridge = Bridge(receive, channel)
+        channel.registerObject("bridge", bridge)
+        bridge.destroyed.connect(replace)
+        return bridge
+
+    def replace() -> None:
+        if not shiboken6.isValid(channel):
+            return  # the page itself is going: nothing to replace
+        log.warning("a page deleted its bridge; it is cut off until it reloads")
+        # After QWebChannel has finished forgetting the old object, which it
+        # does around its destroyed signal, so it cannot forget the new one.
+        QTimer.singleShot(0, channel, republish)
+
+    def republish() -> None:
+        if shiboken6.isValid(channel):
+            on_replaced(publish())
+
+    bridge = publish()
     page.setWebChannel(channel, QWebEngineScript.ScriptWorldId.ApplicationWorld)
     return bridge

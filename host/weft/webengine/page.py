@@ -58,10 +58,10 @@ class AppPage(QWebEnginePage):
         self._grant = grant
         self._origin: tuple[str, str, int] | None = None
         self._scripts_stale = False
-        config = {"windowId": window_id, "maxMessageChars": max_message_chars}
+        config = {"windowId": window_id, "maxMessageChars": max_message_chars, "maxDepth": router.limits.max_depth}
         for script in bridge_scripts(config):
             self.scripts().insert(script)
-        self._bridge = connect_bridge(self, functools.partial(router.receive, window_id))
+        self._bridge = connect_bridge(self, functools.partial(router.receive, window_id), self._on_bridge_replaced)
         router.attach(window_id, self._bridge, grant)
         self.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.loadFinished.connect(self._on_load_finished)
@@ -69,6 +69,11 @@ class AppPage(QWebEnginePage):
     # The document tells the router when it goes (runtime.js sends "bye" on
     # pagehide). Not Qt's loadStarted: Qt emits it for navigations that
     # acceptNavigationRequest then refuses, when the document stays.
+
+    def _on_bridge_replaced(self, bridge: Any) -> None:
+        self._bridge = bridge
+        self._router.unload(self.window_id, "its bridge was deleted")
+        self._router.rebind(self.window_id, bridge)
 
     def open(self, url: QUrl) -> None:
         """Load ``url``; its origin becomes the one the page may stay on."""
