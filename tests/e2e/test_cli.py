@@ -38,7 +38,7 @@ def test_demo_runs_and_stops_on_ctrl_c(weft_command: str) -> None:
     running.wait_for_lines("sandbox is OFF", "window main connected", "window activity connected")
     running.process.send_signal(signal.SIGINT)
     code, _, stderr = running.finish()
-    assert code == 130, stderr
+    assert code == 130, f"exit code {code}; the end of its stderr:\n{stderr[-4000:]}"
     assert "Traceback" not in stderr
 
 

@@ -4,6 +4,7 @@ silently. Figures are printed (run with -s to see them)."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,10 @@ from tests.conftest import in_page, js_value_until, next_event, open_page
 from weft.ipc.flow import Heartbeat
 
 ECHO = '<script>runtime.handle("echo", (p) => p); runtime.on("ping", (p) => runtime.send("pong", p));</script>'
+
+
+def _rss_mib() -> float:
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
 
 
 class LagMonitor:
@@ -48,6 +53,7 @@ def test_a_flood_is_delivered_in_order_or_refused_and_counted(arun: Any) -> None
             window.limitNotice = null;
             runtime.on("runtime:error", (e) => { if (e.name === "RateLimitError") window.limitNotice = e.message; });
         </script>""")
+        rss_before = _rss_mib()
         lag = LagMonitor()
         await win.evaluate("for (let i = 0; i < 100000; i++) runtime.send('flood', i); 1")
         assert "rate limit" in await js_value_until(win, "window.limitNotice", timeout=30)
@@ -56,8 +62,13 @@ def test_a_flood_is_delivered_in_order_or_refused_and_counted(arun: Any) -> None
             while len(delivered) + (refused := rt.rate_limited(win.id)) < 100_000:
                 await asyncio.sleep(0.05)
         lag.stop()
+        rss_after = _rss_mib()
         print(f"\nflood: {len(delivered):,} delivered, {refused:,} refused by the rate limit; "
-              f"worst timer lateness {lag.worst * 1000:.0f} ms over {lag.ticks} ticks")
+              f"worst timer lateness {lag.worst * 1000:.0f} ms over {lag.ticks} ticks; "
+              f"host RSS {rss_before:.0f} → {rss_after:.0f} MiB")
+        # Refused messages are never kept, so memory follows what was
+        # accepted (a few MiB here), not what was sent.
+        assert rss_after - rss_before < 64
         assert len(delivered) + refused == 100_000
         assert delivered == sorted(delivered) and len(set(delivered)) == len(delivered)  # in order, no repeats
         assert delivered[:20_000] == list(range(20_000))  # the burst gets through whole
