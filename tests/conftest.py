@@ -9,6 +9,7 @@ explicitly (WEFT_NO_SANDBOX=1), which weft announces on stderr.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
@@ -131,3 +132,16 @@ async def js_value_until(target: Any, expression: str, expected: Any = _ANY, tim
             if (value is not None) if expected is _ANY else (value == expected):
                 return value
             await asyncio.sleep(0.02)
+
+
+def host_rss_mib() -> float:
+    """This process's resident memory (Linux)."""
+    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
+
+
+def live_qt_objects() -> int:
+    """Qt objects with a live Python wrapper, after a garbage collection."""
+    import shiboken6
+
+    gc.collect()
+    return len(shiboken6.getAllValidWrappers())

@@ -4,17 +4,15 @@ and resources released."""
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import signal
 from pathlib import Path
 from typing import Any
 
 import pytest
-import shiboken6
 
 import weft
-from tests.conftest import next_event, write_plugin
+from tests.conftest import live_qt_objects, next_event, write_plugin
 from weft import plugins
 from weft.plugins import PluginState
 
@@ -115,11 +113,6 @@ def test_a_renderer_crash_fails_calls_at_once_and_the_plugin_can_restart(
     arun(main())
 
 
-def _wrappers() -> int:
-    gc.collect()
-    return len(shiboken6.getAllValidWrappers())
-
-
 def test_start_stop_cycles_release_what_they_held(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
     async def main() -> list[int]:
         plugin = await plugins.load(write_plugin(tmp_path, "cycle", ECHO, visible=["true"], **GRANTS))
@@ -129,7 +122,7 @@ def test_start_stop_cycles_release_what_they_held(runtime: weft.Runtime, arun: A
             await plugin.wait_ready()
             assert await runtime.invoke(plugin.window_id, "double", cycle) == cycle * 2
             await plugin.stop()
-            counts.append(_wrappers())
+            counts.append(live_qt_objects())
         assert not runtime.router.has_window(plugin.window_id)
         assert runtime.router.tasks.names() == ["heartbeat"]  # nothing left behind by the plugin
         return counts

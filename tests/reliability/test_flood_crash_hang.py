@@ -4,20 +4,15 @@ silently. Figures are printed (run with -s to see them)."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import weft
-from tests.conftest import in_page, js_value_until, next_event, open_page
+from tests.conftest import host_rss_mib, in_page, js_value_until, next_event, open_page
 from weft.ipc.flow import Heartbeat
 
 ECHO = '<script>runtime.handle("echo", (p) => p); runtime.on("ping", (p) => runtime.send("pong", p));</script>'
-
-
-def _rss_mib() -> float:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
 
 
 class LagMonitor:
@@ -53,7 +48,7 @@ def test_a_flood_is_delivered_in_order_or_refused_and_counted(arun: Any) -> None
             window.limitNotice = null;
             runtime.on("runtime:error", (e) => { if (e.name === "RateLimitError") window.limitNotice = e.message; });
         </script>""")
-        rss_before = _rss_mib()
+        rss_before = host_rss_mib()
         lag = LagMonitor()
         await win.evaluate("for (let i = 0; i < 100000; i++) runtime.send('flood', i); 1")
         assert "rate limit" in await js_value_until(win, "window.limitNotice", timeout=30)
@@ -62,7 +57,7 @@ def test_a_flood_is_delivered_in_order_or_refused_and_counted(arun: Any) -> None
             while len(delivered) + (refused := rt.rate_limited(win.id)) < 100_000:
                 await asyncio.sleep(0.05)
         lag.stop()
-        rss_after = _rss_mib()
+        rss_after = host_rss_mib()
         print(f"\nflood: {len(delivered):,} delivered, {refused:,} refused by the rate limit; "
               f"worst timer lateness {lag.worst * 1000:.0f} ms over {lag.ticks} ticks; "
               f"host RSS {rss_before:.0f} → {rss_after:.0f} MiB")

@@ -12,22 +12,11 @@ import gc
 from pathlib import Path
 from typing import Any
 
-import shiboken6
-
 import weft
-from tests.conftest import in_page, open_page, write_plugin
+from tests.conftest import host_rss_mib, in_page, live_qt_objects, open_page, write_plugin
 from weft import plugins
 
 ECHO = '<script>runtime.handle("echo", (p) => p);</script>'
-
-
-def _rss_mib() -> float:
-    return int(Path("/proc/self/statm").read_text().split()[1]) * 4096 / 2**20
-
-
-def _wrappers() -> int:
-    gc.collect()
-    return len(shiboken6.getAllValidWrappers())
 
 
 class Soak:
@@ -36,7 +25,7 @@ class Soak:
         self.samples: list[tuple[int, float, int]] = []
 
     def sample(self, round_: int) -> None:
-        self.samples.append((round_, _rss_mib(), _wrappers()))
+        self.samples.append((round_, host_rss_mib(), live_qt_objects()))
 
     def report(self, *, rss_slack_mib: float, wrapper_slack: int) -> None:
         (_, rss0, w0), (_, rss_mid, w_mid), (last, rss_end, w_end) = (

@@ -247,17 +247,6 @@ def _loads(raw: str, limits: Limits, violations: list[str] | None) -> Any:
         raise ProtocolError(f"not valid JSON: {exc}") from None
 
 
-def parse_json(raw: str, limits: Limits) -> Any:
-    """Parse one JSON text under ``limits``; raise ProtocolError if refused."""
-    value = _loads(raw, limits, None)
-    # Counting brackets is cheap and over-counts (brackets inside strings), so
-    # only a text with more brackets than the limit needs the real walk.
-    if isinstance(value, (dict, list)) and raw.count("[") + raw.count("{") > limits.max_depth:
-        if _depth_exceeds(value, limits.max_depth):
-            raise ProtocolError(f"nesting deeper than {limits.max_depth}")
-    return value
-
-
 _FIELDS = {
     "hello": frozenset({"k"}),
     "bye": frozenset({"k"}),

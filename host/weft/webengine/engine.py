@@ -15,6 +15,7 @@ from ..ipc.events import IpcEvent
 from ..ipc.router import Router
 from .page import AppPage
 from .schemes import APP_SCHEME, FolderSchemeHandler, html_path
+from .lifetime import delete_later
 from .view import WindowView
 
 
@@ -53,16 +54,9 @@ class Engine:
         """Forget a closed window and let Qt delete it (and its page)."""
         self.schemes.remove_document(html_path(window_id))
         self._views.discard(view)
-        gone = asyncio.get_running_loop().create_future()
+        gone = delete_later(view)
         self._gone.add(gone)
-
-        def on_destroyed() -> None:
-            self._gone.discard(gone)
-            if not gone.done():
-                gone.set_result(None)
-
-        view.destroyed.connect(on_destroyed)
-        view.deleteLater()
+        gone.add_done_callback(self._gone.discard)
 
     async def shutdown(self) -> None:
         """Close what is open, wait for the views to go, then drop the profile."""
@@ -72,9 +66,4 @@ class Engine:
         if self._gone:
             await asyncio.wait(tuple(self._gone), timeout=10)
         if shiboken6.isValid(self.profile):
-            # deleteLater, not an immediate delete: Qt's own teardown of the
-            # profile finishes inside the event loop it was started from.
-            gone = asyncio.get_running_loop().create_future()
-            self.profile.destroyed.connect(lambda: gone.done() or gone.set_result(None))
-            self.profile.deleteLater()
-            await asyncio.wait_for(gone, timeout=10)
+            await asyncio.wait_for(delete_later(self.profile), timeout=10)

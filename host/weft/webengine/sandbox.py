@@ -39,6 +39,7 @@ from ..ipc.capabilities import Grant
 from ..ipc.events import IpcEvent, system_event
 from ..ipc.router import Router
 from ..plugins.manifest import Manifest
+from .lifetime import delete_later
 from .page import AppPage
 from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler
 from .view import WindowView
@@ -202,15 +203,8 @@ class PluginSandbox:
         self.end("stopped")
         doomed: QObject = self.view if self.view is not None else self.page
         if shiboken6.isValid(doomed):
-            await _delete(doomed)
+            if isinstance(doomed, WindowView):
+                doomed.hide()
+            await asyncio.wait_for(delete_later(doomed), timeout=10)
         if shiboken6.isValid(self.profile):
-            await _delete(self.profile)
-
-
-async def _delete(obj: QObject) -> None:
-    gone = asyncio.get_running_loop().create_future()
-    obj.destroyed.connect(lambda: gone.done() or gone.set_result(None))
-    if isinstance(obj, WindowView):
-        obj.hide()
-    obj.deleteLater()
-    await asyncio.wait_for(gone, timeout=10)
+            await asyncio.wait_for(delete_later(self.profile), timeout=10)
