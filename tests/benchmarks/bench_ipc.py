@@ -4,9 +4,11 @@
     python tests/benchmarks/bench_ipc.py --quick    # under a minute
 
 Measures, side by side in one run: startup (fresh process to the page's first
-message reaching Python), and small serial round trips both ways
+message reaching Python), small serial round trips both ways
 (renderer → Python → renderer timed in the page, Python → renderer → Python
-timed in Python). pywebview is a third system when ``import webview`` works.
+timed in Python), and, for weft and raw only, load figures: pipelined
+throughput, broadcast to 1/10/20 windows, and 1 MB / 10 MB string echoes
+(see loads.py). pywebview is a third system when ``import webview`` works.
 Prints a table of medians; see README.md. A measuring script, not a test: it
 asserts nothing about times, but every wait has a timeout.
 """
@@ -21,9 +23,11 @@ from typing import Callable, Protocol, Sequence
 
 import attrs
 
+import loads
 import pywebviewrun
 import report
 from inproc import QtHost, RawSystem, WeftSystem
+from loads import LargeSize, LoadSettings
 from measure import BenchmarkError, LoopSettings, Round
 from startup import sample_startups, time_startup
 
@@ -48,10 +52,31 @@ class Plan:
     """In-process rounds; each round measures every system once, in turn."""
     loop: LoopSettings
     """Round trips per direction in one round."""
+    loads: LoadSettings
+    """The load figures (weft and raw only)."""
 
 
-DEFAULT_PLAN = Plan(startup_samples=11, rounds=9, loop=LoopSettings(calls=5000, warmup=500))
-QUICK_PLAN = Plan(startup_samples=5, rounds=5, loop=LoopSettings(calls=1000, warmup=200))
+MB = 1_000_000
+DEFAULT_PLAN = Plan(
+    startup_samples=11,
+    rounds=9,
+    loop=LoopSettings(calls=5000, warmup=500),
+    loads=LoadSettings(
+        rounds=7, pipelined_calls=5000, fan_sizes=(1, 10, 20), broadcasts=50, large_rounds=3,
+        large=(LargeSize(label="1 MB", chars=MB, repeats=5, warmup=1),
+               LargeSize(label="10 MB", chars=10 * MB, repeats=2, warmup=1)),
+    ),
+)
+QUICK_PLAN = Plan(
+    startup_samples=5,
+    rounds=5,
+    loop=LoopSettings(calls=1000, warmup=200),
+    loads=LoadSettings(
+        rounds=3, pipelined_calls=5000, fan_sizes=(1, 10, 20), broadcasts=20, large_rounds=2,
+        large=(LargeSize(label="1 MB", chars=MB, repeats=3, warmup=1),
+               LargeSize(label="10 MB", chars=10 * MB, repeats=1, warmup=1)),
+    ),
+)
 
 
 def progress(message: str) -> None:
@@ -74,12 +99,14 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
     parser.add_argument("--startup-samples", type=_count(1), metavar="N", help="startup samples per system")
     parser.add_argument("--rounds", type=_count(1), metavar="N", help="in-process rounds")
     parser.add_argument("--calls", type=_count(2), metavar="N", help="timed round trips per direction per round")
+    parser.add_argument("--pipelined", type=_count(1), metavar="N", help="echo invokes in one pipelined burst")
     args = parser.parse_args(argv)
     plan = QUICK_PLAN if args.quick else DEFAULT_PLAN
     return Plan(
         startup_samples=args.startup_samples or plan.startup_samples,
         rounds=args.rounds or plan.rounds,
         loop=LoopSettings(calls=args.calls or plan.loop.calls, warmup=plan.loop.warmup),
+        loads=attrs.evolve(plan.loads, pipelined_calls=args.pipelined or plan.loads.pipelined_calls),
     )
 
 
@@ -103,8 +130,17 @@ def measure_startup(systems: list[System], plan: Plan, notes: list[str]) -> dict
     return sample_startups(commands, plan.startup_samples, progress)
 
 
-async def measure_round_trips(systems: list[System], plan: Plan, notes: list[str]) -> dict[str, list[Round]]:
-    rounds: dict[str, list[Round]] = {system.name: [] for system in systems}
+@attrs.frozen(kw_only=True)
+class InProcess:
+    """What the in-process phases measured."""
+
+    rounds: dict[str, list[Round]]
+    figures: list[report.Figure]
+    rss_method: str
+    """How the peak RSS figure was taken."""
+
+
+async def measure_in_process(systems: list[System], plan: Plan, notes: list[str]) -> InProcess:
     opened: list[System] = []
     try:
         for system in tuple(systems):
@@ -113,24 +149,54 @@ async def measure_round_trips(systems: list[System], plan: Plan, notes: list[str
                 opened.append(system)
             except BenchmarkError as exc:
                 drop_if_optional(system, systems, exc, notes)
-        for number in range(1, plan.rounds + 1):
-            for system in tuple(systems):
-                gc.collect()  # so no system pays for the garbage of the one before
-                try:
-                    result = await system.round(plan.loop)
-                except BenchmarkError as exc:
-                    drop_if_optional(system, systems, exc, notes)
-                    continue
-                rounds[system.name].append(result)
-                progress(
-                    f"round {number}/{plan.rounds}: {system.name:<16} "
-                    f"renderer→Python→renderer p50 {result.renderer.p50_ms:.2f} ms, "
-                    f"Python→renderer→Python p50 {result.python.p50_ms:.3f} ms"
-                )
+        rounds = await measure_round_trips(systems, plan, notes)
+        loaded = [system for system in systems if isinstance(system, (WeftSystem, RawSystem))]
+        figures = [await loads.measure_pipelined(loaded, plan.loads, progress)]
+        figures += await loads.measure_broadcast(loaded, plan.loads, progress)
+        large, rss_method = await loads.measure_large(loaded, plan.loads, progress)
+        return InProcess(rounds=rounds, figures=figures + large, rss_method=rss_method)
     finally:
         for system in reversed(opened):
             await system.close()
+
+
+async def measure_round_trips(systems: list[System], plan: Plan, notes: list[str]) -> dict[str, list[Round]]:
+    rounds: dict[str, list[Round]] = {system.name: [] for system in systems}
+    for number in range(1, plan.rounds + 1):
+        for system in tuple(systems):
+            gc.collect()  # so no system pays for the garbage of the one before
+            try:
+                result = await system.round(plan.loop)
+            except BenchmarkError as exc:
+                drop_if_optional(system, systems, exc, notes)
+                continue
+            rounds[system.name].append(result)
+            progress(
+                f"round {number}/{plan.rounds}: {system.name:<16} "
+                f"renderer→Python→renderer p50 {result.renderer.p50_ms:.2f} ms, "
+                f"Python→renderer→Python p50 {result.python.p50_ms:.3f} ms"
+            )
     return rounds
+
+
+def load_notes(settings: LoadSettings, rss_method: str) -> list[str]:
+    """What the load rows mean, said under the table."""
+    sizes = ", ".join(f"{size.label} × {size.repeats}" for size in settings.large)
+    return [
+        (
+            "pipelined: one burst of invokes made without awaiting (Promise.all), timed in the page; "
+            "round trips completed ÷ elapsed, median over rounds. For this row a weft ÷ raw ratio "
+            "below 1 means weft is slower."
+        ),
+        (
+            f"broadcast: Python sends one message to N windows, timed until all N acknowledged; median of "
+            f"{settings.broadcasts} broadcasts per round (after {loads.BROADCAST_WARMUP} untimed), "
+            f"median over rounds. Targets are {max(settings.fan_sizes)} extra windows per system, opened once."
+        ),
+        f"large strings: serial echoes timed in the page ({sizes} per round, each size after one untimed); "
+        "median of all timed echoes.",
+        f"peak RSS: this (host) process only, not Chromium's; {rss_method}; the largest over rounds.",
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -146,16 +212,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = tuple(system.name for system in systems)
     try:
         startup = measure_startup(systems, plan, notes)
-        rounds = QtHost().run(measure_round_trips(systems, plan, notes))
+        measured = QtHost().run(measure_in_process(systems, plan, notes))
     except BenchmarkError as exc:
         print(f"bench_ipc: {exc}", file=sys.stderr)
         return 1
-    results = report.Results(systems=names, startup=startup, rounds=rounds, notes=notes)
+    notes += load_notes(plan.loads, measured.rss_method)
+    results = report.Results(
+        systems=names, startup=startup, rounds=measured.rounds, figures=measured.figures, notes=notes
+    )
     print(report.header())
     print(
         f"startup: {plan.startup_samples} samples per system, alternating, after one warm-up each; "
         f"round trips: {plan.rounds} rounds × {plan.loop.calls} serial calls per direction "
         f"(+{plan.loop.warmup} warm-up), systems alternating within each round"
+    )
+    print(
+        f"loads: weft's per-page rate limit lifted for the whole run "
+        f"(weft.Runtime(limits=weft.ipc.Limits(rate=1e9, burst=10**9))); "
+        f"pipelined and broadcast: {plan.loads.rounds} rounds; "
+        f"large strings: {plan.loads.large_rounds} rounds"
     )
     print()
     print(report.table(results, ratio=(WeftSystem.name, RawSystem.name), ratio_label="weft ÷ raw"))

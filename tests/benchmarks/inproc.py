@@ -15,7 +15,6 @@ import os
 from typing import Any, Coroutine, TypeVar
 
 import shiboken6
-from PySide6.QtCore import QObject
 from PySide6.QtWebEngineCore import QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
@@ -23,6 +22,7 @@ import weft
 from weft import app as weft_app
 
 import rawchannel
+from fanout import RawFan, WeftFan, delete_later
 from measure import (
     CALL_TIMEOUT,
     OPEN_TIMEOUT,
@@ -31,6 +31,7 @@ from measure import (
     Round,
     RoundTrips,
     from_page_report,
+    page_timing,
     time_python_round_trips,
     within,
 )
@@ -38,6 +39,12 @@ from pages import page_html
 from startup import MARKER, script_command
 
 T = TypeVar("T")
+
+UNLIMITED = weft.ipc.Limits(rate=1e9, burst=10**9)
+"""weft's per-page rate limit (20,000 messages/s by default) would refuse
+most of a pipelined burst; throughput is measured with it out of the way."""
+PAGE_SCRIPTS = ("loop.js", "loads.js")
+"""The timing code every benchmark page of weft and raw runs first."""
 
 
 class QtHost:
@@ -58,7 +65,8 @@ class QtHost:
 
 
 class WeftSystem:
-    """weft through its public API: ``Runtime``, ``handle``, ``invoke``."""
+    """weft through its public API: ``Runtime``, ``handle``, ``invoke``,
+    ``broadcast``; its rate limit is lifted (see UNLIMITED)."""
 
     name = "weft"
     optional = False
@@ -68,13 +76,13 @@ class WeftSystem:
         return script_command("startup_weft.py", MARKER)
 
     def __init__(self) -> None:
-        self._runtime = weft.Runtime()
+        self._runtime = weft.Runtime(limits=UNLIMITED)
         self._window: weft.Window | None = None
 
     async def open(self) -> None:
         self._runtime.handle("echo", lambda payload, window_id: payload)
         self._window = await self._runtime.create_window(
-            title="bench weft", width=400, height=300, html=page_html("loop.js", "weft_page.js")
+            title="bench weft", width=400, height=300, html=page_html(*PAGE_SCRIPTS, "weft_page.js")
         )
         try:
             await self._window.wait_ready(timeout=OPEN_TIMEOUT)
@@ -89,13 +97,21 @@ class WeftSystem:
         return Round(renderer=renderer, python=python)
 
     async def _renderer_round_trips(self, settings: LoopSettings) -> RoundTrips:
+        return from_page_report(await self.page_task("start", settings.as_json(), settings.timeout))
+
+    async def page_task(self, task: str, settings: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Run ``BENCH_TASKS[task]`` (js/loads.js) in the page; its timings."""
         assert self._window is not None
         async with self._runtime.channel_events("bench:report") as reports:
-            await self._runtime.send_to_window(self._window.id, "bench:start", settings.as_json())
-            event = await within(settings.timeout, reports.next(), "the weft page's timed loop")
+            await self._runtime.send_to_window(self._window.id, f"bench:{task}", settings)
+            event = await within(timeout, reports.next(), f"the weft page's {task} task")
         if event is None:
             raise BenchmarkError("weft shut down before the page reported")
-        return from_page_report(event.payload, "weft")
+        return page_timing(event.payload, "weft")
+
+    def fanout(self) -> WeftFan:
+        """Broadcast targets: windows of this runtime, closed by the caller."""
+        return WeftFan(self._runtime)
 
     async def _invoke(self, payload: dict[str, int]) -> Any:
         assert self._window is not None
@@ -130,7 +146,7 @@ class RawSystem:
         # Off the record, like the profile weft makes for its windows.
         self._profile = QWebEngineProfile()
         self._view, self._bridge = rawchannel.open_view(
-            self._profile, page_html("loop.js", "raw_page.js"), self._on_post
+            self._profile, page_html(*PAGE_SCRIPTS, "raw_page.js"), self._on_post
         )
         await within(OPEN_TIMEOUT, ready, "the raw page to connect")
 
@@ -164,10 +180,20 @@ class RawSystem:
         return Round(renderer=renderer, python=python)
 
     async def _renderer_round_trips(self, settings: LoopSettings) -> RoundTrips:
+        return from_page_report(await self.page_task("start", settings.as_json(), settings.timeout))
+
+    async def page_task(self, task: str, settings: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Run ``BENCH_TASKS[task]`` (js/loads.js) in the page; its timings."""
         report = self._expect("report")
-        self._deliver({"k": "start", "p": settings.as_json()})
-        payload = await within(settings.timeout, report, "the raw page's timed loop")
-        return from_page_report(payload, "raw")
+        self._deliver({"k": task, "p": settings})
+        payload = await within(timeout, report, f"the raw page's {task} task")
+        return page_timing(payload, "raw")
+
+    def fanout(self) -> RawFan:
+        """Broadcast targets: views in this system's profile, closed by the
+        caller before :meth:`close`."""
+        assert self._profile is not None
+        return RawFan(self._profile)
 
     async def _call(self, payload: dict[str, int]) -> Any:
         call_id = next(self._ids)
@@ -183,15 +209,6 @@ class RawSystem:
         # Pages die before their profile: the page is the view's child.
         if self._view is not None and shiboken6.isValid(self._view):
             self._view.close()
-            await _delete_later(self._view, "the raw view")
+            await delete_later(self._view, "the raw view")
         if self._profile is not None and shiboken6.isValid(self._profile):
-            await _delete_later(self._profile, "the raw profile")
-
-
-async def _delete_later(obj: QObject, what: str) -> None:
-    """Delete ``obj`` from within the loop (as weft deletes its own profile)
-    and wait until it is gone."""
-    gone = asyncio.get_running_loop().create_future()
-    obj.destroyed.connect(lambda: gone.done() or gone.set_result(None))
-    obj.deleteLater()
-    await within(OPEN_TIMEOUT, gone, f"{what} to be deleted")
+            await delete_later(self._profile, "the raw profile")

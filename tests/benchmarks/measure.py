@@ -87,13 +87,17 @@ class Round:
     """Python → renderer → Python, timed in Python."""
 
 
-def from_page_report(report: Any, who: str) -> RoundTrips:
-    """Read what a page's ``reportOf(timeRoundTrips(...))`` sent back."""
+def page_timing(report: Any, who: str) -> dict[str, Any]:
+    """The timings in what a page's ``reportOf(task(...))`` sent back."""
     if not isinstance(report, dict):
         raise BenchmarkError(f"{who} page sent an unreadable report: {report!r:.200}")
     if "error" in report:
-        raise BenchmarkError(f"{who} page failed its timed loop: {report['error']}")
-    timing = report["timing"]
+        raise BenchmarkError(f"{who} page failed its task: {report['error']}")
+    return report["timing"]
+
+
+def from_page_report(timing: dict[str, Any]) -> RoundTrips:
+    """Summarise the timings of a page's ``timeRoundTrips`` (js/loop.js)."""
     return RoundTrips.of(timing["samples"], timing["totalMs"])
 
 

@@ -20,6 +20,17 @@ TIMER_NOTE_FROM_MS = 0.05
 
 
 @attrs.frozen(kw_only=True)
+class Figure:
+    """One more row of the table: a value per system."""
+
+    label: str
+    values: Mapping[str, float]
+    """Per system name; a system missing from it shows as —."""
+    unit: str
+    """"ms", "MB" or "msg/s"."""
+
+
+@attrs.frozen(kw_only=True)
 class Results:
     """Everything one run measured, per system name."""
 
@@ -29,6 +40,8 @@ class Results:
     """Seconds per startup sample."""
     rounds: Mapping[str, Sequence[Round]]
     """One Round per in-process round."""
+    figures: Sequence[Figure] = ()
+    """Rows after the round trips (the load figures)."""
     notes: Sequence[str] = ()
     """Said under the table (skipped systems and the like)."""
 
@@ -58,6 +71,18 @@ def _seconds(value: float) -> str:
 
 def _ms(value: float) -> str:
     return f"{value:.3f} ms"
+
+
+def _ms_wide(value: float) -> str:
+    """Milliseconds to 3 decimals below 10 ms, to 1 above (the page timer's step is 0.1 ms)."""
+    return _ms(value) if value < 10 else f"{value:.1f} ms"
+
+
+UNITS: Mapping[str, Callable[[float], str]] = {
+    "ms": _ms_wide,
+    "MB": lambda value: f"{value:.0f} MB",
+    "msg/s": lambda value: f"{value:,.0f}/s",
+}
 
 
 def _row(
@@ -99,6 +124,8 @@ def table(results: Results, ratio: tuple[str, str], ratio_label: str) -> str:
         for stat, field in STATS:
             values = _round_figure(results.rounds, direction, field)
             rows.append(_row(f"{label} {stat}", values, systems, ratio, _ms))
+    for figure in results.figures:
+        rows.append(_row(figure.label, figure.values, systems, ratio, UNITS[figure.unit]))
     widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = ["   ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
     return "\n".join(lines + _notes(results))

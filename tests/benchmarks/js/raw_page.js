@@ -5,8 +5,9 @@
 //   call   ask the other side to echo p; it answers with a reply of the same i
 //   reply  the answer to a call
 //   ready  the page is connected (page -> Python)
-//   start  run the timed loop with settings p (Python -> page)
-//   report the loop's timings (page -> Python)
+//   <task> run BENCH_TASKS[task] (loads.js; "start" is the serial loop) with
+//          settings p (Python -> page)
+//   report the task's timings (page -> Python)
 "use strict";
 new QWebChannel(qt.webChannelTransport, (channel) => {
   const bridge = channel.objects.bridge;
@@ -34,9 +35,10 @@ new QWebChannel(qt.webChannelTransport, (channel) => {
       case "call":
         post({ k: "reply", i: message.i, p: message.p });
         break;
-      case "start":
-        reportOf(timeRoundTrips(call, message.p)).then((report) => post({ k: "report", p: report }));
-        break;
+      default:
+        if (Object.hasOwn(BENCH_TASKS, message.k)) {
+          reportOf(BENCH_TASKS[message.k](call, message.p)).then((report) => post({ k: "report", p: report }));
+        }
     }
   });
   post({ k: "ready" });
