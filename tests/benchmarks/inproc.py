@@ -29,7 +29,6 @@ from measure import (
     BenchmarkError,
     LoopSettings,
     Round,
-    RoundTrips,
     from_page_report,
     page_timing,
     time_python_round_trips,
@@ -64,7 +63,27 @@ class QtHost:
         return self.loop.run_until_complete(coro)
 
 
-class WeftSystem:
+class _PageSystem:
+    """What both systems share: one round of serial round trips each way.
+    Each system says how its page runs a task and how Python calls it."""
+
+    name: str
+
+    async def page_task(self, task: str, settings: dict[str, Any], timeout: float) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def _python_call(self, payload: dict[str, int]) -> Any:
+        raise NotImplementedError
+
+    async def round(self, settings: LoopSettings) -> Round:
+        renderer = from_page_report(await self.page_task("start", settings.as_json(), settings.timeout))
+        python = await within(
+            settings.timeout, time_python_round_trips(self._python_call, settings), f"{self.name} Python → renderer loop"
+        )
+        return Round(renderer=renderer, python=python)
+
+
+class WeftSystem(_PageSystem):
     """weft through its public API: ``Runtime``, ``handle``, ``invoke``,
     ``broadcast``; its rate limit is lifted (see UNLIMITED)."""
 
@@ -89,16 +108,6 @@ class WeftSystem:
         except TimeoutError as exc:
             raise BenchmarkError(f"weft page did not connect: {exc}") from None
 
-    async def round(self, settings: LoopSettings) -> Round:
-        renderer = await self._renderer_round_trips(settings)
-        python = await within(
-            settings.timeout, time_python_round_trips(self._invoke, settings), "weft Python → renderer loop"
-        )
-        return Round(renderer=renderer, python=python)
-
-    async def _renderer_round_trips(self, settings: LoopSettings) -> RoundTrips:
-        return from_page_report(await self.page_task("start", settings.as_json(), settings.timeout))
-
     async def page_task(self, task: str, settings: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Run ``BENCH_TASKS[task]`` (js/loads.js) in the page; its timings."""
         assert self._window is not None
@@ -113,7 +122,7 @@ class WeftSystem:
         """Broadcast targets: windows of this runtime, closed by the caller."""
         return WeftFan(self._runtime)
 
-    async def _invoke(self, payload: dict[str, int]) -> Any:
+    async def _python_call(self, payload: dict[str, int]) -> Any:
         assert self._window is not None
         return await self._runtime.invoke(self._window.id, "echo", payload, timeout=CALL_TIMEOUT)
 
@@ -121,7 +130,7 @@ class WeftSystem:
         await within(OPEN_TIMEOUT, self._runtime.shutdown(), "weft to shut down")
 
 
-class RawSystem:
+class RawSystem(_PageSystem):
     """A bare QWebEngineView + QWebChannel page; see :mod:`rawchannel`."""
 
     name = "raw QWebChannel"
@@ -172,16 +181,6 @@ class RawSystem:
         if future is not None and not future.done():
             future.set_result(message.get("p"))
 
-    async def round(self, settings: LoopSettings) -> Round:
-        renderer = await self._renderer_round_trips(settings)
-        python = await within(
-            settings.timeout, time_python_round_trips(self._call, settings), "raw Python → renderer loop"
-        )
-        return Round(renderer=renderer, python=python)
-
-    async def _renderer_round_trips(self, settings: LoopSettings) -> RoundTrips:
-        return from_page_report(await self.page_task("start", settings.as_json(), settings.timeout))
-
     async def page_task(self, task: str, settings: dict[str, Any], timeout: float) -> dict[str, Any]:
         """Run ``BENCH_TASKS[task]`` (js/loads.js) in the page; its timings."""
         report = self._expect("report")
@@ -195,7 +194,7 @@ class RawSystem:
         assert self._profile is not None
         return RawFan(self._profile)
 
-    async def _call(self, payload: dict[str, int]) -> Any:
+    async def _python_call(self, payload: dict[str, int]) -> Any:
         call_id = next(self._ids)
         future = asyncio.get_running_loop().create_future()
         self._pending[call_id] = future
