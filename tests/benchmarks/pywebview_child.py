@@ -6,6 +6,13 @@ benchmark's process. Run by pywebviewrun.py, once per sample or round:
     pywebview_child.py round SETTINGS   one round; prints RESULT_PREFIX + JSON
 
 SETTINGS is LoopSettings.as_json() as JSON text.
+
+The process always leaves through ``os._exit`` once it has printed what it
+measured: pywebview answers every ``js_api`` call from a thread of its own
+that waits, without a timeout, for the page to take the answer, and a call
+answered while the window closes leaves such a thread waiting forever, which
+keeps a normal interpreter exit from ever finishing. A watchdog ends the
+process, with an error result, if the whole run outlasts its deadline.
 """
 
 import json
@@ -16,13 +23,45 @@ import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses root otherwise
+# pywebview reaches Qt through qtpy, which would pick PyQt5 first if it were
+# installed: measure the PySide6 that weft and raw run on.
+os.environ["QT_API"] = "pyside6"
+os.environ["FORCE_QT_API"] = "1"
 
+import qtpy  # noqa: E402
 import webview  # noqa: E402
 
 from pages import page_html  # noqa: E402
 
 RESULT_PREFIX = "weft-bench-result "
 TIMEOUT = 120.0
+"""Seconds the round page may take to report its loop."""
+STARTUP_DEADLINE = 60.0
+"""Seconds a startup sample may live (the parent gives up at 60 s too)."""
+
+
+
+def finish(code: int) -> None:
+    """Leave now (see the module docstring), after flushing what was printed."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def watchdog(seconds: float, what: str) -> None:
+    """End the process with an error result if it is still running after ``seconds``."""
+    def expire() -> None:
+        print(RESULT_PREFIX + json.dumps({"error": f"{what} did not finish within {seconds:.0f} s"}), flush=True)
+        finish(3)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+
+
+def check_binding() -> None:
+    if qtpy.API_NAME != "PySide6":
+        raise RuntimeError(f"qtpy chose {qtpy.API_NAME}, not PySide6")
 
 
 class StartupApi:
@@ -55,7 +94,7 @@ class RoundApi:
         self._report = report
         self._reported.set()
 
-    def wait_for_report(self) -> dict:
+    def _wait_for_report(self) -> dict:
         if not self._reported.wait(TIMEOUT):
             raise TimeoutError(f"the page did not report its loop within {TIMEOUT:.0f} s")
         return self._report
@@ -81,6 +120,8 @@ def python_round_trips(window, settings: dict) -> dict:
 
 
 def run_round(settings: dict) -> int:
+    # The parent gives up later; this bounds the blocking evaluate_js calls.
+    watchdog(TIMEOUT + 60 + (settings["calls"] + settings["warmup"]) * 0.05, "the pywebview round")
     api = RoundApi(settings)
     window = webview.create_window("bench pywebview", html=page_html("loop.js", "pywebview_page.js"),
                                    js_api=api, width=400, height=300)
@@ -88,7 +129,8 @@ def run_round(settings: dict) -> int:
 
     def measure() -> None:
         try:
-            outcome["renderer"] = api.wait_for_report()
+            check_binding()
+            outcome["renderer"] = api._wait_for_report()
             outcome["python"] = {"timing": python_round_trips(window, settings)}
         except Exception as exc:  # reported to the parent, which names the system
             outcome["error"] = f"{type(exc).__name__}: {exc}"
@@ -101,6 +143,8 @@ def run_round(settings: dict) -> int:
 
 
 def run_startup(marker: str) -> int:
+    watchdog(STARTUP_DEADLINE, "the pywebview startup sample")
+    check_binding()
     webview.create_window("bench startup", html=page_html("pywebview_startup.js"),
                           js_api=StartupApi(marker), width=400, height=300)
     webview.start(gui="qt")
@@ -109,4 +153,8 @@ def run_startup(marker: str) -> int:
 
 if __name__ == "__main__":
     mode, argument = sys.argv[1], sys.argv[2]
-    sys.exit(run_startup(argument) if mode == "startup" else run_round(json.loads(argument)))
+    if mode == "startup":
+        finish(run_startup(argument))
+    elif mode == "round":
+        finish(run_round(json.loads(argument)))
+    sys.exit(f"unknown mode {mode!r}: startup or round")
