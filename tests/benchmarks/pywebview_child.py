@@ -4,8 +4,13 @@ benchmark's process. Run by pywebviewrun.py, once per sample or round:
 
     pywebview_child.py startup MARKER   print MARKER when the page's first call arrives
     pywebview_child.py round SETTINGS   one round; prints RESULT_PREFIX + JSON
+    pywebview_child.py loads JOBS       load tasks in turn; prints RESULT_PREFIX + JSON
 
-SETTINGS is LoopSettings.as_json() as JSON text.
+SETTINGS is LoopSettings.as_json() as JSON text. JOBS is JSON text
+``{"jobs": [{"task", "call", "settings", "timeout", "watch"}, ...]}``
+(see pywebviewrun.load_jobs): each job runs one task of the page
+(``BENCH_TASKS`` of js/loads.js, or "base64" below) against one Python
+method; "watch" asks for this process's peak RSS rise during the job.
 
 The process always leaves through ``os._exit`` once it has printed what it
 measured: pywebview answers every ``js_api`` call from a thread of its own
@@ -15,8 +20,10 @@ keeps a normal interpreter exit from ever finishing. A watchdog ends the
 process, with an error result, if the whole run outlasts its deadline.
 """
 
+import base64
 import json
 import os
+import queue
 import sys
 import threading
 import time
@@ -31,6 +38,7 @@ os.environ["FORCE_QT_API"] = "1"
 import qtpy  # noqa: E402
 import webview  # noqa: E402
 
+from memory import PeakRss  # noqa: E402
 from pages import page_html  # noqa: E402
 
 RESULT_PREFIX = "weft-bench-result "
@@ -39,6 +47,70 @@ TIMEOUT = 120.0
 STARTUP_DEADLINE = 60.0
 """Seconds a startup sample may live (the parent gives up at 60 s too)."""
 
+LOADS_JS = r"""
+// The pywebview load page (after loop.js and loads.js): Python hands out
+// jobs, one at a time, as the answer to api.next_job(); the page runs each
+// and answers with api.report(reportOf(...)), until next_job() answers null.
+"use strict";
+
+// pywebview carries only JSON, so bytes travel as base64 text: btoa over the
+// bytes on the way out, atob back into a Uint8Array on the way in.
+function bytesToBase64(bytes) {
+  const chunk = 0x8000;
+  let text = "";
+  for (let i = 0; i < bytes.length; i += chunk) {
+    text += String.fromCharCode.apply(null, bytes.subarray(i, i + chunk));
+  }
+  return btoa(text);
+}
+
+function base64ToBytes(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+// `warmup` untimed, then `repeats` timed serial echoes of `bytes` bytes, each
+// timed from the Uint8Array in hand to the echoed Uint8Array in hand (btoa,
+// the call, Python's b64decode + b64encode, atob). Resolves with {samples}.
+async function timeBase64Echoes(call, { bytes, repeats, warmup, timeoutMs }) {
+  const data = new Uint8Array(bytes);
+  for (let i = 0; i < bytes; i++) data[i] = (i * 31 + 7) & 255;
+  const echo = async () =>
+    base64ToBytes(await withTimeout(call(bytesToBase64(data)), timeoutMs, `a base64 echo of ${bytes} bytes`));
+  const check = (answer) => {
+    if (answer.length !== data.length) throw new Error(`a base64 echo of ${bytes} bytes came back ${answer.length} long`);
+    for (let i = 0; i < data.length; i++) {
+      if (answer[i] !== data[i]) throw new Error(`a base64 echo of ${bytes} bytes differs at byte ${i}`);
+    }
+  };
+  for (let i = 0; i < warmup; i++) check(await echo());
+  const samples = [];
+  for (let i = 0; i < repeats; i++) {
+    const start = performance.now();
+    const answer = await echo();
+    samples.push(performance.now() - start);
+    check(answer);
+  }
+  return { samples };
+}
+
+const PYWEBVIEW_TASKS = { ...BENCH_TASKS, base64: timeBase64Echoes };
+const PYWEBVIEW_CALLS = {
+  echo: (payload) => pywebview.api.echo(payload),
+  echo_base64: (text) => pywebview.api.echo_base64(text),
+};
+
+window.addEventListener("pywebviewready", async () => {
+  for (;;) {
+    const job = await pywebview.api.next_job();
+    if (job === null) break;
+    const run = async () => PYWEBVIEW_TASKS[job.task](PYWEBVIEW_CALLS[job.call], job.settings);
+    await pywebview.api.report(await reportOf(run()));
+  }
+});
+"""
 
 
 def finish(code: int) -> None:
@@ -100,6 +172,40 @@ class RoundApi:
         return self._report
 
 
+class LoadsApi:
+    """What the load page may call: its jobs, their reports, and the echoes."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._reports: queue.Queue = queue.Queue()
+
+    def echo(self, payload: object) -> object:
+        return payload
+
+    def echo_base64(self, text: str) -> str:
+        """What a pywebview app does with bytes: base64 text in, bytes, base64 text out."""
+        data = base64.b64decode(text, validate=True)
+        return base64.b64encode(data).decode("ascii")
+
+    def next_job(self) -> dict | None:
+        """Blocks (on pywebview's thread for this call) until Python hands out a job."""
+        return self._jobs.get()
+
+    def report(self, report: dict) -> None:
+        self._reports.put(report)
+
+    def _run(self, job: dict) -> dict:
+        """Have the page run ``job``; its report, within the job's timeout."""
+        self._jobs.put({"task": job["task"], "call": job["call"], "settings": job["settings"]})
+        try:
+            return self._reports.get(timeout=job["timeout"])
+        except queue.Empty:
+            raise TimeoutError(f"the page did not report its {job['task']} job within {job['timeout']:.0f} s") from None
+
+    def _stop(self) -> None:
+        self._jobs.put(None)
+
+
 def python_round_trips(window, settings: dict) -> dict:
     """Python -> renderer -> Python: evaluate_js blocks until the page answers.
     evaluate_js takes only source text, so the payload crosses as a JSON literal."""
@@ -142,6 +248,40 @@ def run_round(settings: dict) -> int:
     return 1 if "error" in outcome else 0
 
 
+def run_loads(plan: dict) -> int:
+    jobs = plan["jobs"]
+    watchdog(60 + sum(job["timeout"] for job in jobs), "the pywebview load run")
+    api = LoadsApi()
+    html = page_html("loop.js", "loads.js") + "<script>\n" + LOADS_JS + "\n</script>\n"
+    window = webview.create_window("bench pywebview loads", html=html, js_api=api, width=400, height=300)
+    peak = PeakRss()
+    outcome: dict = {"jobs": []}
+
+    def measure() -> None:
+        try:
+            check_binding()
+            for job in jobs:
+                if job["watch"]:
+                    peak.start()
+                report = api._run(job)
+                done = {"report": report}
+                if job["watch"]:
+                    done["rssMb"] = peak.increase_mb()
+                outcome["jobs"].append(done)
+                if "error" in report:
+                    break
+            outcome["rssMethod"] = peak.method
+        except Exception as exc:  # reported to the parent, which names the system
+            outcome["error"] = f"{type(exc).__name__}: {exc}"
+        finally:
+            api._stop()
+            window.destroy()
+
+    webview.start(measure, gui="qt")
+    print(RESULT_PREFIX + json.dumps(outcome), flush=True)
+    return 1 if "error" in outcome else 0
+
+
 def run_startup(marker: str) -> int:
     watchdog(STARTUP_DEADLINE, "the pywebview startup sample")
     check_binding()
@@ -157,4 +297,6 @@ if __name__ == "__main__":
         finish(run_startup(argument))
     elif mode == "round":
         finish(run_round(json.loads(argument)))
-    sys.exit(f"unknown mode {mode!r}: startup or round")
+    elif mode == "loads":
+        finish(run_loads(json.loads(argument)))
+    sys.exit(f"unknown mode {mode!r}: startup, round or loads")
