@@ -1,11 +1,15 @@
 // weft runtime: defines `window.runtime` in the page's own script world, at
 // document creation, before any page script runs. The host appends the call
-// `(config)` with a JSON object: { windowId, maxMessageChars, maxDepth }.
+// `(config)` with a JSON object:
+// { windowId, maxMessageChars, maxDepth, bulkThreshold, maxBulkBytes }.
 //
 // Frames are batched per microtask into one JSON array string and relayed to
 // the isolated world (transport.js) as a CustomEvent; the wire format is
 // described in host/weft/ipc/codec.py. Calls made before the relay is up are
-// queued, never lost.
+// queued, never lost. Frames with binary values, or longer than
+// bulkThreshold characters, take the bulk lane (host/weft/ipc/bulk.py): their
+// body goes by fetch() on this page's own origin, and a small "bulk" frame
+// holds their place in the order.
 (function weftRuntime(config) {
   "use strict";
   // Captured now, so page scripts that replace globals later cannot
@@ -19,7 +23,16 @@
   const isView = ArrayBuffer.isView;
   const defer = queueMicrotask;
   const report = typeof reportError === "function" ? reportError : (e) => console.error(e);
-  const { freeze, defineProperty } = Object;
+  const { freeze, defineProperty, keys } = Object;
+  const isArray = Array.isArray;
+  const fetchBody = fetch.bind(window);
+  const BlobOf = Blob;
+  const randomToken = crypto.randomUUID ? crypto.randomUUID.bind(crypto) : null;
+  const utf8 = new TextDecoder();
+  // The bulk lane needs a page served by weft: its bodies live on this origin.
+  const bulkBase = config.bulkThreshold !== null && /^(app|plugin):$/.test(location.protocol) && randomToken
+    ? new URL("/.weft/bulk/", location.href).href
+    : null;
 
   // A batch carries at most this many frames, so a flood reaches the host
   // as many posts with event-loop turns between them, never one huge one.
@@ -77,6 +90,7 @@
   // What the host would refuse (nesting past maxDepth, "__proto__" keys) is
   // refused here, before it could cost its batch neighbours anything.
   let depths = new WeakMap();
+  let sawBinary = false;
   function strict(key, value) {
     if (key === "__proto__") throw new errors.PayloadError("'__proto__' is not allowed as a key");
     if (value !== null && typeof value === "object") {
@@ -96,7 +110,8 @@
         throw new errors.PayloadError(`a ${typeof value} is not a JSON value`);
       case "object":
         if (value instanceof ArrayBuffer || isView(value)) {
-          throw new errors.PayloadError("binary payloads are not JSON values; send an array or a string");
+          sawBinary = true; // sent as bytes on the bulk lane; a null in the JSON
+          return null;
         }
         if (value instanceof Map || value instanceof Set) {
           throw new errors.PayloadError(`a ${value.constructor.name} is not a JSON value; convert it first`);
@@ -107,14 +122,24 @@
     }
   }
 
+  // A frame's JSON text, or for the bulk lane { text, binaries: [[path, view]] }.
   function encode(frame) {
     let text;
     depths = new WeakMap();
+    sawBinary = false;
     try {
       text = stringify(frame, strict);
     } catch (err) {
       if (err instanceof WeftError) throw err;
       throw new errors.PayloadError(`payload is not a JSON value: ${err.message}`);
+    }
+    if (sawBinary || (bulkBase !== null && text.length > config.bulkThreshold)) {
+      if (bulkBase === null) {
+        throw new errors.PayloadError("binary payloads need a page served by weft (app:// or plugin://)");
+      }
+      const binaries = [];
+      findBinaries(frame, [], binaries);
+      return { text, binaries };
     }
     if (text.length + 2 > config.maxMessageChars) {
       throw new errors.PayloadError(
@@ -123,24 +148,96 @@
     return text;
   }
 
+  function findBinaries(value, path, out) {
+    if (value instanceof ArrayBuffer || isView(value)) {
+      out.push([path, value]);
+    } else if (isArray(value)) {
+      value.forEach((item, index) => findBinaries(item, [...path, index], out));
+    } else if (value !== null && typeof value === "object") {
+      for (const key of keys(value)) findBinaries(value[key], [...path, key], out);
+    }
+  }
+
+  // -- the bulk lane -----------------------------------------------------
+  // Up: the body is stored with the host first; only then does the "bulk"
+  // frame standing for it leave, and frames after it wait (see flush).
+  function upload(encoded, onFail) {
+    const head = new BlobOf([encoded.text]);
+    const views = encoded.binaries.map(([, view]) => view);
+    const body = new BlobOf([head, ...views]);
+    if (body.size > config.maxBulkBytes) {
+      throw new errors.PayloadError(`message of ${body.size} bytes is over the limit of ${config.maxBulkBytes}`);
+    }
+    const token = randomToken();
+    const entry = { text: null, dead: false };
+    const frame = {
+      k: "bulk", i: token, n: [head.size, ...views.map((view) => view.byteLength)],
+      b: encoded.binaries.map(([path]) => path),
+    };
+    fetchBody(`${bulkBase}${token}?n=${body.size}`, { method: "POST", body }).then((response) => {
+      if (!response.ok) throw new Error(`status ${response.status}`);
+      entry.text = stringify(frame);
+    }).catch((err) => {
+      entry.dead = true;
+      onFail(new errors.PayloadError(`the host did not take a message of ${body.size} bytes (${err.message})`));
+    }).finally(() => {
+      if (!flushScheduled) {
+        flushScheduled = true;
+        defer(flush);
+      }
+    });
+    return entry;
+  }
+
+  // Down: a "bulk" frame from the host names a body to fetch; the frame it
+  // stands for is delivered in its place once fetched (see receive).
+  function download(ref) {
+    return fetchBody(bulkBase + ref.i).then((response) => {
+      if (!response.ok) throw new errors.ProtocolError(`bulk body ${ref.i} is gone (status ${response.status})`);
+      return response.arrayBuffer();
+    }).then((buffer) => {
+      const frame = parse(utf8.decode(new Uint8Array(buffer, 0, ref.n[0])));
+      let offset = ref.n[0];
+      ref.b.forEach((path, index) => {
+        const size = ref.n[index + 1];
+        let node = frame;
+        for (const step of path.slice(0, -1)) node = node[step];
+        node[path[path.length - 1]] = new Uint8Array(buffer, offset, size);
+        offset += size;
+      });
+      return frame;
+    });
+  }
+
+  // Queue a frame for the host: `encoded` is what encode() returned.
+  function post(encoded, onFail) {
+    if (typeof encoded === "string") enqueue(encoded);
+    else enqueue(upload(encoded, onFail));
+  }
+
   // -- outbound: batched per microtask, held until the relay is up --------
   let relayUp = false;
   let outbox = [stringify({ k: "hello" })];
   let flushScheduled = false;
 
-  function enqueue(text) {
-    outbox.push(text);
+  function enqueue(item) {
+    outbox.push(item);
     if (!flushScheduled) {
       flushScheduled = true;
       defer(flush);
     }
   }
 
+  // Sends what is ready, in order, up to the first body still uploading.
   function flush() {
     flushScheduled = false;
     if (!relayUp || outbox.length === 0) return;
-    const frames = outbox;
-    outbox = [];
+    let ready = outbox.findIndex((item) => typeof item !== "string" && !item.dead && item.text === null);
+    if (ready < 0) ready = outbox.length;
+    const frames = outbox.slice(0, ready).filter((item) => typeof item === "string" || !item.dead)
+      .map((item) => (typeof item === "string" ? item : item.text));
+    outbox = outbox.slice(ready);
+    if (frames.length === 0) return;
     let batch = [];
     let size = 2;
     for (const text of frames) {
@@ -205,14 +302,14 @@
       return;
     }
     new Promise((resolve) => resolve(fn(frame.p))).then((value) => {
-      let text;
+      let encoded;
       try {
-        text = encode({ k: "result", i: frame.i, v: value === undefined ? null : value });
+        encoded = encode({ k: "result", i: frame.i, v: value === undefined ? null : value });
       } catch (err) {
         fail(err);
         return;
       }
-      enqueue(text);
+      post(encoded, fail);
     }, fail);
   }
 
@@ -226,7 +323,10 @@
   }
 
   function notice(frame) {
-    const err = errorFromWire(frame.e);
+    notifyError(errorFromWire(frame.e));
+  }
+
+  function notifyError(err) {
     if (!emit("runtime:error", err)) console.error(`weft: ${err.name}: ${err.message}`);
   }
 
@@ -259,6 +359,20 @@
     });
   }
 
+  function deliver(frame) {
+    if (held !== null && (frame.k === "send" || frame.k === "invoke")) held.push(frame);
+    else handleFrame(frame);
+  }
+
+  // Frames wait here, in order, behind a bulk body still being fetched.
+  const inbound = []; // { frame, done }
+  function pump() {
+    while (inbound.length > 0 && inbound[0].done) {
+      const { frame } = inbound.shift();
+      if (frame !== null) deliver(frame);
+    }
+  }
+
   listen.call(doc, "weft:to-page", (event) => {
     if (typeof event.detail !== "string") return;
     let frames;
@@ -269,8 +383,16 @@
       return;
     }
     for (const frame of frames) {
-      if (held !== null && (frame.k === "send" || frame.k === "invoke")) held.push(frame);
-      else handleFrame(frame);
+      if (frame.k !== "bulk") {
+        if (inbound.length === 0) deliver(frame);
+        else inbound.push({ frame, done: true });
+        continue;
+      }
+      const slot = { frame: null, done: false };
+      inbound.push(slot);
+      const fetched = bulkBase === null ? Promise.reject(new errors.ProtocolError("no bulk lane here")) : download(frame);
+      fetched.then((inner) => { slot.frame = inner; }, (err) => notice({ e: errorToWire(err) }))
+        .finally(() => { slot.done = true; pump(); });
     }
   });
 
@@ -296,7 +418,7 @@
     /** Send `payload` to Python on `channel`; fire and forget. */
     send(channel, payload) {
       checkChannel(channel, true);
-      enqueue(encode({ k: "send", c: channel, p: payload === undefined ? null : payload }));
+      post(encode({ k: "send", c: channel, p: payload === undefined ? null : payload }), notifyError);
     },
     /** Call `listener(payload)` for each message on `channel`; returns an unsubscribe function. */
     on(channel, listener) {
@@ -315,7 +437,7 @@
       return new Promise((resolve, reject) => {
         checkChannel(channel, true);
         const id = nextCallId++;
-        const text = encode({ k: "invoke", i: id, c: channel, p: payload === undefined ? null : payload });
+        const encoded = encode({ k: "invoke", i: id, c: channel, p: payload === undefined ? null : payload });
         const call = { resolve, reject, timer: undefined };
         const timeout = options && options.timeout;
         if (typeof timeout === "number" && timeout >= 0) {
@@ -325,7 +447,11 @@
           }, timeout);
         }
         pending.set(id, call);
-        enqueue(text);
+        post(encoded, (err) => {
+          pending.delete(id);
+          clearTimeout(call.timer);
+          reject(err);
+        });
       });
     },
     /** Answer Python's `ipc.invoke(window_id, channel, ...)` with `fn(payload)`; returns an unregister function. */

@@ -16,7 +16,12 @@ kind         fields                                       direction
 ``notice``   ``e`` ``{type, message}``                    host → page
 ``ping``     ``i`` heartbeat id                           host → page
 ``pong``     ``i`` the ping's id                          page → host
+``bulk``     ``i`` token, ``n`` sizes, ``b`` binary paths   both
 ===========  ===========================================  ==================
+
+A ``bulk`` frame stands for a frame whose body travels on the bulk lane
+(binary values, or JSON past :data:`weft.ipc.bulk.THRESHOLD` characters);
+see :mod:`weft.ipc.bulk`.
 
 Decoding is the security boundary: it refuses anything that is not exactly
 this shape, and payloads that are not plain JSON (NaN, duplicate or
@@ -33,6 +38,7 @@ from typing import Any, Union
 import attrs
 
 from ..errors import ChannelError, PayloadError, ProtocolError
+from .bulk import BulkRef, place, read_ref
 from .events import SYSTEM_CHANNELS
 
 MAX_CHANNEL_CHARS = 256
@@ -51,6 +57,8 @@ class Limits:
     """Messages (sends and invokes) per second a page may keep up."""
     burst: int = 20_000
     """Messages a page may send at once before ``rate`` applies."""
+    max_bulk_bytes: int = 1024 * 1024 * 1024
+    """Bytes in one bulk-lane body (a message with binary values, or a long one)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -132,7 +140,7 @@ class BadFrame:
 
 
 Frame = Union[Hello, Send, Invoke, Result, Failure, Notice, Ping]
-Inbound = Union[Hello, Bye, Send, Invoke, Result, Failure, Pong, BadFrame]
+Inbound = Union[Hello, Bye, Send, Invoke, Result, Failure, Pong, BulkRef, BadFrame]
 
 
 def check_channel(channel: Any, *, from_page: bool = False) -> str:
@@ -269,7 +277,7 @@ def _call_id(frame: dict[str, Any]) -> int | None:
 _CALLS = frozenset({"invoke", "result", "error"})
 
 
-def _frame(frame: Any, depth_limit: int | None) -> Inbound:
+def _frame(frame: Any, depth_limit: int | None, max_bulk_bytes: int | None = None) -> Inbound:
     if isinstance(frame, _Invalid):
         return BadFrame(error=ProtocolError(frame.reason))
     if not isinstance(frame, dict):
@@ -277,6 +285,11 @@ def _frame(frame: Any, depth_limit: int | None) -> Inbound:
     kind = frame.get("k")
     if not isinstance(kind, str):
         return BadFrame(error=ProtocolError(f"unknown frame kind {kind!r:.80}"))
+    if kind == "bulk" and max_bulk_bytes is not None:
+        try:
+            return read_ref(frame, max_bulk_bytes)
+        except ProtocolError as exc:
+            return BadFrame(error=exc)
     fields = _FIELDS.get(kind)
     frame_id = _call_id(frame)
     call_id = frame_id if kind in _CALLS else None  # only calls can be failed
@@ -330,14 +343,38 @@ def decode_batch(raw: Any, limits: Limits) -> list[Inbound]:
     deep = raw.count("[") + raw.count("{") > limits.max_depth + 2
     depth_limit = limits.max_depth + 1 if deep else None
     if not violations and depth_limit is None:
-        return [_frame(frame, None) for frame in frames]
-    return [_frame(frame, depth_limit) for frame in frames]
+        return [_frame(frame, None, limits.max_bulk_bytes) for frame in frames]
+    return [_frame(frame, depth_limit, limits.max_bulk_bytes) for frame in frames]
+
+
+_BULK_KINDS = frozenset({"send", "invoke", "result", "error"})
+
+
+def decode_bulk(text: str, parts: list[tuple[Any, bytes]], limits: Limits) -> Inbound:
+    """Decode the frame a bulk body carried: its JSON ``text``, with each
+    binary part put at its path. Only sends, invokes and answers travel so."""
+    violations: list[str] = []
+    try:
+        frame = _loads(text, limits, violations)
+    except ProtocolError as exc:
+        return BadFrame(error=exc)
+    if not isinstance(frame, dict) or frame.get("k") not in _BULK_KINDS:
+        return BadFrame(error=ProtocolError("a bulk body holds one send, invoke, result or error frame"))
+    kind = frame["k"]
+    try:
+        for path, data in parts:
+            place(frame, path, data)
+    except ProtocolError as exc:
+        call_id = _call_id(frame) if kind in _CALLS else None
+        return BadFrame(error=exc, call_id=call_id, kind=kind)
+    deep = text.count("[") + text.count("{") > limits.max_depth + 2
+    return _frame(frame, limits.max_depth + 1 if deep else None)
 
 
 # -- encoding (host → page) -------------------------------------------------
 
 
-def _frame_dict(frame: Frame) -> dict[str, Any]:
+def frame_dict(frame: Frame) -> dict[str, Any]:
     if isinstance(frame, Send):
         return {"k": "send", "c": frame.channel, "p": frame.payload}
     if isinstance(frame, Invoke):
@@ -365,7 +402,7 @@ def encode_payload(payload: Any) -> str:
 
 def encode_frame(frame: Frame) -> str:
     """Encode one frame as JSON text; raise PayloadError for a bad payload."""
-    return encode_payload(_frame_dict(frame))
+    return encode_payload(frame_dict(frame))
 
 
 def join_batch(encoded_frames: list[str]) -> str:

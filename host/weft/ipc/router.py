@@ -33,7 +33,8 @@ from ..errors import (
     error_from_wire,
     error_to_wire,
 )
-from . import codec
+from . import bulk, codec
+from .bulk import BulkRef, Lane
 from .capabilities import Grant
 from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Notice, Ping, Pong, Result, Send
 from .events import IpcEvent, system_event
@@ -80,6 +81,8 @@ class _Peer:
     port: Port
     grant: Grant | None = None
     """Set for restricted pages (plugins): the channels they may use."""
+    lane: Lane | None = None
+    """Its bulk lane, when it has one (see :mod:`weft.ipc.bulk`)."""
     ready: bool = False
     """The page's runtime said hello and nothing has unloaded it since."""
     generation: int = 0
@@ -131,12 +134,13 @@ class Router:
 
     # -- pages come and go (called by the webengine layer) ---------------
 
-    def attach(self, window_id: str, port: Port, grant: Grant | None = None) -> None:
-        """Route for a new page; with a ``grant``, only its channels."""
+    def attach(self, window_id: str, port: Port, grant: Grant | None = None, lane: Lane | None = None) -> None:
+        """Route for a new page; with a ``grant``, only its channels; with a
+        ``lane``, binary and long messages take the bulk lane."""
         if window_id in self._peers:
             raise ValueError(f"window id {window_id!r} is already in use")
         self._loop = self._loop or asyncio.get_running_loop()
-        self._peers[window_id] = _Peer(window_id, port, grant,
+        self._peers[window_id] = _Peer(window_id, port, grant, lane,
                                        bucket=TokenBucket(rate=self.limits.rate, burst=self.limits.burst))
 
     def rebind(self, window_id: str, port: Port) -> None:
@@ -157,6 +161,8 @@ class Router:
             peer.ping = None
             peer.unresponsive = False
             peer.fail_pending(f"window {window_id!r}: {reason}")
+            if peer.lane is not None:
+                peer.lane.discard()
             self._close_sessions(window_id, reason)
 
     def detach(self, window_id: str, reason: str = "window closed") -> None:
@@ -167,6 +173,8 @@ class Router:
             peer.connected.set()
             peer.outbox.clear()
             peer.fail_pending(f"window {window_id!r}: {reason}")
+            if peer.lane is not None:
+                peer.lane.discard()
 
     def has_window(self, window_id: str) -> bool:
         return window_id in self._peers
@@ -203,7 +211,7 @@ class Router:
             return
         refused = 0
         for frame in frames:
-            if isinstance(frame, (Send, Invoke)) and peer.bucket is not None and not peer.bucket.take():
+            if isinstance(frame, (Send, Invoke, BulkRef)) and peer.bucket is not None and not peer.bucket.take():
                 refused += 1
                 if isinstance(frame, Invoke):
                     self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=_rate_error(1))))
@@ -246,6 +254,8 @@ class Router:
             self._settle(peer, frame)
         elif isinstance(frame, Pong):
             self._pong(peer, frame)
+        elif isinstance(frame, BulkRef):
+            self._open_bulk(peer, frame)
         elif isinstance(frame, Hello):
             self._hello(peer)
         elif isinstance(frame, Bye):
@@ -266,6 +276,20 @@ class Router:
         peer.connected.set()
         log.info("window %s connected", peer.window_id)
         self._schedule_flush(peer)
+
+    def _open_bulk(self, peer: _Peer, ref: BulkRef) -> None:
+        """Handle the frame a page sent on the bulk lane, in its place."""
+        body = peer.lane.claim(ref.token) if peer.lane is not None else None
+        if body is None:
+            self._refuse(peer, BadFrame(error=ProtocolError("no bulk body was stored under that token")))
+            return
+        try:
+            text, parts = bulk.open_body(ref, body)
+        except ProtocolError as exc:
+            self._refuse(peer, BadFrame(error=exc))
+            return
+        del body  # its bytes are copied out; let the stored body go now
+        self._handle(peer, codec.decode_bulk(text, parts, self.limits))
 
     def _refuse(self, peer: _Peer, frame: BadFrame) -> None:
         log.warning("window %s posted a bad frame: %s", peer.window_id, frame.error)
@@ -330,7 +354,7 @@ class Router:
             return  # the asking document is gone; nobody waits for this
         if error is None:
             try:
-                self._enqueue(peer, codec.encode_frame(Result(call_id=frame.call_id, value=value)))
+                self._enqueue(peer, self._encode(peer, Result(call_id=frame.call_id, value=value)))
                 return
             except PayloadError as exc:
                 error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
@@ -353,6 +377,12 @@ class Router:
             if denied is not None:
                 raise denied
         return peer
+
+    @staticmethod
+    def _encode(peer: _Peer, frame: Send | Invoke | Result) -> str:
+        """The frame's JSON, or the bulk frame standing for it (its body
+        staged on the page's lane); PayloadError if it cannot be sent."""
+        return bulk.encode(codec.frame_dict(frame)).for_lane(peer.lane)
 
     def _enqueue(self, peer: _Peer, encoded: str) -> None:
         peer.outbox.append(encoded)
@@ -381,19 +411,20 @@ class Router:
         """Hand a message to one window (held until its page is ready)."""
         codec.check_channel(channel)
         peer = self._peer(window_id, channel)
-        self._enqueue(peer, codec.encode_frame(Send(channel=channel, payload=payload)))
+        self._enqueue(peer, self._encode(peer, Send(channel=channel, payload=payload)))
 
     async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
         """Hand one message to several windows; report each window's outcome."""
         if isinstance(window_ids, str):
             raise TypeError("broadcast() takes a list of window ids, not one id")
         codec.check_channel(channel)
-        encoded = codec.encode_frame(Send(channel=channel, payload=payload))
+        encoded = bulk.encode(codec.frame_dict(Send(channel=channel, payload=payload)))
         delivered: list[str] = []
         failed: dict[str, Error] = {}
         for window_id in dict.fromkeys(window_ids):
             try:
-                self._enqueue(self._peer(window_id, channel), encoded)
+                peer = self._peer(window_id, channel)
+                self._enqueue(peer, encoded.for_lane(peer.lane))
             except Error as exc:
                 log.warning("broadcast on %r did not reach %r: %s", channel, window_id, exc)
                 failed[window_id] = exc
@@ -410,7 +441,7 @@ class Router:
         if peer.cut_off is not None:
             raise DisconnectedError(peer.cut_off)
         call_id = next(self._call_ids)  # type: ignore[call-overload]
-        encoded = codec.encode_frame(Invoke(call_id=call_id, channel=channel, payload=payload))
+        encoded = self._encode(peer, Invoke(call_id=call_id, channel=channel, payload=payload))
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         peer.pending[call_id] = future
         self._enqueue(peer, encoded)

@@ -15,10 +15,12 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 
 from ..errors import DisconnectedError
 from ..ipc import capabilities
+from ..ipc.bulk import THRESHOLD as BULK_THRESHOLD
 from ..ipc.capabilities import Grant
 from ..ipc.events import system_event
 from ..ipc.router import Router
 from .bridge import connect_bridge
+from .bulk import BulkStore, PageLane
 from .scripts import bridge_scripts
 
 log = logging.getLogger("weft.page")
@@ -51,6 +53,7 @@ class AppPage(QWebEnginePage):
         max_message_chars: int,
         parent: QObject | None,
         grant: Grant | None = None,
+        bulk: BulkStore | None = None,
     ) -> None:
         super().__init__(profile, parent)
         self.window_id = window_id
@@ -58,11 +61,17 @@ class AppPage(QWebEnginePage):
         self._grant = grant
         self._origin: tuple[str, str, int] | None = None
         self._scripts_stale = False
-        config = {"windowId": window_id, "maxMessageChars": max_message_chars, "maxDepth": router.limits.max_depth}
+        config = {
+            "windowId": window_id,
+            "maxMessageChars": max_message_chars,
+            "maxDepth": router.limits.max_depth,
+            "bulkThreshold": BULK_THRESHOLD if bulk is not None else None,
+            "maxBulkBytes": router.limits.max_bulk_bytes,
+        }
         for script in bridge_scripts(config):
             self.scripts().insert(script)
         self._bridge = connect_bridge(self, functools.partial(router.receive, window_id), self._on_bridge_replaced)
-        router.attach(window_id, self._bridge, grant)
+        router.attach(window_id, self._bridge, grant, PageLane(bulk, self) if bulk is not None else None)
         self.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.loadFinished.connect(self._on_load_finished)
 

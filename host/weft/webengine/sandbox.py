@@ -41,6 +41,7 @@ from ..ipc.router import Router
 from ..plugins.manifest import Manifest
 from .lifetime import delete_later
 from .page import AppPage
+from .bulk import BulkStore
 from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler
 from .view import WindowView
 
@@ -136,7 +137,8 @@ class PluginSandbox:
             settings.setAttribute(attribute, value)
         self.lock = OriginLock(manifest.id, caps.origins, self.profile)
         self.profile.setUrlRequestInterceptor(self.lock)
-        self._files = FolderSchemeHandler(manifest.folder, self.profile, host=manifest.id)
+        self._files = FolderSchemeHandler(manifest.folder, self.profile, host=manifest.id,
+                                          bulk=BulkStore(router.limits.max_bulk_bytes))
         self.profile.installUrlSchemeHandler(PLUGIN_SCHEME.encode(), self._files)
         # Without a handler for app://, Chromium answers a navigation there by
         # replacing the page with about:blank#blocked, bridge and all, before
@@ -150,12 +152,12 @@ class PluginSandbox:
         self.view: WindowView | None = None
         if manifest.window.visible:
             self.view = WindowView(self.window_id, self._publish_from_view, lambda: self.end("closed"))
-            self.page = AppPage(self.profile, self.window_id, router, limit, self.view, grant)
+            self.page = AppPage(self.profile, self.window_id, router, limit, self.view, grant, self._files.bulk)
             self.view.setPage(self.page)
             self.view.setWindowTitle(manifest.window.title)
             self.view.resize(manifest.window.width, manifest.window.height)
         else:
-            self.page = AppPage(self.profile, self.window_id, router, limit, None, grant)
+            self.page = AppPage(self.profile, self.window_id, router, limit, None, grant, self._files.bulk)
         self.page.permissionRequested.connect(self._on_permission_requested)
         self.page.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.page.open(QUrl(f"{PLUGIN_SCHEME}://{manifest.id}/{manifest.entry}"))

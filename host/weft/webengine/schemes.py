@@ -21,6 +21,8 @@ from pathlib import Path
 from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
 
+from .bulk import BULK_PATH, BulkStore
+
 log = logging.getLogger("weft.scheme")
 
 APP_SCHEME = "app"
@@ -82,10 +84,14 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
     """Answers ``<scheme>://<host>/...`` from one folder and from memory;
     any other host is not found."""
 
-    def __init__(self, root: Path | None, parent: QObject | None = None, *, host: str = APP_HOST) -> None:
+    def __init__(
+        self, root: Path | None, parent: QObject | None = None, *, host: str = APP_HOST, bulk: BulkStore | None = None
+    ) -> None:
         super().__init__(parent)
         self._root = root.resolve() if root is not None else None
         self._host = host
+        self.bulk = bulk
+        """The bulk lane's bodies for pages on this origin (``/.weft/bulk/``)."""
         self._documents: dict[str, bytes] = {}
 
     def add_document(self, path: str, html: str) -> None:
@@ -96,10 +102,13 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()
+        path = url.path() or "/"
+        if self.bulk is not None and url.host() == self._host and path.startswith(BULK_PATH):
+            self.bulk.handle(job, path)
+            return
         if url.host() != self._host or bytes(job.requestMethod().data()) not in (b"GET", b"HEAD"):
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
-        path = url.path() or "/"
         document = self._documents.get(path)
         if document is not None:
             self._reply_bytes(job, b"text/html;charset=utf-8", document)

@@ -1,0 +1,194 @@
+"""The bulk lane: binary payloads and large frames, beside the bridge.
+
+The bridge carries JSON text, which is right for small messages and wrong
+for a 10 MB string (escaped, parsed and copied several times on the way) or
+for bytes (which JSON has no word for). So a frame with binary values, or
+one whose JSON is longer than :data:`THRESHOLD` characters, travels as a
+*body* over the page's own origin (``/.weft/bulk/<token>``, see
+``webengine/bulk.py``), and only a small ``bulk`` frame crosses the bridge,
+in the frame's place in the batch order:
+
+``{"k": "bulk", "i": token, "n": [json_bytes, part_bytes...], "b": [path...]}``
+
+The body is the frame's JSON (UTF-8, ``n[0]`` bytes) followed by one part
+per binary value (``n[1:]`` bytes each). In the JSON each binary value is
+``null``; ``b`` lists where they go, each path a list of object keys and
+array indices from the frame (``["p", "image"]``). Pages get ``Uint8Array``
+views; Python gets ``bytes``. Nothing is base64-encoded.
+
+Ordering: a bulk frame holds its place. A page's runtime posts the ``bulk``
+frame only once its body has been stored, and later frames wait behind it;
+a page delivers a bulk frame from Python only once it has fetched the body,
+and later frames wait behind it. So messages on a channel arrive in send
+order whichever lane each took.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Protocol, Sequence, Union
+
+import attrs
+
+from ..errors import PayloadError, ProtocolError
+
+THRESHOLD = 256 * 1024
+"""Frames whose JSON is longer than this many characters take the bulk lane."""
+
+Binary = Union[bytes, bytearray, memoryview]
+Path = tuple[Union[str, int], ...]
+_BINARY = (bytes, bytearray, memoryview)
+_TOKEN = re.compile(r"[0-9A-Za-z-]{16,64}")
+
+
+class Lane(Protocol):
+    """One page's side of the bulk lane (implemented by the webengine layer)."""
+
+    def stage(self, chunks: Sequence[Binary]) -> str | None:
+        """Keep a body for the page to fetch once; its token, or None when the
+        page's document is not served by weft and cannot fetch it."""
+
+    def claim(self, token: str) -> memoryview | None:
+        """The body the page stored under ``token`` (once), or None."""
+
+    def discard(self) -> None:
+        """Drop bodies staged for the page's current document (it went away)."""
+
+
+@attrs.frozen
+class Encoded:
+    """An outbound frame: its JSON, with binary values as ``null`` at ``paths``."""
+
+    text: str
+    paths: tuple[Path, ...] = ()
+    parts: tuple[memoryview, ...] = ()
+
+    def for_lane(self, lane: Lane | None) -> str:
+        """What to put in the page's batch: this frame's JSON, or, for binary
+        values or long JSON, the ``bulk`` frame standing for it with its body
+        staged on ``lane``.
+
+        Raises PayloadError for binary values when the page cannot take a
+        body; a long frame without binary values then goes inline instead.
+        """
+        if not self.parts and len(self.text) <= THRESHOLD:
+            return self.text
+        token = None
+        if lane is not None:
+            head = self.text.encode("utf-8")
+            token = lane.stage((head, *self.parts))
+        if token is None:
+            if self.parts:
+                raise PayloadError("binary payloads need a page served by weft (app:// or plugin://)")
+            return self.text
+        sizes = [len(head), *(part.nbytes for part in self.parts)]
+        return json.dumps({"k": "bulk", "i": token, "n": sizes, "b": [list(p) for p in self.paths]},
+                          separators=(",", ":"))
+
+
+def encode(frame: dict[str, Any]) -> Encoded:
+    """Encode an outbound frame dict; binary values are split out."""
+    try:
+        return Encoded(_dumps(frame))
+    except PayloadError:
+        paths: list[Path] = []
+        parts: list[memoryview] = []
+        skeleton = _split(frame, (), paths, parts)
+        if not parts:
+            raise
+        return Encoded(_dumps(skeleton), tuple(paths), tuple(parts))
+
+
+def _dumps(value: Any) -> str:
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise PayloadError(f"payload is not a JSON value: {exc}") from None
+    except RecursionError:
+        raise PayloadError("payload nests too deeply (or refers to itself)") from None
+
+
+def _split(value: Any, path: Path, paths: list[Path], parts: list[memoryview]) -> Any:
+    """A copy of the containers in ``value`` with binary values replaced by None."""
+    if isinstance(value, _BINARY):
+        paths.append(path)
+        parts.append(memoryview(value).cast("B"))
+        return None
+    if len(path) > 200:
+        raise PayloadError("payload nests too deeply (or refers to itself)")
+    if isinstance(value, dict):
+        return {key: _split(item, (*path, key), paths, parts) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_split(item, (*path, index), paths, parts) for index, item in enumerate(value)]
+    return value
+
+
+# -- inbound (page → host) ----------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class BulkRef:
+    """A ``bulk`` frame from a page: its body waits under ``token``."""
+
+    token: str
+    sizes: tuple[int, ...]
+    paths: tuple[Path, ...]
+
+
+def read_ref(frame: dict[str, Any], max_bytes: int) -> BulkRef:
+    """Check a ``bulk`` frame's fields; raise ProtocolError if they are wrong."""
+    if frame.keys() != {"k", "i", "n", "b"}:
+        raise ProtocolError("a 'bulk' frame has exactly the fields ['b', 'i', 'k', 'n']")
+    token, sizes, paths = frame["i"], frame["n"], frame["b"]
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+        raise ProtocolError("a bulk token is 16 to 64 letters, digits or dashes")
+    if not isinstance(sizes, list) or not isinstance(paths, list) or len(sizes) != len(paths) + 1:
+        raise ProtocolError("a bulk frame has one size for its JSON and one per path")
+    if not all(type(n) is int and n >= 0 for n in sizes) or sum(sizes) > max_bytes:
+        raise ProtocolError(f"bulk sizes are integers adding up to at most {max_bytes:,} bytes")
+    checked: list[Path] = []
+    for path in paths:
+        if (not isinstance(path, list) or not path or path[0] not in ("p", "v")
+                or not all(isinstance(step, str) or (type(step) is int and step >= 0) for step in path)):
+            raise ProtocolError("a bulk path starts at 'p' or 'v' and has keys and indices")
+        checked.append(tuple(path))
+    return BulkRef(token=token, sizes=tuple(sizes), paths=tuple(checked))
+
+
+def open_body(ref: BulkRef, body: memoryview) -> tuple[str, list[tuple[Path, bytes]]]:
+    """Split a stored body into the frame's JSON text and its binary parts."""
+    if body.nbytes != sum(ref.sizes):
+        raise ProtocolError(f"bulk body has {body.nbytes:,} bytes, not {sum(ref.sizes):,}")
+    try:
+        text = str(body[: ref.sizes[0]], "utf-8")
+    except UnicodeDecodeError:
+        raise ProtocolError("a bulk frame's JSON is not UTF-8") from None
+    parts = []
+    offset = ref.sizes[0]
+    for path, size in zip(ref.paths, ref.sizes[1:]):
+        parts.append((path, bytes(body[offset:offset + size])))
+        offset += size
+    return text, parts
+
+
+def place(frame: Any, path: Path, data: bytes) -> None:
+    """Put ``data`` where ``path`` points in ``frame``; that slot must be null."""
+    node = frame
+    for step in path[:-1]:
+        node = _step(node, step)
+    last = path[-1]
+    if isinstance(node, dict) and isinstance(last, str) and last in node and node[last] is None:
+        node[last] = data
+    elif isinstance(node, list) and isinstance(last, int) and last < len(node) and node[last] is None:
+        node[last] = data
+    else:
+        raise ProtocolError(f"bulk path {list(path)!r:.80} does not lead to a null slot")
+
+
+def _step(node: Any, step: str | int) -> Any:
+    if isinstance(node, dict) and isinstance(step, str) and step in node:
+        return node[step]
+    if isinstance(node, list) and isinstance(step, int) and step < len(node):
+        return node[step]
+    raise ProtocolError("a bulk path leads outside the frame")

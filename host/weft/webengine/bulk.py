@@ -1,0 +1,197 @@
+"""The Qt side of the bulk lane (the format is in :mod:`weft.ipc.bulk`).
+
+Bodies travel through the page's own scheme handler, at
+``/.weft/bulk/<token>`` on the page's own origin, so nothing else can reach
+them (a plugin's handler serves only that plugin's profile):
+
+* ``POST /.weft/bulk/<token>?n=<bytes>``: the page stores a body; the router
+  claims it, once, when the ``bulk`` frame naming it arrives on the bridge;
+* ``GET /.weft/bulk/<token>``: the page fetches, once, a body Python staged.
+
+Tokens are 128-bit random (Python's) or UUIDs (the page's ``crypto``).
+Stored bodies nobody claims are dropped after :data:`UNCLAIMED_SECONDS`, and
+at most ``max_bytes`` wait at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import re
+import secrets
+import sys
+import time
+from pathlib import Path
+from typing import Sequence
+
+import shiboken6
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLibraryInfo, QUrlQuery
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineUrlRequestJob
+
+from ..ipc.bulk import Binary
+
+log = logging.getLogger("weft.bulk")
+
+BULK_PATH = "/.weft/bulk/"
+UNCLAIMED_SECONDS = 60.0
+_TOKEN = re.compile(r"[0-9A-Za-z-]{16,64}")
+_SERVED_SCHEMES = ("app", "plugin")
+
+
+def _request_body_function() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
+    """``QWebEngineUrlRequestJob::requestBody()``, called through ctypes.
+
+    PySide6 6.11 crashes making a Python wrapper for the device it returns
+    (in ``getWrapperForQObject``), so weft calls the C++ method itself and
+    wraps the pointer as a plain QIODevice.
+    """
+    names = {
+        "linux": ("libQt6WebEngineCore.so.6", "_ZNK23QWebEngineUrlRequestJob11requestBodyEv"),
+        "darwin": ("QtWebEngineCore.framework/QtWebEngineCore", "_ZNK23QWebEngineUrlRequestJob11requestBodyEv"),
+        "win32": ("Qt6WebEngineCore.dll", "?requestBody@QWebEngineUrlRequestJob@@QEBAPEAVQIODevice@@XZ"),
+    }
+    entry = names.get(sys.platform)
+    if entry is None:
+        return None
+    library, symbol = entry
+    kind = QLibraryInfo.LibraryPath.BinariesPath if sys.platform == "win32" else QLibraryInfo.LibraryPath.LibrariesPath
+    try:
+        try:  # already loaded by PySide6.QtWebEngineCore: found by name
+            loaded = ctypes.CDLL(Path(library).name if sys.platform != "darwin" else library)
+        except OSError:
+            loaded = ctypes.CDLL(str(Path(QLibraryInfo.path(kind)) / library))
+        function = getattr(loaded, symbol)
+    except (OSError, AttributeError) as exc:
+        log.warning("the bulk lane cannot read request bodies (%s); binary messages from pages will fail", exc)
+        return None
+    function.restype = ctypes.c_void_p
+    function.argtypes = [ctypes.c_void_p]
+    return function
+
+
+_request_body = _request_body_function()
+
+
+def _read_body(job: QWebEngineUrlRequestJob, size: int) -> QByteArray | None:
+    """The request's body, exactly ``size`` bytes, or None.
+
+    Qt 6.11's body device reads a data-pipe element only within one read
+    call (it then moves past the element, and never reports its end), so the
+    whole body is read in one call of the size the page declared.
+    """
+    if _request_body is None:
+        return None
+    address = _request_body(shiboken6.getCppPointer(job)[0])
+    if not address:
+        return QByteArray() if size == 0 else None
+    device = shiboken6.wrapInstance(address, QIODevice)
+    if not device.isOpen() and not device.open(QIODevice.OpenModeFlag.ReadOnly):
+        return None
+    data = device.read(size) if size else QByteArray()
+    return data if data.size() == size else None
+
+
+class BulkStore:
+    """Bodies waiting on one scheme handler: stored by pages, staged by Python."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._stored: dict[str, tuple[QByteArray, float]] = {}
+        self._staged: dict[str, QByteArray] = {}
+
+    # -- Python's side -----------------------------------------------------
+
+    def stage(self, chunks: Sequence[Binary]) -> str:
+        body = QByteArray()
+        body.reserve(sum(memoryview(chunk).nbytes for chunk in chunks))
+        for chunk in chunks:
+            body.append(chunk if isinstance(chunk, bytes) else bytes(chunk))
+        token = secrets.token_hex(16)
+        self._staged[token] = body
+        return token
+
+    def unstage(self, tokens: Sequence[str]) -> None:
+        for token in tokens:
+            self._staged.pop(token, None)
+
+    def is_staged(self, token: str) -> bool:
+        return token in self._staged
+
+    def claim(self, token: str) -> memoryview | None:
+        entry = self._stored.pop(token, None)
+        return memoryview(entry[0]) if entry is not None else None
+
+    # -- the page's side (called by the scheme handler) --------------------
+
+    def handle(self, job: QWebEngineUrlRequestJob, path: str) -> None:
+        token = path[len(BULK_PATH):]
+        method = bytes(job.requestMethod().data())
+        if not _TOKEN.fullmatch(token):
+            job.fail(QWebEngineUrlRequestJob.Error.UrlInvalid)
+        elif method == b"GET":
+            self._serve(job, token)
+        elif method == b"POST":
+            self._store(job, token)
+        else:
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+
+    def _serve(self, job: QWebEngineUrlRequestJob, token: str) -> None:
+        body = self._staged.pop(token, None)
+        if body is None:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        device = QBuffer(parent=job)
+        device.setData(body)
+        del body
+        device.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.reply(b"application/octet-stream", device)
+
+    def _store(self, job: QWebEngineUrlRequestJob, token: str) -> None:
+        self._drop_unclaimed()
+        size_text = QUrlQuery(job.requestUrl()).queryItemValue("n")
+        size = int(size_text) if size_text.isdigit() else -1
+        waiting = sum(body.size() for body, _ in self._stored.values())
+        if not 0 <= size <= self.max_bytes - waiting or token in self._stored:
+            log.warning("refused a bulk body of %s bytes (%d already wait, limit %d)", size_text, waiting, self.max_bytes)
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
+        body = _read_body(job, size)
+        if body is None:
+            log.warning("could not read a bulk body of %d bytes", size)
+            job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+            return
+        self._stored[token] = (body, time.monotonic())
+        done = QBuffer(parent=job)
+        done.open(QIODevice.OpenModeFlag.ReadOnly)
+        job.reply(b"text/plain", done)
+
+    def _drop_unclaimed(self) -> None:
+        deadline = time.monotonic() - UNCLAIMED_SECONDS
+        for token in [token for token, (_, stored) in self._stored.items() if stored < deadline]:
+            log.warning("dropped a bulk body nobody claimed within %d s", UNCLAIMED_SECONDS)
+            del self._stored[token]
+
+
+class PageLane:
+    """One page's :class:`weft.ipc.bulk.Lane` over its origin's store."""
+
+    def __init__(self, store: BulkStore, page: QWebEnginePage) -> None:
+        self._store = store
+        self._page = page
+        self._staged: list[str] = []
+
+    def stage(self, chunks: Sequence[Binary]) -> str | None:
+        if self._page.url().scheme() not in _SERVED_SCHEMES:
+            return None
+        token = self._store.stage(chunks)
+        self._staged.append(token)
+        if len(self._staged) > 64:  # forget tokens whose bodies were fetched
+            self._staged = [t for t in self._staged if self._store.is_staged(t)]
+        return token
+
+    def claim(self, token: str) -> memoryview | None:
+        return self._store.claim(token)
+
+    def discard(self) -> None:
+        self._store.unstage(self._staged)
+        self._staged.clear()

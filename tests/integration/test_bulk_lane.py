@@ -1,0 +1,193 @@
+"""The bulk lane: bytes ↔ Uint8Array and long messages, both ways, in order,
+against real pages (the format is in host/weft/ipc/bulk.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+import weft
+from weft.ipc.bulk import THRESHOLD
+from weft import plugins
+from tests.conftest import in_page, next_event, open_page, plugin_eval, write_plugin
+
+# A page-side helper: a Uint8Array of n bytes, byte i = (i * 7 + seed) % 251.
+PATTERN = """
+const pattern = (n, seed = 0) => { const a = new Uint8Array(n); for (let i = 0; i < n; i++) a[i] = (i * 7 + seed) % 251; return a; };
+const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+"""
+
+
+def pattern(n: int, seed: int = 0) -> bytes:
+    return bytes((i * 7 + seed) % 251 for i in range(n))
+
+
+def test_page_binary_reaches_python_as_bytes_in_nested_payloads(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        events = runtime.channel_events("bin")
+        win = await open_page(runtime, "<p>bin</p>")
+        outcome = await in_page(runtime, win, PATTERN + """
+            runtime.send("bin", pattern(5));
+            runtime.send("bin", {name: "pic", data: pattern(3, 1), list: [1, pattern(0), new Uint16Array([1, 2]).buffer]});
+            runtime.send("bin", [new DataView(pattern(4, 2).buffer, 1, 2), null]);
+        """)
+        assert outcome["ok"], outcome
+        assert (await next_event(events)).payload == pattern(5)
+        assert (await next_event(events)).payload == {
+            "name": "pic", "data": pattern(3, 1), "list": [1, b"", bytes([1, 0, 2, 0])],
+        }
+        assert (await next_event(events)).payload == [pattern(4, 2)[1:3], None]
+
+    arun(main())
+
+
+def test_python_bytes_reach_the_page_as_uint8array(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>bin</p>")
+        await win.evaluate("""window.got = []; runtime.on("bin", (p) => window.got.push(p)); null""")
+        await runtime.send_to_window(win.id, "bin", {"a": b"\x00\x01\xff", "b": [bytearray(b"xy"), memoryview(b"z")]})
+        await runtime.send_to_window(win.id, "bin", b"")
+        outcome = await in_page(runtime, win, """
+            while (window.got.length < 2) await new Promise((r) => setTimeout(r, 5));
+            const [first, second] = window.got;
+            return [first.a instanceof Uint8Array, Array.from(first.a), Array.from(first.b[0]), Array.from(first.b[1]),
+                    second instanceof Uint8Array, second.length];
+        """)
+        assert outcome["value"] == [True, [0, 1, 255], [120, 121], [122], True, 0]
+
+    arun(main())
+
+
+def test_invoke_both_ways_echoes_binary(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        runtime.handle("digest", lambda payload, _w: {"sha": hashlib.sha256(payload["data"]).hexdigest(),
+                                                      "back": payload["data"][::-1]})
+        win = await open_page(runtime, "<p>bin</p>")
+        outcome = await in_page(runtime, win, PATTERN + """
+            const answer = await runtime.invoke("digest", {data: pattern(100000)});
+            runtime.handle("reverse", (data) => data.slice().reverse());
+            const expected = pattern(100000).reverse();
+            return [answer.sha, same(answer.back, expected)];
+        """)
+        assert outcome["value"] == [hashlib.sha256(pattern(100000)).hexdigest(), True]
+        reversed_ = await runtime.invoke(win.id, "reverse", pattern(70000, 3))
+        assert reversed_ == pattern(70000, 3)[::-1]
+
+    arun(main())
+
+
+def test_long_strings_take_the_lane_both_ways_and_arrive_whole(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        text = "é" + "x" * (THRESHOLD * 3) + "✓"
+        runtime.handle("length", lambda payload, _w: [len(payload), payload[:1], payload[-1:]])
+        runtime.handle("long", lambda payload, _w: text)
+        win = await open_page(runtime, "<p>long</p>")
+        outcome = await in_page(runtime, win, f"""
+            const text = "é" + "x".repeat({THRESHOLD * 3}) + "✓";
+            const back = await runtime.invoke("long");
+            return [await runtime.invoke("length", text), back === text];
+        """)
+        assert outcome["value"] == [[len(text), "é", "✓"], True]
+
+    arun(main())
+
+
+def test_order_holds_across_lanes_from_the_page(runtime: weft.Runtime, arun: Any) -> None:
+    """Small messages sent right after a big one wait for it."""
+    async def main() -> None:
+        events = runtime.channel_events("mixed")
+        win = await open_page(runtime, "<p>order</p>")
+        outcome = await in_page(runtime, win, PATTERN + """
+            for (let i = 0; i < 60; i++) {
+              if (i % 10 === 3) runtime.send("mixed", {i, data: pattern(300000 + i)});
+              else if (i % 10 === 7) runtime.send("mixed", {i, text: "y".repeat(400000)});
+              else runtime.send("mixed", {i});
+            }
+        """)
+        assert outcome["ok"], outcome
+        seen = [(await next_event(events, timeout=20)).payload for _ in range(60)]
+        assert [p["i"] for p in seen] == list(range(60))
+        assert all(p["data"] == pattern(300000 + p["i"]) for p in seen if "data" in p)
+
+    arun(main())
+
+
+def test_order_holds_across_lanes_to_the_page(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>order</p>")
+        await win.evaluate("""window.order = []; runtime.on("mixed", (p) => window.order.push(
+            [p.i, p.data ? p.data.length : p.text ? p.text.length : 0])); null""")
+        expected = []
+        for i in range(60):
+            if i % 10 == 3:
+                payload: dict[str, Any] = {"i": i, "data": pattern(200000 + i)}
+                size = 200000 + i
+            elif i % 10 == 7:
+                payload, size = {"i": i, "text": "y" * 400000}, 400000
+            else:
+                payload, size = {"i": i}, 0
+            expected.append([i, size])
+            await runtime.send_to_window(win.id, "mixed", payload)
+        outcome = await in_page(runtime, win, """
+            while (window.order.length < 60) await new Promise((r) => setTimeout(r, 5));
+            return window.order;
+        """, timeout=20)
+        assert outcome["value"] == expected
+
+    arun(main())
+
+
+def test_broadcast_of_bytes_reaches_every_window(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        wins = [await open_page(runtime, "<p>fan</p>") for _ in range(3)]
+        for win in wins:
+            await win.evaluate("""runtime.on("fan", (p) => { window.fan = Array.from(p.slice(0, 3)).concat(p.length); }); null""")
+        result = await runtime.broadcast([w.id for w in wins], "fan", bytes([9, 8, 7]) * 1000)
+        assert result.ok
+        for win in wins:
+            assert await win_value(win, "window.fan") == [9, 8, 7, 3000]
+
+    arun(main())
+
+
+async def win_value(win: weft.Window, expression: str, timeout: float = 10.0) -> Any:
+    async with asyncio.timeout(timeout):
+        while (value := await win.evaluate(expression)) is None:
+            await asyncio.sleep(0.01)
+    return value
+
+
+def test_upload_over_the_limit_fails_the_call_and_nothing_else(arun: Any) -> None:
+    async def main() -> None:
+        rt = weft.Runtime(limits=weft.ipc.Limits(max_bulk_bytes=100_000))
+        with rt.activated():
+            try:
+                events = rt.channel_events("after")
+                win = await open_page(rt, "<p>limit</p>")
+                outcome = await in_page(rt, win, PATTERN + """
+                    try { await runtime.invoke("nobody", pattern(200000)); return "sent"; }
+                    catch (err) { runtime.send("after", "still works"); return [err.name, err.message]; }
+                """)
+                name, message = outcome["value"]
+                assert name == "PayloadError" and "over the limit of 100000" in message
+                assert (await next_event(events)).payload == "still works"
+            finally:
+                await rt.shutdown()
+
+    arun(main())
+
+
+def test_plugin_pages_have_the_lane_too(runtime: weft.Runtime, arun: Any, tmp_path: Any) -> None:
+    async def main() -> None:
+        folder = write_plugin(tmp_path, "binplug", "<p>plugin</p>", send=["up"], receive=["down"])
+        plugin = await plugins.load(folder)
+        events = runtime.channel_events("up")
+        await plugin.start()
+        await plugin.wait_ready()
+        await plugin_eval(plugin, """runtime.on("down", (p) => runtime.send("up", p.slice().reverse())); null""")
+        await runtime.send_to_window(plugin.window_id, "down", b"abc" * 100000)
+        assert (await next_event(events)).payload == (b"abc" * 100000)[::-1]
+        await plugin.stop()
+
+    arun(main())
