@@ -1,7 +1,13 @@
 // Types for `window.runtime`, the bridge weft injects into every app page.
-// Payloads are JSON values; see host/weft/ipc/codec.py for the wire format.
+// Payloads are JSON values, and binary values anywhere inside them (an
+// ArrayBuffer or any typed array or DataView; Python gets bytes, and bytes
+// from Python arrive as Uint8Array). See host/weft/ipc/codec.py and bulk.py.
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+/** What send/invoke accept: JSON values with binary values anywhere inside. */
+export type Payload =
+  | null | boolean | number | string | ArrayBuffer | ArrayBufferView
+  | Payload[] | { [key: string]: Payload };
 
 /** The transport shape `@remote-ui/rpc` expects; `window.runtime` has it. */
 export interface DesktopBridge {
@@ -52,7 +58,7 @@ export interface Runtime extends DesktopBridge {
   /** Send `payload` to Python on `channel`; fire and forget. Throws
    * `PayloadError` for non-JSON payloads and `ChannelError` for reserved
    * channels (`close`, `focus`, `blur`, `resize`, `move`, `runtime:*`, `weft:*`). */
-  send(channel: string, payload?: JsonValue): void;
+  send(channel: string, payload?: Payload): void;
   /** Call `listener(payload)` for each message on `channel`. Returns an
    * unsubscribe function. `runtime.on("runtime:error", fn)` hears errors the
    * host reports about frames that had no call to fail. */
@@ -63,7 +69,7 @@ export interface Runtime extends DesktopBridge {
   /** Ask Python's `ipc.handle(channel, fn)`; resolves with its return value,
    * rejects with a `WeftError` subclass (`HandlerError` carries the Python
    * exception's type name in `.type`). */
-  invoke<T = unknown>(channel: string, payload?: JsonValue, options?: InvokeOptions): Promise<T>;
+  invoke<T = unknown>(channel: string, payload?: Payload, options?: InvokeOptions): Promise<T>;
   /** Answer Python's `ipc.invoke(window_id, channel, payload)`; `fn` may be
    * async. Returns an unregister function. */
   handle(channel: string, fn: (payload: any) => unknown | Promise<unknown>): () => void;

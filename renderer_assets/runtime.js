@@ -174,6 +174,7 @@
       k: "bulk", i: token, n: [head.size, ...views.map((view) => view.byteLength)],
       b: encoded.binaries.map(([path]) => path),
     };
+    uploads += 1;
     fetchBody(`${bulkBase}${token}?n=${body.size}`, { method: "POST", body }).then((response) => {
       if (!response.ok) throw new Error(`status ${response.status}`);
       entry.text = stringify(frame);
@@ -217,7 +218,8 @@
 
   // -- outbound: batched per microtask, held until the relay is up --------
   let relayUp = false;
-  let outbox = [stringify({ k: "hello" })];
+  let outbox = [stringify({ k: "hello" })]; // strings, and upload entries while bodies upload
+  let uploads = 0; // upload entries in the outbox
   let flushScheduled = false;
 
   function enqueue(item) {
@@ -232,11 +234,16 @@
   function flush() {
     flushScheduled = false;
     if (!relayUp || outbox.length === 0) return;
-    let ready = outbox.findIndex((item) => typeof item !== "string" && !item.dead && item.text === null);
-    if (ready < 0) ready = outbox.length;
-    const frames = outbox.slice(0, ready).filter((item) => typeof item === "string" || !item.dead)
-      .map((item) => (typeof item === "string" ? item : item.text));
-    outbox = outbox.slice(ready);
+    let frames = outbox;
+    outbox = [];
+    if (uploads > 0) {
+      let ready = frames.findIndex((item) => typeof item !== "string" && !item.dead && item.text === null);
+      if (ready < 0) ready = frames.length;
+      outbox = frames.slice(ready);
+      uploads = outbox.filter((item) => typeof item !== "string").length;
+      frames = frames.slice(0, ready).filter((item) => typeof item === "string" || !item.dead)
+        .map((item) => (typeof item === "string" ? item : item.text));
+    }
     if (frames.length === 0) return;
     let batch = [];
     let size = 2;

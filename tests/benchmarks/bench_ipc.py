@@ -23,6 +23,7 @@ from typing import Callable, Protocol, Sequence
 
 import attrs
 
+import footprint
 import loads
 import pywebviewrun
 import report
@@ -64,7 +65,8 @@ DEFAULT_PLAN = Plan(
     loads=LoadSettings(
         rounds=7, pipelined_calls=5000, fan_sizes=(1, 10, 20), broadcasts=50, large_rounds=3,
         large=(LargeSize(label="1 MB", chars=MB, repeats=5, warmup=1),
-               LargeSize(label="10 MB", chars=10 * MB, repeats=2, warmup=1)),
+               LargeSize(label="10 MB", chars=10 * MB, repeats=2, warmup=1),
+               LargeSize(label="100 MB", chars=100 * MB, repeats=1, warmup=0)),
     ),
 )
 QUICK_PLAN = Plan(
@@ -154,7 +156,19 @@ async def measure_in_process(systems: list[System], plan: Plan, notes: list[str]
         figures = [await loads.measure_pipelined(loaded, plan.loads, progress)]
         figures += await loads.measure_broadcast(loaded, plan.loads, progress)
         large, rss_method = await loads.measure_large(loaded, plan.loads, progress)
-        return InProcess(rounds=rounds, figures=figures + large, rss_method=rss_method)
+        figures += large
+        pyweb = next((s for s in systems if isinstance(s, pywebviewrun.PywebviewSystem)), None)
+        if pyweb is not None:
+            try:
+                measured = await pyweb.loads(plan.loads, progress)
+                figures = pywebviewrun.merge_figures(figures, measured.figures())
+            except BenchmarkError as exc:
+                notes.append(f"pywebview load figures skipped: {str(exc).splitlines()[0]}")
+                progress(f"pywebview load figures skipped: {exc}")
+        weft_system = next(s for s in loaded if isinstance(s, WeftSystem))
+        figures += await footprint.measure(loaded, weft_system.runtime)
+        progress("memory per window and per plugin measured")
+        return InProcess(rounds=rounds, figures=figures, rss_method=rss_method)
     finally:
         for system in reversed(opened):
             await system.close()
@@ -193,9 +207,15 @@ def load_notes(settings: LoadSettings, rss_method: str) -> list[str]:
             f"{settings.broadcasts} broadcasts per round (after {loads.BROADCAST_WARMUP} untimed), "
             f"median over rounds. Targets are {max(settings.fan_sizes)} extra windows per system, opened once."
         ),
-        f"large strings: serial echoes timed in the page ({sizes} per round, each size after one untimed); "
-        "median of all timed echoes.",
-        f"peak RSS: this (host) process only, not Chromium's; {rss_method}; the largest over rounds.",
+        f"large payloads: serial echoes ({sizes} per round, after the warm-ups the plan sets), timed in the "
+        "page (renderer→Python→renderer) or in Python (Python→renderer→Python); median of all timed echoes. "
+        "Bytes are Uint8Array in the page and bytes in Python; raw QWebChannel has no binary lane, so its "
+        "bytes rows repeat its string figure of the same size (the target compares weft's bytes with it). "
+        "pywebview's bytes rows go through base64, as its users must.",
+        f"peak RSS: the host process only, not Chromium's renderers (for pywebview, its child process, which "
+        f"is its host); {rss_method}; the largest over rounds.",
+        f"memory per extra window / plugin: PSS of the host and every process under it, before and after "
+        f"opening {footprint.EXTRA} more, ÷ {footprint.EXTRA}.",
     ]
 
 
@@ -207,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if pywebviewrun.available():
         systems.append(pywebviewrun.PywebviewSystem())
     else:
-        notes.append("pywebview skipped: `import webview` fails here (it is not installed).")
+        notes.append("pywebview skipped: `import webview` fails here (install it with pip install -e '.[bench]').")
         progress("pywebview is not installed: measuring weft and raw QWebChannel only")
     names = tuple(system.name for system in systems)
     try:

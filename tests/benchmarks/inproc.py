@@ -72,8 +72,12 @@ class _PageSystem:
     async def page_task(self, task: str, settings: dict[str, Any], timeout: float) -> dict[str, Any]:
         raise NotImplementedError
 
-    async def _python_call(self, payload: dict[str, int]) -> Any:
+    async def _python_call(self, payload: Any, timeout: float = CALL_TIMEOUT) -> Any:
         raise NotImplementedError
+
+    async def python_echo(self, payload: Any, timeout: float) -> Any:
+        """Python → page → Python with one payload (the load figures)."""
+        return await self._python_call(payload, timeout)
 
     async def round(self, settings: LoopSettings) -> Round:
         renderer = from_page_report(await self.page_task("start", settings.as_json(), settings.timeout))
@@ -118,13 +122,20 @@ class WeftSystem(_PageSystem):
             raise BenchmarkError("weft shut down before the page reported")
         return page_timing(event.payload, "weft")
 
+    @property
+    def runtime(self) -> weft.Runtime:
+        return self._runtime
+
     def fanout(self) -> WeftFan:
         """Broadcast targets: windows of this runtime, closed by the caller."""
         return WeftFan(self._runtime)
 
-    async def _python_call(self, payload: dict[str, int]) -> Any:
+    binary = True
+    """Echoes bytes (Uint8Array in the page) on its bulk lane."""
+
+    async def _python_call(self, payload: Any, timeout: float = CALL_TIMEOUT) -> Any:
         assert self._window is not None
-        return await self._runtime.invoke(self._window.id, "echo", payload, timeout=CALL_TIMEOUT)
+        return await self._runtime.invoke(self._window.id, "echo", payload, timeout=timeout)
 
     async def close(self) -> None:
         await within(OPEN_TIMEOUT, self._runtime.shutdown(), "weft to shut down")
@@ -194,13 +205,16 @@ class RawSystem(_PageSystem):
         assert self._profile is not None
         return RawFan(self._profile)
 
-    async def _python_call(self, payload: dict[str, int]) -> Any:
+    binary = False
+    """QWebChannel carries JSON only."""
+
+    async def _python_call(self, payload: Any, timeout: float = CALL_TIMEOUT) -> Any:
         call_id = next(self._ids)
         future = asyncio.get_running_loop().create_future()
         self._pending[call_id] = future
         self._deliver({"k": "call", "i": call_id, "p": payload})
         try:
-            return await within(CALL_TIMEOUT, future, "the raw page to answer a call")
+            return await within(timeout, future, "the raw page to answer a call")
         finally:
             self._pending.pop(call_id, None)
 

@@ -1,5 +1,6 @@
 """Load figures, weft and raw side by side: pipelined throughput, broadcast
-fan-out, and large string payloads.
+fan-out, and large payloads (strings, and bytes where a system has a
+binary lane) echoed both ways.
 
 Each phase alternates the systems (weft, raw, weft, raw, ...) round by round
 and reports medians over rounds. The page does the timing for throughput and
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 import gc
 import statistics
+import time
 from typing import Any, Callable, Protocol, Sequence
 
 import attrs
 
-from measure import OPEN_TIMEOUT
+from measure import OPEN_TIMEOUT, BenchmarkError
 from memory import PeakRss
 from report import Figure
 
@@ -30,7 +32,10 @@ class Fan(Protocol):
 
 class LoadedSystem(Protocol):
     name: str
+    binary: bool
+    """It can echo bytes (Uint8Array in the page) without encoding them."""
 
+    async def python_echo(self, payload: Any, timeout: float) -> Any: ...
     async def page_task(self, task: str, settings: dict[str, Any], timeout: float) -> dict[str, Any]: ...
     def fanout(self) -> Fan: ...
 
@@ -78,11 +83,33 @@ async def _pipelined(system: LoadedSystem, calls: int) -> float:
     return calls / (timing["totalMs"] / 1e3)
 
 
-async def _large(system: LoadedSystem, size: LargeSize) -> list[float]:
-    """Milliseconds per echo of a ``size.chars`` string."""
-    settings = {"chars": size.chars, "repeats": size.repeats, "warmup": size.warmup, "timeoutMs": PAGE_CALL_TIMEOUT_MS}
+async def _large(system: LoadedSystem, size: LargeSize, binary: bool) -> list[float]:
+    """Milliseconds per echo, renderer → Python → renderer, timed in the page."""
+    settings = {"chars": size.chars, "repeats": size.repeats, "warmup": size.warmup,
+                "timeoutMs": PAGE_CALL_TIMEOUT_MS, "binary": binary}
     timeout = OPEN_TIMEOUT + (size.repeats + size.warmup) * PAGE_CALL_TIMEOUT_MS / 1e3
     return list((await system.page_task("large", settings, timeout))["samples"])
+
+
+def _payload(size: LargeSize, binary: bool) -> str | bytes:
+    if binary:
+        return bytes(i * 7 % 251 for i in range(251)) * (size.chars // 251) + bytes(i * 7 % 251 for i in range(size.chars % 251))
+    return ("0123456789abcdef" * (size.chars // 16 + 1))[: size.chars]
+
+
+async def _python_large(system: LoadedSystem, size: LargeSize, binary: bool) -> list[float]:
+    """Milliseconds per echo, Python → renderer → Python, timed in Python."""
+    payload = _payload(size, binary)
+    samples = []
+    for timed in [False] * size.warmup + [True] * size.repeats:
+        begin = time.perf_counter()
+        answer = await system.python_echo(payload, PAGE_CALL_TIMEOUT_MS / 1e3)
+        elapsed = (time.perf_counter() - begin) * 1e3
+        if answer != payload:
+            raise BenchmarkError(f"{system.name}: a {size.label} echo from Python came back different")
+        if timed:
+            samples.append(elapsed)
+    return samples
 
 
 async def measure_pipelined(systems: Sequence[LoadedSystem], settings: LoadSettings, progress: Progress) -> Figure:
@@ -135,41 +162,62 @@ async def measure_broadcast(systems: Sequence[LoadedSystem], settings: LoadSetti
     ]
 
 
+_KINDS = (("string", False), ("bytes", True))
+_WAYS = ("renderer→Python→renderer", "Python→renderer→Python")
+
+
 async def measure_large(
     systems: Sequence[LoadedSystem], settings: LoadSettings, progress: Progress
 ) -> tuple[list[Figure], str]:
-    """The echo figures, the host's peak RSS rise during the largest size's
-    echoes (the largest over rounds), and how that peak was taken."""
-    samples: dict[str, dict[str, list[float]]] = {size.label: {s.name: [] for s in systems} for size in settings.large}
-    rss: dict[str, list[float]] = {system.name: [] for system in systems}
+    """Echo figures for strings and bytes, both ways, and the host's peak RSS
+    rise during the largest size's page-timed echoes (the largest over
+    rounds), and how that peak was taken. A system without a binary lane
+    shows its string figure in the bytes rows (the target compares weft's
+    bytes with raw's string of the same size)."""
+    samples: dict[tuple[str, str, str], dict[str, list[float]]] = {
+        (size.label, kind, way): {s.name: [] for s in systems if s.binary or not binary}
+        for size in settings.large for kind, binary in _KINDS for way in _WAYS
+    }
+    rss: dict[str, dict[str, list[float]]] = {kind: {} for kind, _ in _KINDS}
     peak = PeakRss()
     for number in range(1, settings.large_rounds + 1):
         for size in settings.large:
-            for system in systems:
-                gc.collect()
-                watched = size is settings.large[-1]
-                if watched:
-                    peak.start()
-                samples[size.label][system.name].extend(await _large(system, size))
-                if watched:
-                    rss[system.name].append(peak.increase_mb())
-                progress(
-                    f"large {number}/{settings.large_rounds}: {system.name:<16} {size.label} "
-                    f"{statistics.median(samples[size.label][system.name][-size.repeats:]):.0f} ms"
-                )
-    figures = [
-        Figure(
-            label=f"echo one {size.label} string, renderer→Python→renderer",
-            values={name: statistics.median(values) for name, values in samples[size.label].items()},
-            unit="ms",
-        )
-        for size in settings.large
-    ]
-    figures.append(
-        Figure(
-            label=f"host peak RSS rise during {settings.large[-1].label} echoes (max)",
-            values={name: max(values) for name, values in rss.items()},
+            for kind, binary in _KINDS:
+                for system in systems:
+                    if binary and not system.binary:
+                        continue
+                    gc.collect()
+                    watched = size is settings.large[-1]
+                    if watched:
+                        peak.start()
+                    page = await _large(system, size, binary)
+                    if watched:
+                        rss[kind].setdefault(system.name, []).append(peak.increase_mb())
+                    python = await _python_large(system, size, binary)
+                    samples[(size.label, kind, _WAYS[0])][system.name].extend(page)
+                    samples[(size.label, kind, _WAYS[1])][system.name].extend(python)
+                    progress(
+                        f"large {number}/{settings.large_rounds}: {system.name:<16} {size.label} {kind}: "
+                        f"{statistics.median(page):.0f} ms from the page, {statistics.median(python):.0f} ms from Python"
+                    )
+    figures = []
+    for size in settings.large:
+        for kind, binary in _KINDS:
+            for way in _WAYS:
+                values = {name: statistics.median(v) for name, v in samples[(size.label, kind, way)].items()}
+                if binary:
+                    strings = samples[(size.label, "string", way)]
+                    values.update({s.name: statistics.median(strings[s.name]) for s in systems if not s.binary})
+                    label = f"echo {size.label} of bytes, {way} (raw: the string)"
+                else:
+                    label = f"echo one {size.label} string, {way}"
+                figures.append(Figure(label=label, values=values, unit="ms"))
+    largest = settings.large[-1].label
+    for kind, _ in _KINDS:
+        figures.append(Figure(
+            label=f"host peak RSS rise during {largest} {kind} echoes (max)"
+            if kind == "bytes" else f"host peak RSS rise during {largest} echoes (max)",
+            values={name: max(values) for name, values in rss[kind].items()},
             unit="MB",
-        )
-    )
+        ))
     return figures, peak.method

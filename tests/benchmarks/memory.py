@@ -10,6 +10,7 @@ seen, not Chromium's renderer processes.
 
 from __future__ import annotations
 
+import ctypes
 import resource
 from pathlib import Path
 
@@ -24,6 +25,15 @@ def _status_kib(field: str) -> int:
     raise OSError(f"{field} is not in {STATUS}")
 
 
+def _trim() -> None:
+    """Hand memory freed earlier back to the system (glibc), so the start
+    point is not inflated by what the work before left in malloc's pools."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 class PeakRss:
     """Measures how far this process's RSS rises above where it was at :meth:`start`."""
 
@@ -34,6 +44,7 @@ class PeakRss:
         self._exact = False
 
     def start(self) -> None:
+        _trim()
         try:
             CLEAR_REFS.write_text("5")
             self._baseline_kib = _status_kib("VmRSS")

@@ -33,12 +33,14 @@ async function timePipelined(call, { calls, warmup, timeoutMs }) {
 }
 
 // `warmup` untimed, then `repeats` timed serial echoes of one ASCII string of
-// `chars` characters (so as many bytes as UTF-8). Resolves with {samples} in ms.
-async function timeLargeEchoes(call, { chars, repeats, warmup, timeoutMs }) {
-  const text = "0123456789abcdef".repeat(Math.ceil(chars / 16)).slice(0, chars);
+// `chars` characters (so as many bytes as UTF-8), or with `binary` of a
+// Uint8Array of `chars` bytes. Resolves with {samples} in ms.
+async function timeLargeEchoes(call, { chars, repeats, warmup, timeoutMs, binary }) {
+  const data = binary ? patternBytes(chars) : "0123456789abcdef".repeat(Math.ceil(chars / 16)).slice(0, chars);
+  const what = binary ? `an echo of ${chars} bytes` : `an echo of ${chars} characters`;
   const echo = async () => {
-    const answer = await withTimeout(call(text), timeoutMs, `an echo of ${chars} characters`);
-    if (answer !== text) throw new Error(`an echo of ${chars} characters came back different`);
+    const answer = await withTimeout(call(data), timeoutMs, what);
+    if (binary ? !sameBytes(answer, data) : answer !== data) throw new Error(`${what} came back different`);
   };
   for (let i = 0; i < warmup; i++) await echo();
   const samples = [];
@@ -48,6 +50,19 @@ async function timeLargeEchoes(call, { chars, repeats, warmup, timeoutMs }) {
     samples.push(performance.now() - start);
   }
   return { samples };
+}
+
+function patternBytes(n) {
+  const bytes = new Uint8Array(n);
+  for (let i = 0; i < n; i++) bytes[i] = (i * 7) % 251;
+  return bytes;
+}
+
+// Length, and every 997th byte: checks an echo without costing much time.
+function sameBytes(answer, data) {
+  if (!(answer instanceof Uint8Array) || answer.length !== data.length) return false;
+  for (let i = 0; i < data.length; i += 997) if (answer[i] !== data[i]) return false;
+  return data.length === 0 || answer[data.length - 1] === data[data.length - 1];
 }
 
 const BENCH_TASKS = { start: timeRoundTrips, pipelined: timePipelined, large: timeLargeEchoes };
