@@ -187,3 +187,19 @@ def test_the_bulk_size_limit_is_a_limit() -> None:
         assert "at most 10 bytes" in page.frames[-1]["e"]["message"]
 
     asyncio.run(main())
+
+
+def test_a_bulk_body_is_not_held_to_the_bridge_batch_limit() -> None:
+    async def main() -> None:
+        router = Router(Limits(max_batch_chars=1000))
+        page, lane = FakePage(), FakeLane()
+        router.attach("w", page, lane=lane)
+        seen: list[Any] = []
+        router.on_channel("up", lambda payload, window_id: seen.append(len(payload)))
+        head = json.dumps({"k": "send", "c": "up", "p": "x" * 5000}).encode()
+        lane.stored["b" * 20] = head
+        post(router, "w", {"k": "hello"}, {"k": "bulk", "i": "b" * 20, "n": [len(head)], "b": []})
+        await turn()
+        assert seen == [5000]
+
+    asyncio.run(main())

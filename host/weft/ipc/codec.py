@@ -238,8 +238,9 @@ def _invalid_in(value: Any) -> _Invalid | None:
     return None
 
 
-def _loads(raw: str, limits: Limits, violations: list[str] | None) -> Any:
-    if len(raw) > limits.max_batch_chars:
+def _loads(raw: str, limits: Limits, violations: list[str] | None, *, bulk: bool = False) -> Any:
+    # A bulk body's size was checked against max_bulk_bytes already.
+    if not bulk and len(raw) > limits.max_batch_chars:
         raise ProtocolError(
             f"message of {len(raw):,} characters is over the limit of {limits.max_batch_chars:,}"
         )
@@ -355,7 +356,7 @@ def decode_bulk(text: str, parts: list[tuple[Any, bytes]], limits: Limits) -> In
     binary part put at its path. Only sends, invokes and answers travel so."""
     violations: list[str] = []
     try:
-        frame = _loads(text, limits, violations)
+        frame = _loads(text, limits, violations, bulk=True)
     except ProtocolError as exc:
         return BadFrame(error=exc)
     if not isinstance(frame, dict) or frame.get("k") not in _BULK_KINDS:
