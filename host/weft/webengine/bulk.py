@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Sequence
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLibraryInfo, QUrlQuery
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLibraryInfo, QObject, QUrlQuery
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineUrlRequestJob
 
 from ..ipc.bulk import Binary
@@ -91,23 +91,65 @@ def _read_body(job: QWebEngineUrlRequestJob, size: int) -> QByteArray | None:
     return data if data.size() == size else None
 
 
+class _ChunkDevice(QIODevice):
+    """Serves a staged body straight from Python's buffers, so a large
+    message is not copied once more into a QByteArray. Chromium reads it in
+    small pieces (64 KiB), on a thread of its own."""
+
+    def __init__(self, chunks: Sequence[memoryview], parent: QObject) -> None:
+        super().__init__(parent)
+        self._chunks = list(chunks)
+        self._size = sum(chunk.nbytes for chunk in self._chunks)
+        self._index = 0
+        self._offset = 0
+        self.open(QIODevice.OpenModeFlag.ReadOnly)
+
+    def size(self) -> int:  # noqa: D102 (Qt override)
+        return self._size
+
+    def isSequential(self) -> bool:  # noqa: N802 (Qt override)
+        return False
+
+    def bytesAvailable(self) -> int:  # noqa: N802 (Qt override)
+        return self._size - self.pos() + super().bytesAvailable()
+
+    def readData(self, maxlen: int) -> bytes:  # noqa: N802 (Qt override)
+        pieces = []
+        while maxlen > 0 and self._index < len(self._chunks):
+            chunk = self._chunks[self._index]
+            piece = chunk[self._offset:self._offset + maxlen]
+            pieces.append(piece)
+            maxlen -= piece.nbytes
+            self._offset += piece.nbytes
+            if self._offset >= chunk.nbytes:
+                self._index += 1
+                self._offset = 0
+        return b"".join(pieces)
+
+    def writeData(self, data: bytes) -> int:  # noqa: N802 (Qt override)
+        return -1
+
+
+def _frozen(chunk: Binary) -> memoryview:
+    """A view of ``chunk`` that cannot change before the page fetches it:
+    bytes are shared as they are, anything mutable is copied."""
+    view = memoryview(chunk).cast("B")
+    return view if isinstance(view.obj, bytes) else memoryview(bytes(view))
+
+
 class BulkStore:
     """Bodies waiting on one scheme handler: stored by pages, staged by Python."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._stored: dict[str, tuple[QByteArray, float]] = {}
-        self._staged: dict[str, QByteArray] = {}
+        self._staged: dict[str, list[memoryview]] = {}
 
     # -- Python's side -----------------------------------------------------
 
     def stage(self, chunks: Sequence[Binary]) -> str:
-        body = QByteArray()
-        body.reserve(sum(memoryview(chunk).nbytes for chunk in chunks))
-        for chunk in chunks:
-            body.append(chunk if isinstance(chunk, bytes) else bytes(chunk))
         token = secrets.token_hex(16)
-        self._staged[token] = body
+        self._staged[token] = [_frozen(chunk) for chunk in chunks]
         return token
 
     def unstage(self, tokens: Sequence[str]) -> None:
@@ -140,11 +182,7 @@ class BulkStore:
         if body is None:
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
-        device = QBuffer(parent=job)
-        device.setData(body)
-        del body
-        device.open(QIODevice.OpenModeFlag.ReadOnly)
-        job.reply(b"application/octet-stream", device)
+        job.reply(b"application/octet-stream", _ChunkDevice(body, job))
 
     def _store(self, job: QWebEngineUrlRequestJob, token: str) -> None:
         self._drop_unclaimed()
