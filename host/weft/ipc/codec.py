@@ -278,7 +278,7 @@ def _call_id(frame: dict[str, Any]) -> int | None:
 _CALLS = frozenset({"invoke", "result", "error"})
 
 
-def _frame(frame: Any, depth_limit: int | None, max_bulk_bytes: int | None = None) -> Inbound:
+def _frame(frame: Any, depth_limit: int | None, max_bulk_bytes: int | None = None, *, marked: bool = True) -> Inbound:
     if isinstance(frame, _Invalid):
         return BadFrame(error=ProtocolError(frame.reason))
     if not isinstance(frame, dict):
@@ -300,7 +300,7 @@ def _frame(frame: Any, depth_limit: int | None, max_bulk_bytes: int | None = Non
     if not keys <= fields or not (fields - _OPTIONAL) <= keys:
         return BadFrame(error=ProtocolError(f"a {kind!r} frame has exactly the fields {sorted(fields)}"),
                         call_id=call_id, kind=kind)
-    invalid = _invalid_in(frame)
+    invalid = _invalid_in(frame) if marked else None  # only a parse that noted a refusal marks values
     if invalid is not None:
         return BadFrame(error=ProtocolError(invalid.reason), call_id=call_id, kind=kind)
     if depth_limit is not None and _depth_exceeds(frame, depth_limit):
@@ -344,7 +344,7 @@ def decode_batch(raw: Any, limits: Limits) -> list[Inbound]:
     deep = raw.count("[") + raw.count("{") > limits.max_depth + 2
     depth_limit = limits.max_depth + 1 if deep else None
     if not violations and depth_limit is None:
-        return [_frame(frame, None, limits.max_bulk_bytes) for frame in frames]
+        return [_frame(frame, None, limits.max_bulk_bytes, marked=False) for frame in frames]
     return [_frame(frame, depth_limit, limits.max_bulk_bytes) for frame in frames]
 
 
