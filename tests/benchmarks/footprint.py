@@ -94,7 +94,7 @@ async def measure(systems: list, runtime: weft.Runtime | None) -> list[Figure]:
     for system in systems:
         fan = system.fanout()
         try:
-            per_window[system.name] = await _per_extra(lambda: fan.open(EXTRA))
+            per_window[system.name] = await _per_extra(lambda fan=fan: fan.open(EXTRA))
         finally:
             await fan.close()
     figures = [Figure(label=f"memory per extra window (PSS, host + Chromium processes; {EXTRA} opened)",

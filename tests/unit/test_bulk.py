@@ -65,7 +65,7 @@ def setup(served: bool = True) -> tuple[Router, FakePage, FakeLane]:
 
 def test_a_stored_body_becomes_the_frame_with_bytes_in_place() -> None:
     async def main() -> None:
-        router, page, lane = setup()
+        router, _page, lane = setup()
         seen: list[Any] = []
         router.on_channel("up", lambda payload, window_id: seen.append(payload))
         frame = lane.store("t" * 20, {"k": "send", "c": "up", "p": {"a": None, "b": None, "n": 1}}, b"\x00\x01", b"")
@@ -157,7 +157,7 @@ def test_python_bytes_and_long_text_are_staged_and_ordered() -> None:
 
 def test_pages_without_a_lane_get_long_text_inline_and_refuse_bytes() -> None:
     async def main() -> None:
-        router, page, lane = setup(served=False)
+        router, page, _lane = setup(served=False)
         with pytest.raises(PayloadError, match="served by weft"):
             await router.send_to_window("w", "down", b"x")
         await router.send_to_window("w", "down", "x" * (THRESHOLD + 1))
@@ -169,7 +169,7 @@ def test_pages_without_a_lane_get_long_text_inline_and_refuse_bytes() -> None:
 
 def test_unload_discards_what_the_old_document_never_fetched() -> None:
     async def main() -> None:
-        router, page, lane = setup()
+        router, _page, lane = setup()
         await router.send_to_window("w", "down", b"never fetched")
         router.unload("w", "page reloaded")
         assert lane.staged == {} and lane.discarded == 1

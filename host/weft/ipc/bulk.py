@@ -90,17 +90,18 @@ class Encoded:
 def encode(frame: dict[str, Any]) -> Encoded:
     """Encode an outbound frame dict; binary values are split out."""
     try:
-        return Encoded(_dumps(frame))
+        return Encoded(dump_json(frame))
     except PayloadError:
         paths: list[Path] = []
         parts: list[memoryview] = []
         skeleton = _split(frame, (), paths, parts)
         if not parts:
             raise
-        return Encoded(_dumps(skeleton), tuple(paths), tuple(parts))
+        return Encoded(dump_json(skeleton), tuple(paths), tuple(parts))
 
 
-def _dumps(value: Any) -> str:
+def dump_json(value: Any) -> str:
+    """Compact JSON text for ``value``; PayloadError if it is not a JSON value."""
     try:
         return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:

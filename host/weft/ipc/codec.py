@@ -37,8 +37,8 @@ from typing import Any, Union
 
 import attrs
 
-from ..errors import ChannelError, PayloadError, ProtocolError
-from .bulk import BulkRef, place, read_ref
+from ..errors import ChannelError, ProtocolError
+from .bulk import BulkRef, dump_json, place, read_ref
 from .events import SYSTEM_CHANNELS
 
 MAX_CHANNEL_CHARS = 256
@@ -393,12 +393,7 @@ def frame_dict(frame: Frame) -> dict[str, Any]:
 
 def encode_payload(payload: Any) -> str:
     """Encode one payload, raising PayloadError if it is not a JSON value."""
-    try:
-        return json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as exc:
-        raise PayloadError(f"payload is not a JSON value: {exc}") from None
-    except RecursionError:
-        raise PayloadError("payload nests too deeply (or refers to itself)") from None
+    return dump_json(payload)
 
 
 def encode_frame(frame: Frame) -> str:

@@ -104,16 +104,16 @@ class _ChunkDevice(QIODevice):
         self._offset = 0
         self.open(QIODevice.OpenModeFlag.ReadOnly)
 
-    def size(self) -> int:  # noqa: D102 (Qt override)
+    def size(self) -> int:
         return self._size
 
-    def isSequential(self) -> bool:  # noqa: N802 (Qt override)
+    def isSequential(self) -> bool:
         return False
 
-    def bytesAvailable(self) -> int:  # noqa: N802 (Qt override)
+    def bytesAvailable(self) -> int:
         return self._size - self.pos() + super().bytesAvailable()
 
-    def readData(self, maxlen: int) -> bytes:  # noqa: N802 (Qt override)
+    def readData(self, maxlen: int) -> bytes:
         pieces = []
         while maxlen > 0 and self._index < len(self._chunks):
             chunk = self._chunks[self._index]
@@ -126,7 +126,7 @@ class _ChunkDevice(QIODevice):
                 self._offset = 0
         return b"".join(pieces)
 
-    def writeData(self, data: bytes) -> int:  # noqa: N802 (Qt override)
+    def writeData(self, data: bytes) -> int:
         return -1
 
 
