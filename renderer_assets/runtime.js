@@ -28,7 +28,7 @@
   const fetchBody = fetch.bind(window);
   const BlobOf = Blob;
   const randomToken = crypto.randomUUID ? crypto.randomUUID.bind(crypto) : null;
-  const utf8 = new TextDecoder();
+  const utf8 = new TextDecoder("utf-8", { ignoreBOM: true }); // a leading U+FEFF is text, not a mark
   // The bulk lane needs a page served by weft: its bodies live on this origin.
   const bulkBase = config.bulkThreshold !== null && /^(app|plugin):$/.test(location.protocol) && randomToken
     ? new URL("/.weft/bulk/", location.href).href
@@ -39,6 +39,9 @@
   const MAX_BATCH_FRAMES = 1000;
   const SYSTEM_CHANNELS = new Set(["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"]);
   const MAX_CHANNEL = 256;
+  // On the bulk lane, strings this long travel as UTF-8 parts, never inside
+  // the JSON (host/weft/ipc/bulk.py LONG_TEXT).
+  const LONG_TEXT = 64 * 1024;
 
   // -- errors: same names as weft's Python errors -------------------------
   class WeftError extends Error {
@@ -90,7 +93,7 @@
   // What the host would refuse (nesting past maxDepth, "__proto__" keys) is
   // refused here, before it could cost its batch neighbours anything.
   let depths = new WeakMap();
-  let sawBinary = false;
+  let sawBinary = false; // or a string to send as a text part
   function strict(key, value) {
     if (key === "__proto__") throw new errors.PayloadError("'__proto__' is not allowed as a key");
     if (value !== null && typeof value === "object") {
@@ -104,6 +107,12 @@
     switch (typeof value) {
       case "number":
         if (!Number.isFinite(value)) throw new errors.PayloadError(`${value} is not a JSON value`);
+        return value;
+      case "string":
+        if (bulkBase !== null && value.length >= LONG_TEXT) {
+          sawBinary = true; // sent as UTF-8 on the bulk lane; a null in the JSON
+          return null;
+        }
         return value;
       case "function":
       case "symbol":
@@ -122,7 +131,8 @@
     }
   }
 
-  // A frame's JSON text, or for the bulk lane { text, binaries: [[path, view]] }.
+  // A frame's JSON text, or for the bulk lane { text, binaries: [[path, part]] }
+  // (a part is a binary value or a long string).
   function encode(frame) {
     let text;
     depths = new WeakMap();
@@ -149,7 +159,7 @@
   }
 
   function findBinaries(value, path, out) {
-    if (value instanceof ArrayBuffer || isView(value)) {
+    if (value instanceof ArrayBuffer || isView(value) || (typeof value === "string" && value.length >= LONG_TEXT)) {
       out.push([path, value]);
     } else if (isArray(value)) {
       value.forEach((item, index) => findBinaries(item, [...path, index], out));
@@ -163,16 +173,17 @@
   // frame standing for it leave, and frames after it wait (see flush).
   function upload(encoded, onFail) {
     const head = new BlobOf([encoded.text]);
-    const views = encoded.binaries.map(([, view]) => view);
-    const body = new BlobOf([head, ...views]);
+    const pieces = encoded.binaries.map(([, part]) => (typeof part === "string" ? new BlobOf([part]) : part));
+    const body = new BlobOf([head, ...pieces]);
     if (body.size > config.maxBulkBytes) {
       throw new errors.PayloadError(`message of ${body.size} bytes is over the limit of ${config.maxBulkBytes}`);
     }
     const token = randomToken();
     const entry = { text: null, dead: false };
     const frame = {
-      k: "bulk", i: token, n: [head.size, ...views.map((view) => view.byteLength)],
+      k: "bulk", i: token, n: [head.size, ...pieces.map((piece) => (piece instanceof BlobOf ? piece.size : piece.byteLength))],
       b: encoded.binaries.map(([path]) => path),
+      t: pieces.flatMap((piece, index) => (piece instanceof BlobOf ? [index] : [])),
     };
     uploads += 1;
     fetchBody(`${bulkBase}${token}?n=${body.size}`, { method: "POST", body }).then((response) => {
@@ -199,11 +210,13 @@
     }).then((buffer) => {
       const frame = parse(utf8.decode(new Uint8Array(buffer, 0, ref.n[0])));
       let offset = ref.n[0];
+      const texts = new Set(ref.t);
       ref.b.forEach((path, index) => {
         const size = ref.n[index + 1];
+        const bytes = new Uint8Array(buffer, offset, size);
         let node = frame;
         for (const step of path.slice(0, -1)) node = node[step];
-        node[path[path.length - 1]] = new Uint8Array(buffer, offset, size);
+        node[path[path.length - 1]] = texts.has(index) ? utf8.decode(bytes) : bytes;
         offset += size;
       });
       return frame;

@@ -191,3 +191,24 @@ def test_plugin_pages_have_the_lane_too(runtime: weft.Runtime, arun: Any, tmp_pa
         await plugin.stop()
 
     arun(main())
+
+
+def test_long_strings_inside_payloads_keep_every_character(runtime: weft.Runtime, arun: Any) -> None:
+    """Long strings travel as UTF-8 parts: a BOM, astral characters and
+    strings beside binary values and ordinary fields come back intact."""
+    async def main() -> None:
+        runtime.handle("mirror", lambda payload, _w: payload)
+        win = await open_page(runtime, "<p>text</p>")
+        outcome = await in_page(runtime, win, """
+            const long = "\\ufeff" + "😀é\\u0000\\"\\\\".repeat(30000) + "end";
+            const sent = {long, list: [long, "short", new Uint8Array([1, 2])], n: 1};
+            const back = await runtime.invoke("mirror", sent);
+            return [back.long === long, back.list[0] === long, back.list[1], Array.from(back.list[2]), back.n];
+        """)
+        assert outcome["value"] == [True, True, "short", [1, 2], 1]
+        long = "\ufeff" + "😀é\x00\"\\" * 30000 + "end"
+        await win.evaluate("""runtime.handle("mirror", (p) => p); null""")
+        back = await runtime.invoke(win.id, "mirror", {"long": long, "list": [long, b"\x03"]})
+        assert back == {"long": long, "list": [long, b"\x03"]}
+
+    arun(main())

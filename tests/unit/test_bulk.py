@@ -44,7 +44,7 @@ class FakeLane:
         head = json.dumps(frame).encode()
         self.stored[token] = head + b"".join(parts)
         paths = [path for path, _ in _nulls(frame)]
-        return {"k": "bulk", "i": token, "n": [len(head), *map(len, parts)], "b": paths}
+        return {"k": "bulk", "i": token, "n": [len(head), *map(len, parts)], "b": paths, "t": []}
 
 
 def _nulls(frame: dict[str, Any]) -> list[tuple[list[Any], None]]:
@@ -80,13 +80,14 @@ def test_a_stored_body_becomes_the_frame_with_bytes_in_place() -> None:
 @pytest.mark.parametrize(
     ("frame", "expected"),
     [
-        ({"k": "bulk", "i": "short", "n": [2], "b": []}, "16 to 64"),
-        ({"k": "bulk", "i": "x" * 20, "n": [2, 1], "b": []}, "one size"),
-        ({"k": "bulk", "i": "x" * 20, "n": [-1], "b": []}, "integers"),
-        ({"k": "bulk", "i": "x" * 20, "n": [2, 1], "b": [["k"]]}, "starts at 'p' or 'v'"),
+        ({"k": "bulk", "i": "short", "n": [2], "b": [], "t": []}, "16 to 64"),
+        ({"k": "bulk", "i": "x" * 20, "n": [2, 1], "b": [], "t": []}, "one size"),
+        ({"k": "bulk", "i": "x" * 20, "n": [-1], "b": [], "t": []}, "integers"),
+        ({"k": "bulk", "i": "x" * 20, "n": [2, 1], "b": [["k"]], "t": []}, "starts at 'p' or 'v'"),
         ({"k": "bulk", "i": "x" * 20, "n": [2], "b": [], "extra": 1}, "exactly the fields"),
-        ({"k": "bulk", "i": "x" * 20, "n": [2**40], "b": []}, "at most"),
-        ({"k": "bulk", "i": "y" * 20, "n": [2], "b": []}, "no bulk body"),
+        ({"k": "bulk", "i": "x" * 20, "n": [2**40], "b": [], "t": []}, "at most"),
+        ({"k": "bulk", "i": "y" * 20, "n": [2], "b": [], "t": []}, "no bulk body"),
+        ({"k": "bulk", "i": "x" * 20, "n": [2, 1], "b": [["p"]], "t": [1]}, "indices of its parts"),
     ],
 )
 def test_bad_bulk_frames_are_refused_with_a_notice(frame: dict[str, Any], expected: str) -> None:
@@ -117,7 +118,7 @@ def test_bad_bodies_are_refused(body: bytes, paths: list[list[Any]], expected: s
     async def main() -> None:
         router, page, lane = setup()
         lane.stored["z" * 20] = body + b"\x01" * len(paths)
-        post(router, "w", {"k": "bulk", "i": "z" * 20, "n": [len(body), *([1] * len(paths))], "b": paths})
+        post(router, "w", {"k": "bulk", "i": "z" * 20, "n": [len(body), *([1] * len(paths))], "b": paths, "t": []})
         await turn()
         notices = [f for f in page.frames if f["k"] == "notice"]
         assert len(notices) == 1 and expected in notices[0]["e"]["message"], page.frames
@@ -130,7 +131,7 @@ def test_a_bad_bulk_invoke_fails_that_call() -> None:
         router, page, lane = setup()
         body = b'{"k":"invoke","i":7,"c":"x","p":{"a":5}}'
         lane.stored["q" * 20] = body + b"\x01"
-        post(router, "w", {"k": "bulk", "i": "q" * 20, "n": [len(body), 1], "b": [["p", "a"]]})
+        post(router, "w", {"k": "bulk", "i": "q" * 20, "n": [len(body), 1], "b": [["p", "a"]], "t": []})
         await turn()
         assert [(f["k"], f.get("i")) for f in page.frames] == [("error", 7)]
 
@@ -182,7 +183,7 @@ def test_the_bulk_size_limit_is_a_limit() -> None:
         router = Router(Limits(max_bulk_bytes=10))
         page, lane = FakePage(), FakeLane()
         router.attach("w", page, lane=lane)
-        post(router, "w", {"k": "hello"}, {"k": "bulk", "i": "x" * 20, "n": [11], "b": []})
+        post(router, "w", {"k": "hello"}, {"k": "bulk", "i": "x" * 20, "n": [11], "b": [], "t": []})
         await turn()
         assert "at most 10 bytes" in page.frames[-1]["e"]["message"]
 
@@ -198,8 +199,33 @@ def test_a_bulk_body_is_not_held_to_the_bridge_batch_limit() -> None:
         router.on_channel("up", lambda payload, window_id: seen.append(len(payload)))
         head = json.dumps({"k": "send", "c": "up", "p": "x" * 5000}).encode()
         lane.stored["b" * 20] = head
-        post(router, "w", {"k": "hello"}, {"k": "bulk", "i": "b" * 20, "n": [len(head)], "b": []})
+        post(router, "w", {"k": "hello"}, {"k": "bulk", "i": "b" * 20, "n": [len(head)], "b": [], "t": []})
         await turn()
         assert seen == [5000]
+
+    asyncio.run(main())
+
+
+def test_long_strings_travel_as_text_parts_both_ways() -> None:
+    async def main() -> None:
+        from weft.ipc.bulk import LONG_TEXT
+
+        router, page, lane = setup()
+        long = "é" * LONG_TEXT
+        await router.send_to_window("w", "down", {"a": long, "b": "short", "c": b"\x01"})
+        await turn()
+        frame = page.frames[-1]
+        assert frame["b"] == [["p", "a"], ["p", "c"]] and frame["t"] == [0]
+        body = lane.staged[frame["i"]]
+        head, text = body[: frame["n"][0]], body[frame["n"][0]: frame["n"][0] + frame["n"][1]]
+        assert json.loads(head)["p"] == {"a": None, "b": "short", "c": None} and text.decode() == long
+        seen: list[Any] = []
+        router.on_channel("up", lambda payload, window_id: seen.append(payload))
+        head = json.dumps({"k": "send", "c": "up", "p": [None, None]}).encode()
+        lane.stored["s" * 20] = head + long.encode() + b"\x02"
+        post(router, "w", {"k": "bulk", "i": "s" * 20, "n": [len(head), len(long.encode()), 1],
+                           "b": [["p", 0], ["p", 1]], "t": [0]})
+        await turn()
+        assert seen == [[long, b"\x02"]]
 
     asyncio.run(main())

@@ -8,13 +8,15 @@ one whose JSON is longer than :data:`THRESHOLD` characters, travels as a
 ``webengine/bulk.py``), and only a small ``bulk`` frame crosses the bridge,
 in the frame's place in the batch order:
 
-``{"k": "bulk", "i": token, "n": [json_bytes, part_bytes...], "b": [path...]}``
+``{"k": "bulk", "i": token, "n": [json_bytes, part_bytes...], "b": [path...], "t": [index...]}``
 
 The body is the frame's JSON (UTF-8, ``n[0]`` bytes) followed by one part
-per binary value (``n[1:]`` bytes each). In the JSON each binary value is
-``null``; ``b`` lists where they go, each path a list of object keys and
-array indices from the frame (``["p", "image"]``). Pages get ``Uint8Array``
-views; Python gets ``bytes``. Nothing is base64-encoded.
+per binary value or long string (``n[1:]`` bytes each). In the JSON each of
+those is ``null``; ``b`` lists where they go, each path a list of object
+keys and array indices from the frame (``["p", "image"]``), and ``t`` which
+parts are strings (UTF-8; strings of :data:`LONG_TEXT` characters or more,
+so their text is never JSON-escaped or parsed). Pages get ``Uint8Array``
+views for binary values; Python gets ``bytes``. Nothing is base64-encoded.
 
 Ordering: a bulk frame holds its place. A page's runtime posts the ``bulk``
 frame only once its body has been stored, and later frames wait behind it;
@@ -35,6 +37,9 @@ from ..errors import PayloadError, ProtocolError
 
 THRESHOLD = 256 * 1024
 """Frames whose JSON is longer than this many characters take the bulk lane."""
+LONG_TEXT = 64 * 1024
+"""On the bulk lane, strings this long travel as UTF-8 parts, not inside
+the JSON (no escaping, no JSON parse of their text)."""
 
 Binary = Union[bytes, bytearray, memoryview]
 Path = tuple[Union[str, int], ...]
@@ -58,11 +63,18 @@ class Lane(Protocol):
 
 @attrs.frozen
 class Encoded:
-    """An outbound frame: its JSON, with binary values as ``null`` at ``paths``."""
+    """An outbound frame ready for a page.
 
-    text: str
+    ``text`` is its whole JSON (None when it holds binary values). When it
+    holds binary values or long JSON, ``head`` is its JSON with the binary
+    values and long strings as ``null`` at ``paths``, their bytes in
+    ``parts``, and ``texts`` says which parts are strings (UTF-8)."""
+
+    text: str | None
+    head: str | None = None
     paths: tuple[Path, ...] = ()
     parts: tuple[memoryview, ...] = ()
+    texts: tuple[int, ...] = ()
 
     def for_lane(self, lane: Lane | None) -> str:
         """What to put in the page's batch: this frame's JSON, or, for binary
@@ -72,32 +84,41 @@ class Encoded:
         Raises PayloadError for binary values when the page cannot take a
         body; a long frame without binary values then goes inline instead.
         """
-        if not self.parts and len(self.text) <= THRESHOLD:
+        if self.head is None:
+            assert self.text is not None
             return self.text
         token = None
         if lane is not None:
-            head = self.text.encode("utf-8")
+            head = self.head.encode("utf-8", "surrogatepass")
             token = lane.stage((head, *self.parts))
         if token is None:
-            if self.parts:
+            if self.text is None:
                 raise PayloadError("binary payloads need a page served by weft (app:// or plugin://)")
             return self.text
         sizes = [len(head), *(part.nbytes for part in self.parts)]
-        return json.dumps({"k": "bulk", "i": token, "n": sizes, "b": [list(p) for p in self.paths]},
-                          separators=(",", ":"))
+        return json.dumps({"k": "bulk", "i": token, "n": sizes, "b": [list(p) for p in self.paths],
+                           "t": list(self.texts)}, separators=(",", ":"))
 
 
 def encode(frame: dict[str, Any]) -> Encoded:
-    """Encode an outbound frame dict; binary values are split out."""
+    """Encode an outbound frame dict for the bridge, or, with binary values
+    or past :data:`THRESHOLD`, for the bulk lane (long strings split out)."""
     try:
-        return Encoded(dump_json(frame))
-    except PayloadError:
-        paths: list[Path] = []
-        parts: list[memoryview] = []
-        skeleton = _split(frame, (), paths, parts)
-        if not parts:
-            raise
-        return Encoded(dump_json(skeleton), tuple(paths), tuple(parts))
+        text: str | None = dump_json(frame)
+    except PayloadError as exc:
+        refused: PayloadError | None = exc
+        text = None
+    else:
+        refused = None
+        if len(text) <= THRESHOLD:
+            return Encoded(text)
+    paths: list[Path] = []
+    parts: list[memoryview] = []
+    texts: list[int] = []
+    skeleton = _split(frame, (), paths, parts, texts)
+    if refused is not None and not parts:
+        raise refused
+    return Encoded(text, text if not parts else dump_json(skeleton), tuple(paths), tuple(parts), tuple(texts))
 
 
 def dump_json(value: Any) -> str:
@@ -110,18 +131,24 @@ def dump_json(value: Any) -> str:
         raise PayloadError("payload nests too deeply (or refers to itself)") from None
 
 
-def _split(value: Any, path: Path, paths: list[Path], parts: list[memoryview]) -> Any:
-    """A copy of the containers in ``value`` with binary values replaced by None."""
+def _split(value: Any, path: Path, paths: list[Path], parts: list[memoryview], texts: list[int]) -> Any:
+    """A copy of the containers in ``value`` with binary values and long
+    strings replaced by None, their bytes appended to ``parts``."""
     if isinstance(value, _BINARY):
         paths.append(path)
         parts.append(memoryview(value).cast("B"))
         return None
+    if isinstance(value, str) and len(value) >= LONG_TEXT:
+        texts.append(len(parts))
+        paths.append(path)
+        parts.append(memoryview(value.encode("utf-8", "surrogatepass")))
+        return None
     if len(path) > 200:
         raise PayloadError("payload nests too deeply (or refers to itself)")
     if isinstance(value, dict):
-        return {key: _split(item, (*path, key), paths, parts) for key, item in value.items()}
+        return {key: _split(item, (*path, key), paths, parts, texts) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_split(item, (*path, index), paths, parts) for index, item in enumerate(value)]
+        return [_split(item, (*path, index), paths, parts, texts) for index, item in enumerate(value)]
     return value
 
 
@@ -135,13 +162,15 @@ class BulkRef:
     token: str
     sizes: tuple[int, ...]
     paths: tuple[Path, ...]
+    texts: frozenset[int] = frozenset()
+    """Indices of the parts that are strings (UTF-8), not bytes."""
 
 
 def read_ref(frame: dict[str, Any], max_bytes: int) -> BulkRef:
     """Check a ``bulk`` frame's fields; raise ProtocolError if they are wrong."""
-    if frame.keys() != {"k", "i", "n", "b"}:
-        raise ProtocolError("a 'bulk' frame has exactly the fields ['b', 'i', 'k', 'n']")
-    token, sizes, paths = frame["i"], frame["n"], frame["b"]
+    if frame.keys() != {"k", "i", "n", "b", "t"}:
+        raise ProtocolError("a 'bulk' frame has exactly the fields ['b', 'i', 'k', 'n', 't']")
+    token, sizes, paths, texts = frame["i"], frame["n"], frame["b"], frame["t"]
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise ProtocolError("a bulk token is 16 to 64 letters, digits or dashes")
     if not isinstance(sizes, list) or not isinstance(paths, list) or len(sizes) != len(paths) + 1:
@@ -154,26 +183,32 @@ def read_ref(frame: dict[str, Any], max_bytes: int) -> BulkRef:
                 or not all(isinstance(step, str) or (type(step) is int and step >= 0) for step in path)):
             raise ProtocolError("a bulk path starts at 'p' or 'v' and has keys and indices")
         checked.append(tuple(path))
-    return BulkRef(token=token, sizes=tuple(sizes), paths=tuple(checked))
+    if not isinstance(texts, list) or not all(type(t) is int and 0 <= t < len(checked) for t in texts):
+        raise ProtocolError("a bulk frame's 't' lists indices of its parts")
+    return BulkRef(token=token, sizes=tuple(sizes), paths=tuple(checked), texts=frozenset(texts))
 
 
-def open_body(ref: BulkRef, body: memoryview) -> tuple[str, list[tuple[Path, bytes]]]:
-    """Split a stored body into the frame's JSON text and its binary parts."""
+def open_body(ref: BulkRef, body: memoryview) -> tuple[str, list[tuple[Path, bytes | str]]]:
+    """Split a stored body into the frame's JSON text and its parts."""
     if body.nbytes != sum(ref.sizes):
         raise ProtocolError(f"bulk body has {body.nbytes:,} bytes, not {sum(ref.sizes):,}")
     try:
         text = str(body[: ref.sizes[0]], "utf-8")
     except UnicodeDecodeError:
         raise ProtocolError("a bulk frame's JSON is not UTF-8") from None
-    parts = []
+    parts: list[tuple[Path, bytes | str]] = []
     offset = ref.sizes[0]
-    for path, size in zip(ref.paths, ref.sizes[1:]):
-        parts.append((path, bytes(body[offset:offset + size])))
+    for index, (path, size) in enumerate(zip(ref.paths, ref.sizes[1:])):
+        piece = body[offset:offset + size]
+        try:
+            parts.append((path, str(piece, "utf-8") if index in ref.texts else bytes(piece)))
+        except UnicodeDecodeError:
+            raise ProtocolError("a bulk frame's text part is not UTF-8") from None
         offset += size
     return text, parts
 
 
-def place(frame: Any, path: Path, data: bytes) -> None:
+def place(frame: Any, path: Path, data: bytes | str) -> None:
     """Put ``data`` where ``path`` points in ``frame``; that slot must be null."""
     node = frame
     for step in path[:-1]:

@@ -351,7 +351,7 @@ def decode_batch(raw: Any, limits: Limits) -> list[Inbound]:
 _BULK_KINDS = frozenset({"send", "invoke", "result", "error"})
 
 
-def decode_bulk(text: str, parts: list[tuple[Any, bytes]], limits: Limits) -> Inbound:
+def decode_bulk(text: str, parts: list[tuple[Any, bytes | str]], limits: Limits) -> Inbound:
     """Decode the frame a bulk body carried: its JSON ``text``, with each
     binary part put at its path. Only sends, invokes and answers travel so."""
     violations: list[str] = []

@@ -227,12 +227,18 @@ class Router:
         peer.draining = False
         if self._peers.get(peer.window_id) is not peer:
             return
-        for _ in range(min(SLICE, len(peer.inbox))):
-            self._handle(peer, peer.inbox.popleft())
-        if peer.inbox:
-            peer.draining = True
-            self._call_soon(self._drain, peer)
-        self._flush(peer)  # answers from sync handlers leave in this turn
+        # Answers made while handling leave with the flush below, in this
+        # turn: marked as scheduled, so enqueueing them asks the loop for
+        # nothing more (a qasync callback costs a Qt timer event).
+        peer.flush_scheduled = True
+        try:
+            for _ in range(min(SLICE, len(peer.inbox))):
+                self._handle(peer, peer.inbox.popleft())
+        finally:
+            if peer.inbox:
+                peer.draining = True
+                self._call_soon(self._drain, peer)
+            self._flush(peer)  # answers from sync handlers leave in this turn
 
     def _handle(self, peer: _Peer, frame: Any) -> None:
         window_id = peer.window_id
