@@ -7,6 +7,7 @@ libraries. Linux only (``/proc/<pid>/smaps_rollup``)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tempfile
 from pathlib import Path
@@ -49,10 +50,25 @@ def tree_pss_mb(root: int | None = None) -> float:
     return total_kib * 1024 / 1e6
 
 
+async def settled_pss_mb(timeout: float = 15.0) -> float:
+    """Tree PSS once it holds still (within 2 MB over 0.5 s): processes of
+    windows closed just before may still be exiting."""
+    previous = tree_pss_mb()
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        await asyncio.sleep(0.5)  # a measuring script: sampling needs time to pass
+        current = tree_pss_mb()
+        if abs(current - previous) < 2:
+            return current
+        previous = current
+    raise BenchmarkError(f"memory of the process tree did not settle within {timeout} s")
+
+
 async def _per_extra(open_some: Callable[[], Awaitable[None]]) -> float:
-    before = tree_pss_mb()
+    before = await settled_pss_mb()
     await open_some()
-    return (tree_pss_mb() - before) / EXTRA
+    return (await settled_pss_mb() - before) / EXTRA
 
 
 PLUGIN_HTML = "<!doctype html><p>idle plugin</p>"
@@ -90,6 +106,14 @@ async def per_plugin(runtime: weft.Runtime) -> float:
 
 async def measure(systems: list, runtime: weft.Runtime | None) -> list[Figure]:
     """Rows: MB per extra window for each system; MB per plugin for weft."""
+    plugin_figures = []
+    if runtime is not None:
+        try:
+            weft_plugin = await per_plugin(runtime)
+        except (BenchmarkError, weft.Error) as exc:
+            raise BenchmarkError(f"plugins for the memory figure: {exc}") from None
+        plugin_figures.append(Figure(label=f"memory per running plugin (PSS, as above; {EXTRA} started)",
+                                     values={"weft": weft_plugin}, unit="MB"))
     per_window: dict[str, float] = {}
     for system in systems:
         fan = system.fanout()
@@ -99,11 +123,4 @@ async def measure(systems: list, runtime: weft.Runtime | None) -> list[Figure]:
             await fan.close()
     figures = [Figure(label=f"memory per extra window (PSS, host + Chromium processes; {EXTRA} opened)",
                       values=per_window, unit="MB")]
-    if runtime is not None:
-        try:
-            weft_plugin = await per_plugin(runtime)
-        except (BenchmarkError, weft.Error) as exc:
-            raise BenchmarkError(f"plugins for the memory figure: {exc}") from None
-        figures.append(Figure(label=f"memory per running plugin (PSS, as above; {EXTRA} started)",
-                              values={"weft": weft_plugin}, unit="MB"))
-    return figures
+    return figures + plugin_figures

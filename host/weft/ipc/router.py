@@ -3,9 +3,10 @@
 It is Qt-free. The webengine layer attaches one :class:`Port` per page and
 feeds the router what the page posted (:meth:`Router.receive`); the router
 decodes it, publishes events to the hub, runs handlers, settles calls, and
-writes back through the port. Outbound frames to one page are coalesced into
-one batch per event-loop turn, and held while the page is (re)loading, so a
-message sent before the page is ready is delivered when it is, not lost.
+writes back through the port. A lone outbound frame leaves at once; the
+frames that follow it in the same event-loop turn are coalesced into one
+batch. Frames are held while the page is (re)loading, so a message sent
+before the page is ready is delivered when it is, not lost.
 """
 
 from __future__ import annotations
@@ -397,6 +398,12 @@ class Router:
     def _schedule_flush(self, peer: _Peer) -> None:
         if peer.ready and peer.outbox and not peer.flush_scheduled:
             peer.flush_scheduled = True
+            if len(peer.outbox) == 1 and self._peers.get(peer.window_id) is peer:
+                # A lone message leaves now, so it does not wait for the
+                # loop's next turn; what follows it in this turn is batched
+                # by the flush scheduled below.
+                batch, peer.outbox = codec.join_batch(peer.outbox), []
+                peer.port.write(batch)
             self._call_soon(self._flush, peer)
 
     def _call_soon(self, callback: Callable[[_Peer], None], peer: _Peer) -> None:
