@@ -151,8 +151,12 @@ async def measure_in_process(systems: list[System], plan: Plan, notes: list[str]
                 opened.append(system)
             except BenchmarkError as exc:
                 drop_if_optional(system, systems, exc, notes)
-        rounds = await measure_round_trips(systems, plan, notes)
         loaded = [system for system in systems if isinstance(system, (WeftSystem, RawSystem))]
+        # First, before large payloads leave freed memory in the allocators.
+        weft_system = next(s for s in loaded if isinstance(s, WeftSystem))
+        memory = await footprint.measure(loaded, weft_system.runtime)
+        progress("memory per window and per plugin measured")
+        rounds = await measure_round_trips(systems, plan, notes)
         figures = [await loads.measure_pipelined(loaded, plan.loads, progress)]
         figures += await loads.measure_broadcast(loaded, plan.loads, progress)
         large, rss_method = await loads.measure_large(loaded, plan.loads, progress)
@@ -165,10 +169,7 @@ async def measure_in_process(systems: list[System], plan: Plan, notes: list[str]
             except BenchmarkError as exc:
                 notes.append(f"pywebview load figures skipped: {str(exc).splitlines()[0]}")
                 progress(f"pywebview load figures skipped: {exc}")
-        weft_system = next(s for s in loaded if isinstance(s, WeftSystem))
-        figures += await footprint.measure(loaded, weft_system.runtime)
-        progress("memory per window and per plugin measured")
-        return InProcess(rounds=rounds, figures=figures, rss_method=rss_method)
+        return InProcess(rounds=rounds, figures=figures + memory, rss_method=rss_method)
     finally:
         for system in reversed(opened):
             await system.close()
