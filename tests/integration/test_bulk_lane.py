@@ -212,3 +212,25 @@ def test_long_strings_inside_payloads_keep_every_character(runtime: weft.Runtime
         assert back == {"long": long, "list": [long, b"\x03"]}
 
     arun(main())
+
+
+def test_page_script_cannot_store_bodies_itself(runtime: weft.Runtime, arun: Any) -> None:
+    """Only the runtime (which holds the key) stores bodies, always as one
+    ArrayBuffer: a Blob could reach Qt as a data pipe, which Qt reads by
+    spinning on the main thread. Such a body is refused unread."""
+    async def main() -> None:
+        win = await open_page(runtime, "<p>forge</p>")
+        outcome = await in_page(runtime, win, """
+            const token = crypto.randomUUID();
+            const tries = [
+              fetch(`/.weft/bulk/${token}?n=3`, {method: "POST", body: new Blob(["abc"])}),
+              fetch(`/.weft/bulk/${token}?n=3`, {method: "POST", body: "abc", headers: {"x-weft-bulk": "guess"}}),
+            ];
+            const results = await Promise.allSettled(tries);
+            const echoed = await runtime.invoke("echo-bytes", new Uint8Array([1, 2, 3]));
+            return [results.map((r) => r.status === "rejected" || !r.value.ok), Array.from(echoed)];
+        """)
+        assert outcome["value"] == [[True, True], [1, 2, 3]]
+
+    runtime.handle("echo-bytes", lambda payload, _w: payload)
+    arun(main())

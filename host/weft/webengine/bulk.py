@@ -75,8 +75,11 @@ _request_body = _request_body_function()
 def _read_body(job: QWebEngineUrlRequestJob, size: int) -> QByteArray | None:
     """The request's body, exactly ``size`` bytes, or None.
 
-    Qt 6.11's body device reads a data-pipe element only within one read
-    call (it then moves past the element, and never reports its end), so the
+    Pages send one ArrayBuffer, which reaches Qt as bytes in memory. (A Blob
+    body would come as a data pipe, which Qt 6.11 reads by spinning on this,
+    the main, thread; reading it elsewhere trips a Chromium check.) Qt's
+    body device also moves past an element after one read call, and never
+    reports its end, so the
     whole body is read in one call of the size the page declared.
     """
     if _request_body is None:
@@ -142,6 +145,8 @@ class BulkStore:
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
+        self._keys: set[str] = set()
+        """Keys of the pages' runtimes; a body without one is not read."""
         self._stored: dict[str, tuple[QByteArray, float]] = {}
         self._staged: dict[str, list[memoryview]] = {}
 
@@ -184,7 +189,24 @@ class BulkStore:
             return
         job.reply(b"application/octet-stream", _ChunkDevice(body, job))
 
+    def new_key(self) -> str:
+        key = secrets.token_hex(16)
+        self._keys.add(key)
+        return key
+
+    def forget_key(self, key: str) -> None:
+        self._keys.discard(key)
+
     def _store(self, job: QWebEngineUrlRequestJob, token: str) -> None:
+        # Only weft's runtime knows the key, and it always sends one
+        # ArrayBuffer. A body made any other way (a Blob from page script)
+        # could reach Qt as a data pipe, which Qt reads by spinning on this
+        # thread; it is refused unread.
+        key = bytes(job.requestHeaders().get(QByteArray(b"x-weft-bulk"), QByteArray()).data()).decode("latin-1")
+        if key not in self._keys:
+            log.warning("refused a bulk body without a runtime's key")
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
         self._drop_unclaimed()
         size_text = QUrlQuery(job.requestUrl()).queryItemValue("n")
         size = int(size_text) if size_text.isdigit() else -1
@@ -217,6 +239,9 @@ class PageLane:
         self._store = store
         self._page = page
         self._staged: list[str] = []
+        self.key = store.new_key()
+        """Given to the page's runtime (and nothing else) to store bodies."""
+        page.destroyed.connect(lambda: store.forget_key(self.key))
 
     def stage(self, chunks: Sequence[Binary]) -> str | None:
         if self._page.url().scheme() not in _SERVED_SCHEMES:

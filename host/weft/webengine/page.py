@@ -61,17 +61,19 @@ class AppPage(QWebEnginePage):
         self._grant = grant
         self._origin: tuple[str, str, int] | None = None
         self._scripts_stale = False
+        lane = PageLane(bulk, self) if bulk is not None else None
         config = {
             "windowId": window_id,
             "maxMessageChars": max_message_chars,
             "maxDepth": router.limits.max_depth,
             "bulkThreshold": BULK_THRESHOLD if bulk is not None else None,
             "maxBulkBytes": router.limits.max_bulk_bytes,
+            "bulkKey": lane.key if lane is not None else None,
         }
         for script in bridge_scripts(config):
             self.scripts().insert(script)
         self._bridge = connect_bridge(self, functools.partial(router.receive, window_id), self._on_bridge_replaced)
-        router.attach(window_id, self._bridge, grant, PageLane(bulk, self) if bulk is not None else None)
+        router.attach(window_id, self._bridge, grant, lane)
         self.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.loadFinished.connect(self._on_load_finished)
 
