@@ -203,8 +203,9 @@
     uploads += 1;
     // The key (given to this script only) shows the host the body comes
     // from here, as one ArrayBuffer: it reads nothing else.
-    fetchBody(`${bulkBase}${token}?n=${size}`, { method: "POST", body, headers: { "x-weft-bulk": config.bulkKey } })
-      .then((response) => {
+    const stored = fetchBody(`${bulkBase}${token}?n=${size}`,
+      { method: "POST", body, headers: { "x-weft-bulk": config.bulkKey } });
+    stored.then((response) => {
       if (!response.ok) throw new Error(`status ${response.status}`);
       entry.text = stringify(frame);
     }).catch((err) => {
@@ -226,12 +227,12 @@
       if (!response.ok) throw new errors.ProtocolError(`bulk body ${ref.i} is gone (status ${response.status})`);
       return response.arrayBuffer();
     }).then((buffer) => {
-      const frame = parse(utf8.decode(new Uint8Array(buffer, 0, ref.n[0])));
+      const frame = parse(utf8.decode(new Bytes(buffer, 0, ref.n[0])));
       let offset = ref.n[0];
       const texts = new Set(ref.t);
       ref.b.forEach((path, index) => {
         const size = ref.n[index + 1];
-        const bytes = new Uint8Array(buffer, offset, size);
+        const bytes = new Bytes(buffer, offset, size);
         let node = frame;
         for (const step of path.slice(0, -1)) node = node[step];
         node[path[path.length - 1]] = texts.has(index) ? utf8.decode(bytes) : bytes;
