@@ -1,23 +1,20 @@
 """The router: where every message between Python and the pages passes.
 
-It is Qt-free. The webengine layer attaches one :class:`Port` per page and
+It is Qt-free. The webengine layer attaches one :class:`~weft.ipc.peer.Port` per page and
 feeds the router what the page posted (:meth:`Router.receive`); the router
 decodes it, publishes events to the hub, runs handlers, settles calls, and
-writes back through the port. A lone outbound frame leaves at once; the
-frames that follow it in the same event-loop turn are coalesced into one
-batch. Frames are held while the page is (re)loading, so a message sent
-before the page is ready is delivered when it is, not lost.
+writes back through the port. Each page's state and outbox (batching, and
+holding frames while it loads) is a :class:`~weft.ipc.peer.Peer`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import inspect
 import itertools
 import logging
 from collections.abc import Iterable
-from typing import Any, Awaitable, Callable, Protocol
+from typing import Any, Awaitable, Callable
 
 import attrs
 
@@ -40,6 +37,7 @@ from .capabilities import Grant
 from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Notice, Ping, Pong, Result, Send
 from .events import IpcEvent, system_event
 from .flow import SLICE, Heartbeat, TokenBucket
+from .peer import Peer, Port
 from .sessions import Link, Session
 from .subscriptions import DEFAULT_BOUND, Hub, Subscription
 from .tasks import Tasks
@@ -52,12 +50,6 @@ Handler = Callable[[Any, str], Any]
 
 def _rate_error(count: int) -> dict[str, str]:
     return error_to_wire(RateLimitError(f"{count} message(s) over this page's rate limit were refused"))
-
-
-class Port(Protocol):
-    """Where the router writes batches for one page (the page's bridge)."""
-
-    def write(self, batch: str) -> None: ...
 
 
 @attrs.frozen(kw_only=True)
@@ -75,45 +67,6 @@ class BroadcastResult:
 
 
 @attrs.define(eq=False)
-class _Peer:
-    """The router's view of one page."""
-
-    window_id: str
-    port: Port
-    grant: Grant | None = None
-    """Set for restricted pages (plugins): the channels they may use."""
-    lane: Lane | None = None
-    """Its bulk lane, when it has one (see :mod:`weft.ipc.bulk`)."""
-    ready: bool = False
-    """The page's runtime said hello and nothing has unloaded it since."""
-    generation: int = 0
-    """Counts documents; an answer meant for an unloaded one is dropped."""
-    outbox: list[str] = attrs.field(factory=list)
-    flush_scheduled: bool = False
-    pending: dict[int, asyncio.Future[Any]] = attrs.field(factory=dict)
-    """Python → page calls awaiting their answer."""
-    connected: asyncio.Event = attrs.field(factory=asyncio.Event)
-    """Set while ready, and once detached (so waiters wake and look)."""
-    bucket: TokenBucket | None = None
-    """Its rate limit (made by the router from its Limits)."""
-    inbox: collections.deque[Any] = attrs.field(factory=collections.deque)
-    """Decoded frames waiting to be handled, in arrival order."""
-    draining: bool = False
-    cut_off: str | None = None
-    """Why calls to it fail at once until its next document (its bridge was
-    deleted)."""
-    ping: tuple[int, float] | None = None
-    """The heartbeat it has not answered yet: (beat, loop time sent)."""
-    unresponsive: bool = False
-
-    def fail_pending(self, reason: str) -> None:
-        for future in self.pending.values():
-            if not future.done():
-                future.set_exception(DisconnectedError(reason))
-        self.pending.clear()
-
-
-@attrs.define(eq=False)
 class Router:
     """Routes frames between Python and pages; see the module docstring."""
 
@@ -123,7 +76,7 @@ class Router:
     tasks: Tasks = attrs.field(factory=Tasks, init=False)
     hub: Hub = attrs.field(init=False)
     closed: bool = attrs.field(default=False, init=False)
-    _peers: dict[str, _Peer] = attrs.field(factory=dict, init=False)
+    _peers: dict[str, Peer] = attrs.field(factory=dict, init=False)
     _handlers: dict[str, Handler] = attrs.field(factory=dict, init=False)
     _call_ids: Iterable[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
     _inbox: Subscription | None = attrs.field(default=None, init=False)
@@ -141,8 +94,8 @@ class Router:
         if window_id in self._peers:
             raise ValueError(f"window id {window_id!r} is already in use")
         self._loop = self._loop or asyncio.get_running_loop()
-        self._peers[window_id] = _Peer(window_id, port, grant, lane,
-                                       bucket=TokenBucket(rate=self.limits.rate, burst=self.limits.burst))
+        self._peers[window_id] = Peer(window_id, port, self._loop, grant, lane,
+                                      bucket=TokenBucket(rate=self.limits.rate, burst=self.limits.burst))
 
     def rebind(self, window_id: str, port: Port) -> None:
         """Give a page a new port (its bridge was replaced)."""
@@ -208,23 +161,23 @@ class Router:
             frames = codec.decode_batch(raw, self.limits)
         except ProtocolError as exc:
             log.warning("window %s posted an unreadable batch: %s", window_id, exc)
-            self._enqueue(peer, codec.encode_frame(Notice(error=error_to_wire(exc))))
+            peer.enqueue(codec.encode_frame(Notice(error=error_to_wire(exc))))
             return
         refused = 0
         for frame in frames:
             if isinstance(frame, (Send, Invoke, BulkRef)) and peer.bucket is not None and not peer.bucket.take():
                 refused += 1
                 if isinstance(frame, Invoke):
-                    self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=_rate_error(1))))
+                    peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=_rate_error(1))))
                 continue
             peer.inbox.append(frame)
         if refused:
             log.warning("window %s: %d messages over its rate limit refused", window_id, refused)
-            self._enqueue(peer, codec.encode_frame(Notice(error=_rate_error(refused))))
+            peer.enqueue(codec.encode_frame(Notice(error=_rate_error(refused))))
         if not peer.draining:
             self._drain(peer)
 
-    def _drain(self, peer: _Peer) -> None:
+    def _drain(self, peer: Peer) -> None:
         peer.draining = False
         if self._peers.get(peer.window_id) is not peer:
             return
@@ -238,10 +191,10 @@ class Router:
         finally:
             if peer.inbox:
                 peer.draining = True
-                self._call_soon(self._drain, peer)
-            self._flush(peer)  # answers from sync handlers leave in this turn
+                peer.loop.call_soon(self._drain, peer)
+            peer.flush()  # answers from sync handlers leave in this turn
 
-    def _handle(self, peer: _Peer, frame: Any) -> None:
+    def _handle(self, peer: Peer, frame: Any) -> None:
         window_id = peer.window_id
         if isinstance(frame, (Send, Invoke)) and peer.grant is not None:
             denied = peer.grant.check_inbound(frame.channel)
@@ -275,16 +228,16 @@ class Router:
         if not self.closed:
             self.hub.publish(event)
 
-    def _hello(self, peer: _Peer) -> None:
+    def _hello(self, peer: Peer) -> None:
         if peer.ready:  # a new document we were not told about
             self.unload(peer.window_id, "page reloaded")
         peer.ready = True
         peer.cut_off = None
         peer.connected.set()
         log.info("window %s connected", peer.window_id)
-        self._schedule_flush(peer)
+        peer.schedule_flush()
 
-    def _open_bulk(self, peer: _Peer, ref: BulkRef) -> None:
+    def _open_bulk(self, peer: Peer, ref: BulkRef) -> None:
         """Handle the frame a page sent on the bulk lane, in its place."""
         body = peer.lane.claim(ref.token) if peer.lane is not None else None
         if body is None:
@@ -298,7 +251,7 @@ class Router:
         del body  # its bytes are copied out; let the stored body go now
         self._handle(peer, codec.decode_bulk(text, parts, self.limits))
 
-    def _refuse(self, peer: _Peer, frame: BadFrame) -> None:
+    def _refuse(self, peer: Peer, frame: BadFrame) -> None:
         log.warning("window %s posted a bad frame: %s", peer.window_id, frame.error)
         if frame.kind in ("result", "error") and frame.call_id is not None:
             # An answer to one of Python's calls that cannot be accepted:
@@ -309,18 +262,18 @@ class Router:
             return
         wire = error_to_wire(frame.error)
         if frame.kind == "invoke" and frame.call_id is not None:
-            self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
+            peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
         else:
-            self._enqueue(peer, codec.encode_frame(Notice(error=wire)))
+            peer.enqueue(codec.encode_frame(Notice(error=wire)))
 
-    def _refuse_denied(self, peer: _Peer, frame: Send | Invoke, denied: Error) -> None:
+    def _refuse_denied(self, peer: Peer, frame: Send | Invoke, denied: Error) -> None:
         wire = error_to_wire(denied)
         if isinstance(frame, Invoke):
-            self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
+            peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
         else:
-            self._enqueue(peer, codec.encode_frame(Notice(error=wire)))
+            peer.enqueue(codec.encode_frame(Notice(error=wire)))
 
-    def _settle(self, peer: _Peer, frame: Result | Failure) -> None:
+    def _settle(self, peer: Peer, frame: Result | Failure) -> None:
         future = peer.pending.pop(frame.call_id, None)
         if future is None or future.done():
             log.debug("window %s answered call %d, which no longer waits", peer.window_id, frame.call_id)
@@ -329,7 +282,7 @@ class Router:
         else:
             future.set_exception(error_from_wire(frame.error))
 
-    def _answer(self, peer: _Peer, frame: Invoke) -> None:
+    def _answer(self, peer: Peer, frame: Invoke) -> None:
         handler = self._handlers.get(frame.channel)
         if handler is None:
             error = NoHandlerError(f"no Python handler for {frame.channel!r}; register one with ipc.handle()")
@@ -345,7 +298,7 @@ class Router:
         else:
             self._reply(peer, peer.generation, frame, value=result)
 
-    async def _await_answer(self, peer: _Peer, frame: Invoke, pending: Awaitable[Any]) -> None:
+    async def _await_answer(self, peer: Peer, frame: Invoke, pending: Awaitable[Any]) -> None:
         generation = peer.generation
         try:
             value = await pending
@@ -355,24 +308,24 @@ class Router:
             self._reply(peer, generation, frame, value=value)
 
     def _reply(
-        self, peer: _Peer, generation: int, frame: Invoke, *, value: Any = None, error: BaseException | None = None
+        self, peer: Peer, generation: int, frame: Invoke, *, value: Any = None, error: BaseException | None = None
     ) -> None:
         if self._peers.get(peer.window_id) is not peer or peer.generation != generation:
             return  # the asking document is gone; nobody waits for this
         if error is None:
             try:
-                self._enqueue(peer, self._encode(peer, Result(call_id=frame.call_id, value=value)))
+                peer.enqueue(peer.encode(Result(call_id=frame.call_id, value=value)))
                 return
             except PayloadError as exc:
                 error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
         if not isinstance(error, Error):
             log.warning("handler for %r raised", frame.channel, exc_info=error)
         wire = error_to_wire(error)
-        self._enqueue(peer, codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
+        peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
 
     # -- outbound ----------------------------------------------------------
 
-    def _peer(self, window_id: str, channel: str | None = None) -> _Peer:
+    def _peer(self, window_id: str, channel: str | None = None) -> Peer:
         """The open page ``window_id``, allowed to receive on ``channel``."""
         if self.closed:
             raise RuntimeClosedError("the runtime has shut down")
@@ -385,46 +338,11 @@ class Router:
                 raise denied
         return peer
 
-    @staticmethod
-    def _encode(peer: _Peer, frame: Send | Invoke | Result) -> str:
-        """The frame's JSON, or the bulk frame standing for it (its body
-        staged on the page's lane); PayloadError if it cannot be sent."""
-        return bulk.encode(codec.frame_dict(frame)).for_lane(peer.lane)
-
-    def _enqueue(self, peer: _Peer, encoded: str) -> None:
-        peer.outbox.append(encoded)
-        self._schedule_flush(peer)
-
-    def _schedule_flush(self, peer: _Peer) -> None:
-        if peer.ready and peer.outbox and not peer.flush_scheduled:
-            peer.flush_scheduled = True
-            if len(peer.outbox) == 1 and self._peers.get(peer.window_id) is peer:
-                # A lone message leaves now, so it does not wait for the
-                # loop's next turn; what follows it in this turn is batched
-                # by the flush scheduled below.
-                batch, peer.outbox = codec.join_batch(peer.outbox), []
-                peer.port.write(batch)
-            self._call_soon(self._flush, peer)
-
-    def _call_soon(self, callback: Callable[[_Peer], None], peer: _Peer) -> None:
-        # The loop the pages were attached on: Qt may run a timer's callback
-        # between two runs of the loop (tests, embedders), when no loop is
-        # "running" for asyncio.
-        loop = self._loop or asyncio.get_running_loop()
-        loop.call_soon(callback, peer)
-
-    def _flush(self, peer: _Peer) -> None:
-        peer.flush_scheduled = False  # a scheduled flush that finds nothing is harmless
-        if not peer.ready or not peer.outbox or self._peers.get(peer.window_id) is not peer:
-            return
-        batch, peer.outbox = codec.join_batch(peer.outbox), []
-        peer.port.write(batch)
-
     async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
         """Hand a message to one window (held until its page is ready)."""
         codec.check_channel(channel)
         peer = self._peer(window_id, channel)
-        self._enqueue(peer, self._encode(peer, Send(channel=channel, payload=payload)))
+        peer.enqueue(peer.encode(Send(channel=channel, payload=payload)))
 
     async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
         """Hand one message to several windows; report each window's outcome."""
@@ -437,7 +355,7 @@ class Router:
         for window_id in dict.fromkeys(window_ids):
             try:
                 peer = self._peer(window_id, channel)
-                self._enqueue(peer, encoded.for_lane(peer.lane))
+                peer.enqueue(encoded.for_lane(peer.lane))
             except Error as exc:
                 log.warning("broadcast on %r did not reach %r: %s", channel, window_id, exc)
                 failed[window_id] = exc
@@ -454,10 +372,10 @@ class Router:
         if peer.cut_off is not None:
             raise DisconnectedError(peer.cut_off)
         call_id = next(self._call_ids)  # type: ignore[call-overload]
-        encoded = self._encode(peer, Invoke(call_id=call_id, channel=channel, payload=payload))
+        encoded = peer.encode(Invoke(call_id=call_id, channel=channel, payload=payload))
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         peer.pending[call_id] = future
-        self._enqueue(peer, encoded)
+        peer.enqueue(encoded)
         try:
             async with asyncio.timeout(timeout):
                 return await future
@@ -537,7 +455,7 @@ class Router:
                     continue
                 if peer.ping is None:
                     peer.ping = (next(beats), now)
-                    self._enqueue(peer, codec.encode_frame(Ping(beat=peer.ping[0])))
+                    peer.enqueue(codec.encode_frame(Ping(beat=peer.ping[0])))
                 elif not peer.unresponsive and now - peer.ping[1] > heartbeat.timeout:
                     peer.unresponsive = True
                     seconds = round(now - peer.ping[1], 3)
@@ -545,7 +463,7 @@ class Router:
                     peer.fail_pending(f"window {peer.window_id!r} is unresponsive")
                     self.publish(system_event(peer.window_id, "unresponsive", {"seconds": seconds}))
 
-    def _pong(self, peer: _Peer, frame: Pong) -> None:
+    def _pong(self, peer: Peer, frame: Pong) -> None:
         if peer.ping is None or peer.ping[0] != frame.beat:
             return
         peer.ping = None
@@ -586,7 +504,7 @@ class Router:
     def _send_to_link(self, link: Link, payload: Any) -> None:
         peer = self._peers.get(link.window_id)
         if peer is not None:
-            self._enqueue(peer, codec.encode_frame(Send(channel=link.channel, payload=payload)))
+            peer.enqueue(codec.encode_frame(Send(channel=link.channel, payload=payload)))
 
     def _release_session(self, session: Session) -> None:
         for link in (session.host, session.remote):
