@@ -95,7 +95,7 @@
   // What the host would refuse (nesting past maxDepth, "__proto__" keys) is
   // refused here, before it could cost its batch neighbours anything.
   let depths = new WeakMap();
-  let sawBinary = false; // or a string to send as a text part
+  let sawPart = false; // a binary value or a long string: the frame takes the bulk lane
   function strict(key, value) {
     if (key === "__proto__") throw new errors.PayloadError("'__proto__' is not allowed as a key");
     if (value !== null && typeof value === "object") {
@@ -112,7 +112,7 @@
         return value;
       case "string":
         if (bulkBase !== null && value.length >= LONG_TEXT) {
-          sawBinary = true; // sent as UTF-8 on the bulk lane; a null in the JSON
+          sawPart = true; // sent as UTF-8 on the bulk lane; a null in the JSON
           return null;
         }
         return value;
@@ -121,7 +121,7 @@
         throw new errors.PayloadError(`a ${typeof value} is not a JSON value`);
       case "object":
         if (value instanceof ArrayBuffer || isView(value)) {
-          sawBinary = true; // sent as bytes on the bulk lane; a null in the JSON
+          sawPart = true; // sent as bytes on the bulk lane; a null in the JSON
           return null;
         }
         if (value instanceof Map || value instanceof Set) {
@@ -133,25 +133,25 @@
     }
   }
 
-  // A frame's JSON text, or for the bulk lane { text, binaries: [[path, part]] }
+  // A frame's JSON text, or for the bulk lane { text, parts: [[path, part]] }
   // (a part is a binary value or a long string).
   function encode(frame) {
     let text;
     depths = new WeakMap();
-    sawBinary = false;
+    sawPart = false;
     try {
       text = stringify(frame, strict);
     } catch (err) {
       if (err instanceof WeftError) throw err;
       throw new errors.PayloadError(`payload is not a JSON value: ${err.message}`);
     }
-    if (sawBinary || (bulkBase !== null && text.length > config.bulkThreshold)) {
+    if (sawPart || (bulkBase !== null && text.length > config.bulkThreshold)) {
       if (bulkBase === null) {
         throw new errors.PayloadError("binary payloads need a page served by weft (app:// or plugin://)");
       }
-      const binaries = [];
-      findBinaries(frame, [], binaries);
-      return { text, binaries };
+      const parts = [];
+      findParts(frame, [], parts);
+      return { text, parts };
     }
     if (text.length + 2 > config.maxMessageChars) {
       throw new errors.PayloadError(
@@ -160,13 +160,13 @@
     return text;
   }
 
-  function findBinaries(value, path, out) {
+  function findParts(value, path, out) {
     if (value instanceof ArrayBuffer || isView(value) || (typeof value === "string" && value.length >= LONG_TEXT)) {
       out.push([path, value]);
     } else if (isArray(value)) {
-      value.forEach((item, index) => findBinaries(item, [...path, index], out));
+      value.forEach((item, index) => findParts(item, [...path, index], out));
     } else if (value !== null && typeof value === "object") {
-      for (const key of keys(value)) findBinaries(value[key], [...path, key], out);
+      for (const key of keys(value)) findParts(value[key], [...path, key], out);
     }
   }
 
@@ -179,7 +179,7 @@
     // only read by spinning on the main thread: it can hang for ever.)
     const head = encodeText(encoded.text);
     const texts = [];
-    const pieces = encoded.binaries.map(([, part], index) => {
+    const pieces = encoded.parts.map(([, part], index) => {
       if (typeof part !== "string") return part instanceof ArrayBuffer ? new Bytes(part) : new Bytes(part.buffer, part.byteOffset, part.byteLength);
       texts.push(index);
       return encodeText(part);
@@ -198,7 +198,7 @@
     const entry = { text: null, dead: false };
     const frame = {
       k: "bulk", i: token, n: [head.length, ...pieces.map((piece) => piece.length)],
-      b: encoded.binaries.map(([path]) => path), t: texts,
+      b: encoded.parts.map(([path]) => path), t: texts,
     };
     uploads += 1;
     // The key (given to this script only) shows the host the body comes
