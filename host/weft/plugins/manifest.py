@@ -6,11 +6,21 @@ authority: unknown keys, wildcard or reserved channel names, entries outside
 the plugin's folder, unknown permissions, origins that are not exact and
 unsupported ``api`` versions are all refused with a :class:`~weft.ManifestError`
 that names the file and the field.
+
+The manifest and the entry must be regular files: a FIFO, socket, device or
+folder is refused without reading it (nor, for a FIFO, waiting on it), and
+``plugin.toml`` may be at most :data:`MANIFEST_MAX_BYTES`. Both are opened
+non-blocking and checked again with ``fstat`` on the open descriptor, so a
+file swapped after the first look is caught too; the manifest is read to at
+most one byte past its cap. :func:`weft.plugins.load` reads on the event
+loop's thread, so none of this may wait.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -21,8 +31,12 @@ from ..errors import ChannelError, ManifestError
 from ..ipc.codec import check_channel
 
 MANIFEST_NAME = "plugin.toml"
+MANIFEST_MAX_BYTES = 64 * 1024
+"""Largest ``plugin.toml`` read; a real one is well under 2 KiB."""
 SUPPORTED_API = frozenset({1})
-ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+# A letter first: an id of digits (or 0x...) would make plugin://<id>/ an IPv4
+# address ("2130706433" and "0x7f000001" are both 127.0.0.1 to a URL parser).
+ID_PATTERN = re.compile(r"[a-z](?:[a-z0-9-]{0,62}[a-z0-9])?")
 VERSION_PATTERN = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.-]+)?")
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 ORIGIN_PATTERN = re.compile(
@@ -66,7 +80,7 @@ class Manifest:
     """A validated ``plugin.toml``."""
 
     id: str
-    """``[a-z0-9-]``; the plugin's origin is ``plugin://<id>/``."""
+    """``[a-z0-9-]``, starting with a letter; the plugin's origin is ``plugin://<id>/``."""
     name: str
     version: str
     entry: str
@@ -145,6 +159,70 @@ def _origins(reader: _Reader) -> frozenset[str]:
     return frozenset(names)
 
 
+# Never wait on what is opened (a FIFO swapped in after the first look) and
+# never let it become a controlling terminal.
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _not_regular(mode: int) -> str | None:
+    """What a file of ``mode`` is, if it is not a regular file."""
+    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _open_regular(path: Path, *, follow: bool = True) -> int | str:
+    """Open ``path`` for reading if it is a regular file: its descriptor, or
+    why not. ``stat`` first, so a FIFO or device is never even opened
+    (opening some devices does something); then ``fstat`` on what was
+    opened, for a file swapped in between. Raises OSError if it cannot be
+    opened at all."""
+    before = os.stat(path)
+    kind = _not_regular(before.st_mode)
+    if kind is not None:
+        return f"is {kind}, not a regular file"
+    fd = os.open(path, _OPEN_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
+    try:
+        after = os.fstat(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    kind = _not_regular(after.st_mode)
+    if kind is not None or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
+        os.close(fd)
+        return f"was replaced while it was checked{f' (by {kind})' if kind else ''}; it must be a regular file"
+    return fd
+
+
+def _read_manifest(path: Path) -> bytes:
+    """The bytes of ``plugin.toml``: a regular file of at most MANIFEST_MAX_BYTES."""
+    too_large = f"is larger than {MANIFEST_MAX_BYTES} bytes, the most a {MANIFEST_NAME} may be"
+    try:
+        fd = _open_regular(path)
+        if isinstance(fd, str):
+            raise ManifestError(path, "", fd)
+        try:
+            # Not by st_size, which can lie (a file still growing, files of
+            # /proc): read one byte past the cap, never more.
+            chunks: list[bytes] = []
+            left = MANIFEST_MAX_BYTES + 1
+            while left > 0 and (chunk := os.read(fd, left)):
+                chunks.append(chunk)
+                left -= len(chunk)
+        finally:
+            os.close(fd)
+    except FileNotFoundError:
+        raise ManifestError(path, "", "no such file: a plugin is a folder with a plugin.toml") from None
+    except OSError as exc:
+        raise ManifestError(path, "", f"cannot be read: {exc.strerror or exc}") from None
+    if left == 0:
+        raise ManifestError(path, "", too_large)
+    return b"".join(chunks)
+
+
 def _entry(reader: _Reader, folder: Path) -> str:
     entry = reader.get("entry", str)
     if not entry or entry.startswith(("/", "\\")) or "\\" in entry or ".." in Path(entry).parts:
@@ -152,8 +230,17 @@ def _entry(reader: _Reader, folder: Path) -> str:
     target = (folder / entry).resolve()
     if not target.is_relative_to(folder):
         raise reader.fail("entry", f"{entry!r} leads outside the plugin's folder")
-    if not target.is_file():
-        raise reader.fail("entry", f"{entry!r} does not exist in {folder}")
+    # Opened (non-blocking, not through a symlink swapped in after resolve)
+    # only to see what it is; its bytes are the scheme handler's to serve.
+    try:
+        opened = _open_regular(target, follow=False)
+    except FileNotFoundError:
+        raise reader.fail("entry", f"{entry!r} does not exist in {folder}") from None
+    except OSError as exc:
+        raise reader.fail("entry", f"{entry!r} cannot be opened: {exc.strerror or exc}") from None
+    if isinstance(opened, str):
+        raise reader.fail("entry", f"{entry!r} {opened}")
+    os.close(opened)
     return entry
 
 
@@ -161,19 +248,16 @@ def parse_manifest(folder: str | Path) -> Manifest:
     """Read and validate ``<folder>/plugin.toml``."""
     folder = Path(folder).expanduser().resolve()
     path = folder / MANIFEST_NAME
+    raw = _read_manifest(path)
     try:
-        with path.open("rb") as file:
-            data = tomllib.load(file)
-    except FileNotFoundError:
-        raise ManifestError(path, "", "no such file: a plugin is a folder with a plugin.toml") from None
+        data = tomllib.loads(raw.decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ManifestError(path, "", f"not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ManifestError(path, "", f"cannot be read: {exc.strerror or exc}") from None
     top = _Reader(path, data)
     plugin_id = top.get("id", str)
     if not ID_PATTERN.fullmatch(plugin_id):
-        raise top.fail("id", f"{plugin_id!r} must be 1 to 64 of [a-z0-9-], not starting or ending with '-'")
+        raise top.fail("id", f"{plugin_id!r} must be 1 to 64 of [a-z0-9-], starting with a letter and not "
+                             "ending with '-' (an id of digits would make plugin://<id>/ an IP address)")
     name = top.get("name", str)
     if not name.strip():
         raise top.fail("name", "must not be empty")
