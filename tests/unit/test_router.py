@@ -340,6 +340,7 @@ def test_bad_input_gets_a_notice_and_the_router_goes_on(caplog: pytest.LogCaptur
         assert kinds == [("notice", "ProtocolError")] * 4 + [("error", "ProtocolError")]
         assert page.frames[-1]["i"] == 5
         assert [e.channel for e in heard] == ["fine"]
+        await router.shutdown()  # logs the summary of the refusals after the first
 
     asyncio.run(main())
     assert "unreadable batch" in caplog.text and "bad frame" in caplog.text

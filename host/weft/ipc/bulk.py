@@ -208,6 +208,21 @@ def open_body(ref: BulkRef, body: memoryview) -> tuple[str, list[tuple[Path, byt
     return text, parts
 
 
+_CALL_HEAD = re.compile(rb'\{\s*"k"\s*:\s*"(invoke|result|error)"\s*,\s*"i"\s*:\s*(\d{1,16})\s*[,}]')
+
+
+def peek_call(ref: BulkRef, body: memoryview) -> tuple[str, int] | None:
+    """The call a body's frame makes or answers, read from its first bytes
+    only: for a body that is refused unopened (over the page's rate limit),
+    so the call can be failed rather than left waiting. Reads the frame as
+    runtime.js writes it (``{"k":...,"i":...`` first); None for anything else."""
+    head = bytes(body[: min(ref.sizes[0], 64)])
+    match = _CALL_HEAD.match(head)
+    if match is None or int(match[2]) >= 2**53:
+        return None
+    return match[1].decode(), int(match[2])
+
+
 def place(frame: Any, path: Path, data: bytes | str) -> None:
     """Put ``data`` where ``path`` points in ``frame``; that slot must be null."""
     node = frame

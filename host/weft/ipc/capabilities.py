@@ -3,9 +3,12 @@
 A page attached with a :class:`Grant` may send or invoke only the channels in
 ``send``, and the host may deliver to it only the channels in ``receive``:
 exact names. A denied message is never delivered; the router tells the side
-that tried, and each denial is one WARNING record on the ``weft.audit``
-logger whose extra fields are ``plugin``, ``channel``, ``direction`` and
-``reason``.
+that tried and records the denial on the ``weft.audit`` logger: WARNING
+records whose extra fields are ``plugin``, ``channel``, ``direction`` and
+``reason``. The checks themselves are pure (a :class:`Denial` or None); the
+router logs denials through its :class:`~weft.ipc.refusals.RefusalLog`, so a
+plugin that is denied 50,000 times makes a first record and then one summary
+a second with the count, not 50,000 records.
 """
 
 from __future__ import annotations
@@ -30,23 +33,42 @@ class Grant:
     receive: frozenset[str] = frozenset()
     """Channels the host may send or invoke towards the page."""
 
-    def check_inbound(self, channel: str) -> PermissionDeniedError | None:
+    def check_inbound(self, channel: str) -> Denial | None:
         if channel in self.send:
             return None
-        return _deny(self.owner, channel, "page → host", "not in the plugin's capabilities.send")
+        return Denial(owner=self.owner, channel=channel, direction="page → host",
+                      reason="not in the plugin's capabilities.send")
 
-    def check_outbound(self, channel: str) -> PermissionDeniedError | None:
+    def check_outbound(self, channel: str) -> Denial | None:
         if channel in self.receive:
             return None
-        return _deny(self.owner, channel, "host → page", "not in the plugin's capabilities.receive")
+        return Denial(owner=self.owner, channel=channel, direction="host → page",
+                      reason="not in the plugin's capabilities.receive")
 
 
-def _deny(owner: str, channel: str, direction: str, reason: str) -> PermissionDeniedError:
-    audit.warning(
-        "denied %s on %r for plugin %r: %s", direction, channel, owner, reason,
-        extra={"plugin": owner, "channel": channel, "direction": direction, "reason": reason},
-    )
-    return PermissionDeniedError(f"plugin {owner!r} may not use channel {channel!r} ({direction}): {reason}")
+@attrs.frozen(kw_only=True)
+class Denial:
+    """Why a channel check refused a message."""
+
+    owner: str
+    channel: str
+    direction: str
+    reason: str
+
+    @property
+    def message(self) -> str:
+        """The audit record's message."""
+        return f"denied {self.direction} on {self.channel!r} for plugin {self.owner!r}: {self.reason}"
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """The audit record's extra fields."""
+        return {"plugin": self.owner, "channel": self.channel, "direction": self.direction, "reason": self.reason}
+
+    def error(self) -> PermissionDeniedError:
+        """What the side that tried is told."""
+        return PermissionDeniedError(
+            f"plugin {self.owner!r} may not use channel {self.channel!r} ({self.direction}): {self.reason}")
 
 
 def record(owner: str, what: str, target: str, reason: str) -> None:

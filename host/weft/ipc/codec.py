@@ -54,11 +54,16 @@ class Limits:
     max_depth: int = 128
     """Nesting of arrays and objects in a payload."""
     rate: float = 20_000.0
-    """Messages (sends and invokes) per second a page may keep up."""
+    """Frames per second a page may keep up (every kind counts, refused
+    ones too); the excess is refused with :class:`~weft.RateLimitError`."""
     burst: int = 20_000
-    """Messages a page may send at once before ``rate`` applies."""
+    """Frames a page may post at once before ``rate`` applies."""
     max_bulk_bytes: int = 1024 * 1024 * 1024
     """Bytes in one bulk-lane body (a message with binary values, or a long one)."""
+    max_running_calls: int = 1_000
+    """Python handler calls one page may have running at once (async
+    handlers not finished yet); past it, its invokes fail with
+    :class:`~weft.RateLimitError` and the handler is not called."""
 
 
 @attrs.frozen(kw_only=True)
@@ -141,6 +146,22 @@ class BadFrame:
 
 Frame = Union[Hello, Send, Invoke, Result, Failure, Notice, Ping]
 Inbound = Union[Hello, Bye, Send, Invoke, Result, Failure, Pong, BulkRef, BadFrame]
+Call = tuple[str, int]
+"""``("invoke", id)`` for a page's call, ``("result" | "error", id)`` for
+its answer to one of Python's."""
+
+
+def call_of(frame: Inbound) -> Call | None:
+    """The call a frame from a page makes or answers, if it is known."""
+    if isinstance(frame, Invoke):
+        return "invoke", frame.call_id
+    if isinstance(frame, Result):
+        return "result", frame.call_id
+    if isinstance(frame, Failure):
+        return "error", frame.call_id
+    if isinstance(frame, BadFrame) and frame.call_id is not None and frame.kind is not None:
+        return frame.kind, frame.call_id
+    return None
 
 
 def check_channel(channel: Any, *, from_page: bool = False) -> str:

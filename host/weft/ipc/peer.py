@@ -15,11 +15,11 @@ from typing import Any, Protocol
 
 import attrs
 
-from ..errors import DisconnectedError
+from ..errors import DisconnectedError, error_to_wire
 from . import bulk, codec
 from .bulk import Lane
 from .capabilities import Grant
-from .codec import Invoke, Result, Send
+from .codec import Call, Failure, Inbound, Invoke, Notice, Pong, Result, Send
 from .flow import TokenBucket
 
 
@@ -51,6 +51,9 @@ class Peer:
     flush_scheduled: bool = False
     pending: dict[int, asyncio.Future[Any]] = attrs.field(factory=dict)
     """Python → page calls awaiting their answer."""
+    running: set[asyncio.Task[Any]] = attrs.field(factory=set)
+    """Page → Python calls whose (async) handler is still running; at most
+    ``Limits.max_running_calls``, cancelled when the page goes."""
     connected: asyncio.Event = attrs.field(factory=asyncio.Event)
     """Set while ready, and once detached (so waiters wake and look)."""
     bucket: TokenBucket | None = None
@@ -70,6 +73,47 @@ class Peer:
             if not future.done():
                 future.set_exception(DisconnectedError(reason))
         self.pending.clear()
+
+    def track(self, task: asyncio.Task[Any]) -> None:
+        """Count ``task`` (a handler answering this page) as running."""
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    def cancel_running(self) -> int:
+        """Cancel the handlers still answering this page (it went away);
+        return how many. They stop counting against its limit at once."""
+        running, self.running = self.running, set()
+        for task in running:
+            task.cancel()
+        return len(running)
+
+    def expected(self, frame: Inbound) -> tuple[str, int] | None:
+        """What ``frame`` answers, if the host waits for it: one of its
+        calls (``("call", id)``), or its heartbeat's ping (``("ping", beat)``)."""
+        if isinstance(frame, (Result, Failure)) and frame.call_id in self.pending:
+            return "call", frame.call_id
+        if isinstance(frame, Pong) and self.ping is not None and self.ping[0] == frame.beat:
+            return "ping", frame.beat
+        return None
+
+    def refuse_call(self, call: Call | None, error: Exception) -> bool:
+        """Tell whoever waits on a refused call frame: the page's invoke
+        fails with ``error``, and so does the Python call a refused answer
+        was for. False when it was no call (nobody waits on it)."""
+        if call is None:
+            return False
+        kind, call_id = call
+        if kind == "invoke":
+            self.enqueue(codec.encode_frame(Failure(call_id=call_id, error=error_to_wire(error))))
+        else:
+            future = self.pending.pop(call_id, None)
+            if future is not None and not future.done():
+                future.set_exception(error)
+        return True
+
+    def notice(self, error: Exception) -> None:
+        """Tell the page about a refusal that had no call to fail."""
+        self.enqueue(codec.encode_frame(Notice(error=error_to_wire(error))))
 
     # -- the outbox ----------------------------------------------------------
 

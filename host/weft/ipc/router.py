@@ -5,6 +5,13 @@ feeds the router what the page posted (:meth:`Router.receive`); the router
 decodes it, publishes events to the hub, runs handlers, settles calls, and
 writes back through the port. Each page's state and outbox (batching, and
 holding frames while it loads) is a :class:`~weft.ipc.peer.Peer`.
+
+What one page can make the host do is bounded: every frame it posts spends a
+token of its rate limit (``Limits.rate``/``burst``); at most
+``Limits.max_running_calls`` of its invokes run Python handlers at once, and
+those still running are cancelled when the page goes (unload, detach). Each
+refusal is answered (a failed call, or a notice), and logged through a
+:class:`~weft.ipc.refusals.RefusalLog`, which summarises floods.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import asyncio
 import inspect
 import itertools
 import logging
+import time
 from collections.abc import Iterable
 from typing import Any, Awaitable, Callable
 
@@ -31,13 +39,14 @@ from ..errors import (
     error_from_wire,
     error_to_wire,
 )
-from . import bulk, codec
+from . import admission, bulk, capabilities, codec
 from .bulk import BulkRef, Lane
-from .capabilities import Grant
-from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Notice, Ping, Pong, Result, Send
+from .capabilities import Denial, Grant
+from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Ping, Pong, Result, Send
 from .events import IpcEvent, system_event
 from .flow import SLICE, Heartbeat, TokenBucket
 from .peer import Peer, Port
+from .refusals import RefusalLog
 from .sessions import Link, Session
 from .subscriptions import DEFAULT_BOUND, Hub, Subscription
 from .tasks import Tasks
@@ -46,10 +55,6 @@ log = logging.getLogger("weft.ipc")
 
 DEFAULT_INVOKE_TIMEOUT = 30.0
 Handler = Callable[[Any, str], Any]
-
-
-def _rate_error(count: int) -> dict[str, str]:
-    return error_to_wire(RateLimitError(f"{count} message(s) over this page's rate limit were refused"))
 
 
 @attrs.frozen(kw_only=True)
@@ -73,7 +78,10 @@ class Router:
     limits: Limits = attrs.field(factory=Limits)
     bound: int = DEFAULT_BOUND
     """Backlog bound of each subscriber."""
+    clock: Callable[[], float] = attrs.field(default=time.monotonic, kw_only=True)
+    """Seconds, monotonic: for rate limits and log summaries (tests inject one)."""
     tasks: Tasks = attrs.field(factory=Tasks, init=False)
+    refusals: RefusalLog = attrs.field(init=False)
     hub: Hub = attrs.field(init=False)
     closed: bool = attrs.field(default=False, init=False)
     _peers: dict[str, Peer] = attrs.field(factory=dict, init=False)
@@ -85,6 +93,11 @@ class Router:
 
     def __attrs_post_init__(self) -> None:
         self.hub = Hub(self.tasks, self.bound)
+        self.refusals = RefusalLog(self.clock, self._call_later)
+
+    def _call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle | None:
+        loop = self._loop
+        return None if loop is None or loop.is_closed() else loop.call_later(delay, callback)
 
     # -- pages come and go (called by the webengine layer) ---------------
 
@@ -95,7 +108,7 @@ class Router:
             raise ValueError(f"window id {window_id!r} is already in use")
         self._loop = self._loop or asyncio.get_running_loop()
         self._peers[window_id] = Peer(window_id, port, self._loop, grant, lane,
-                                      bucket=TokenBucket(rate=self.limits.rate, burst=self.limits.burst))
+                                      bucket=TokenBucket(self.limits.rate, self.limits.burst, self.clock))
 
     def rebind(self, window_id: str, port: Port) -> None:
         """Give a page a new port (its bridge was replaced)."""
@@ -106,7 +119,8 @@ class Router:
 
     def unload(self, window_id: str, reason: str) -> None:
         """The page's document went away (navigation, reload, crash): hold
-        new frames until the next hello, and fail calls it will never answer."""
+        new frames until the next hello, fail calls it will never answer,
+        and cancel the handlers still answering it."""
         peer = self._peers.get(window_id)
         if peer is not None:
             peer.ready = False
@@ -114,21 +128,28 @@ class Router:
             peer.generation += 1
             peer.ping = None
             peer.unresponsive = False
-            peer.fail_pending(f"window {window_id!r}: {reason}")
-            if peer.lane is not None:
-                peer.lane.discard()
+            self._release(peer, reason)
             self._close_sessions(window_id, reason)
 
     def detach(self, window_id: str, reason: str = "window closed") -> None:
+        """The page is gone for good (closed, its plugin stopped or crashed)."""
         self._close_sessions(window_id, reason)
         peer = self._peers.pop(window_id, None)
         if peer is not None:
             peer.ready = False
             peer.connected.set()
             peer.outbox.clear()
-            peer.fail_pending(f"window {window_id!r}: {reason}")
-            if peer.lane is not None:
-                peer.lane.discard()
+            self._release(peer, reason)
+            self.refusals.flush(window_id)
+
+    def _release(self, peer: Peer, reason: str) -> None:
+        peer.fail_pending(f"window {peer.window_id!r}: {reason}")
+        cancelled = peer.cancel_running()
+        if cancelled:
+            log.info("window %s: %s; cancelled %d Python handler call(s) still answering it",
+                     peer.window_id, reason, cancelled)
+        if peer.lane is not None:
+            peer.lane.discard()
 
     def has_window(self, window_id: str) -> bool:
         return window_id in self._peers
@@ -150,32 +171,36 @@ class Router:
     def receive(self, window_id: str, raw: Any) -> None:
         """Take what a page posted. Never raises: bad input is answered.
 
-        Sends and invokes past the page's rate limit are refused here (one
-        notice per batch says how many); the rest wait in the page's inbox
-        and are handled in order, a slice per event-loop turn.
+        Each frame (an unreadable batch counts as one) spends the page's
+        rate limit; those over it are refused (see :mod:`weft.ipc.admission`)
+        and one notice per batch counts them. The rest wait in the page's
+        inbox and are handled in order, a slice per event-loop turn.
         """
         peer = self._peers.get(window_id)
         if peer is None or self.closed:
+            log.debug("window %s posted after it was detached; ignored", window_id)
             return
+        assert peer.bucket is not None
         try:
             frames = codec.decode_batch(raw, self.limits)
         except ProtocolError as exc:
-            log.warning("window %s posted an unreadable batch: %s", window_id, exc)
-            peer.enqueue(codec.encode_frame(Notice(error=error_to_wire(exc))))
+            if peer.bucket.take():
+                self.refusals.warn(log, window_id, "unreadable batch",
+                                   "window %s posted an unreadable batch: %s", window_id, exc)
+                peer.notice(exc)
+            else:
+                self._rate_limited(peer, 1)
             return
-        refused = 0
-        for frame in frames:
-            if isinstance(frame, (Send, Invoke, BulkRef)) and peer.bucket is not None and not peer.bucket.take():
-                refused += 1
-                if isinstance(frame, Invoke):
-                    peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=_rate_error(1))))
-                continue
-            peer.inbox.append(frame)
+        refused = admission.admit(peer, frames)
         if refused:
-            log.warning("window %s: %d messages over its rate limit refused", window_id, refused)
-            peer.enqueue(codec.encode_frame(Notice(error=_rate_error(refused))))
+            self._rate_limited(peer, refused)
         if not peer.draining:
             self._drain(peer)
+
+    def _rate_limited(self, peer: Peer, refused: int) -> None:
+        self.refusals.warn(log, peer.window_id, "over the rate limit",
+                           "window %s: %d messages over its rate limit refused", peer.window_id, refused, n=refused)
+        peer.notice(admission.rate_error(refused))
 
     def _drain(self, peer: Peer) -> None:
         peer.draining = False
@@ -197,9 +222,11 @@ class Router:
     def _handle(self, peer: Peer, frame: Any) -> None:
         window_id = peer.window_id
         if isinstance(frame, (Send, Invoke)) and peer.grant is not None:
-            denied = peer.grant.check_inbound(frame.channel)
-            if denied is not None:
-                self._refuse_denied(peer, frame, denied)
+            denial = peer.grant.check_inbound(frame.channel)
+            if denial is not None:
+                error = self._audit(window_id, denial)
+                if not peer.refuse_call(codec.call_of(frame), error):
+                    peer.notice(error)
                 return
         if isinstance(frame, Send):
             link = Link(window_id=window_id, channel=frame.channel)
@@ -252,26 +279,23 @@ class Router:
         self._handle(peer, codec.decode_bulk(text, parts, self.limits))
 
     def _refuse(self, peer: Peer, frame: BadFrame) -> None:
-        log.warning("window %s posted a bad frame: %s", peer.window_id, frame.error)
-        if frame.kind in ("result", "error") and frame.call_id is not None:
+        self.refusals.warn(log, peer.window_id, "bad frame", "window %s posted a bad frame: %s",
+                           peer.window_id, frame.error)
+        call = codec.call_of(frame)
+        error = frame.error
+        if call is not None and call[0] != "invoke":
             # An answer to one of Python's calls that cannot be accepted:
             # fail that call now rather than let it wait for its timeout.
-            future = peer.pending.pop(frame.call_id, None)
-            if future is not None and not future.done():
-                future.set_exception(ProtocolError(f"the page's answer was refused: {frame.error}"))
-            return
-        wire = error_to_wire(frame.error)
-        if frame.kind == "invoke" and frame.call_id is not None:
-            peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
-        else:
-            peer.enqueue(codec.encode_frame(Notice(error=wire)))
+            error = ProtocolError(f"the page's answer was refused: {frame.error}")
+        if not peer.refuse_call(call, error):
+            peer.notice(error)
 
-    def _refuse_denied(self, peer: Peer, frame: Send | Invoke, denied: Error) -> None:
-        wire = error_to_wire(denied)
-        if isinstance(frame, Invoke):
-            peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
-        else:
-            peer.enqueue(codec.encode_frame(Notice(error=wire)))
+    def _audit(self, window_id: str, denial: Denial) -> Error:
+        """Record a denial on the audit trail; return what the side that
+        tried is told."""
+        self.refusals.warn(capabilities.audit, window_id, f"{denial.direction} {denial.channel!r}",
+                           "%s", denial.message, extra=denial.fields)
+        return denial.error()
 
     def _settle(self, peer: Peer, frame: Result | Failure) -> None:
         future = peer.pending.pop(frame.call_id, None)
@@ -288,13 +312,19 @@ class Router:
             error = NoHandlerError(f"no Python handler for {frame.channel!r}; register one with ipc.handle()")
             self._reply(peer, peer.generation, frame, error=error)
             return
+        if len(peer.running) >= self.limits.max_running_calls:
+            error = RateLimitError(f"window {peer.window_id!r} has {len(peer.running):,} Python handler calls "
+                                   f"running, its limit; the call of {frame.channel!r} was refused")
+            self.refusals.warn(log, peer.window_id, "too many running calls", "%s", error)
+            self._reply(peer, peer.generation, frame, error=error)
+            return
         try:
             result = handler(frame.payload, peer.window_id)
         except Exception as exc:
             self._reply(peer, peer.generation, frame, error=exc)
             return
         if inspect.isawaitable(result):
-            self.tasks.spawn(self._await_answer(peer, frame, result), name=f"handle {frame.channel}")
+            peer.track(self.tasks.spawn(self._await_answer(peer, frame, result), name=f"handle {frame.channel}"))
         else:
             self._reply(peer, peer.generation, frame, value=result)
 
@@ -310,6 +340,9 @@ class Router:
     def _reply(
         self, peer: Peer, generation: int, frame: Invoke, *, value: Any = None, error: BaseException | None = None
     ) -> None:
+        if error is not None and not isinstance(error, Error):
+            self.refusals.warn(log, peer.window_id, "handler raised", "handler for %r raised",
+                               frame.channel, exc_info=error)
         if self._peers.get(peer.window_id) is not peer or peer.generation != generation:
             return  # the asking document is gone; nobody waits for this
         if error is None:
@@ -318,10 +351,7 @@ class Router:
                 return
             except PayloadError as exc:
                 error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
-        if not isinstance(error, Error):
-            log.warning("handler for %r raised", frame.channel, exc_info=error)
-        wire = error_to_wire(error)
-        peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=wire)))
+        peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=error_to_wire(error))))
 
     # -- outbound ----------------------------------------------------------
 
@@ -333,9 +363,9 @@ class Router:
         if peer is None:
             raise WindowNotFoundError(f"no open window has id {window_id!r}")
         if channel is not None and peer.grant is not None:
-            denied = peer.grant.check_outbound(channel)
-            if denied is not None:
-                raise denied
+            denial = peer.grant.check_outbound(channel)
+            if denial is not None:
+                raise self._audit(window_id, denial)
         return peer
 
     async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
@@ -491,9 +521,9 @@ class Router:
             codec.check_channel(link.channel, from_page=True)
             peer = self._peer(link.window_id, link.channel)
             if peer.grant is not None:
-                denied = peer.grant.check_inbound(link.channel)
-                if denied is not None:
-                    raise denied
+                denial = peer.grant.check_inbound(link.channel)
+                if denial is not None:
+                    raise self._audit(link.window_id, denial)
             if link in self._links:
                 raise ValueError(f"{link.window_id!r} is already in {self._links[link].id} on {link.channel!r}")
         session = Session(host=host, remote=remote)
@@ -529,5 +559,6 @@ class Router:
         self.closed = True
         for window_id in tuple(self._peers):
             self.detach(window_id, "the runtime shut down")
+        self.refusals.flush()
         self.hub.close()
         await self.tasks.shutdown()
