@@ -217,6 +217,47 @@ def test_sessions_never_see_each_others_traffic(app: weft.Runtime, arun: Any, tm
     arun(main())
 
 
+DIGESTS = """(messages) => messages.map((m) => {
+  const b = m instanceof Uint8Array ? m : m.bytes;
+  if (!(b instanceof Uint8Array)) return String(b);
+  return [m instanceof Uint8Array ? null : m.label, b.length, b.reduce((s, x) => (Math.imul(s, 31) + x) >>> 0, 0)];
+})"""
+
+
+def _digest(label: str | None, data: bytes) -> list[Any]:
+    total = 0
+    for byte in data:
+        total = (total * 31 + byte) & 0xFFFFFFFF
+    return [label, len(data), total]
+
+
+def test_bytes_travel_both_ways_in_a_session(app: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    async def main() -> None:
+        host = await app.create_window(html=_host_page([RPC]), id="host")
+        plugin = await _echo_plugin(tmp_path, "bytes")
+        await host.wait_ready()
+        session = await remote.open_session(host.id, plugin)
+        await host.evaluate(f"""
+            const small = Uint8Array.from({{length: 256}}, (_, i) => i);
+            const large = Uint8Array.from({{length: 1 << 20}}, (_, i) => (i * 7 + 3) & 255);
+            ms[{RPC!r}].postMessage(small);
+            ms[{RPC!r}].postMessage({{label: "large", bytes: large}});
+            1""")
+        small = bytes(range(256))
+        large = bytes((i * 7 + 3) & 255 for i in range(1 << 20))
+        expected = [_digest(None, small), _digest("large", large)]
+        # Host → plugin: Uint8Arrays with every byte in place ...
+        assert await js_value_until(plugin, f"seen.length === 2 ? ({DIGESTS})(seen) : null") == expected
+        assert await plugin.evaluate("Array.from(seen[0])") == list(small)
+        # ... and back, inside the plugin's echo.
+        echoed = f"seen[{RPC!r}].length === 2 ? ({DIGESTS})(seen[{RPC!r}].map((m) => m.echo)) : null"
+        assert await js_value_until(host, echoed) == expected
+        assert await host.evaluate(f"Array.from(seen[{RPC!r}][0].echo)") == list(small)
+        assert session.state == "open" and session.messages == 4
+
+    arun(main())
+
+
 def test_an_incompatible_protocol_is_refused_on_both_sides(app: weft.Runtime, arun: Any, tmp_path: Path) -> None:
     async def main() -> None:
         host = await app.create_window(html=_host_page([RPC]), id="host")

@@ -232,7 +232,7 @@ class Router:
             link = Link(window_id=window_id, channel=frame.channel)
             session = self._links.get(link)
             if session is not None:  # a session's traffic goes to its pair only
-                session.receive(session.side_of(link), frame.payload)
+                self._to_session(peer, session, link, frame.payload)
             else:
                 self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
         elif isinstance(frame, Invoke):
@@ -296,6 +296,15 @@ class Router:
         self.refusals.warn(capabilities.audit, window_id, f"{denial.direction} {denial.channel!r}",
                            "%s", denial.message, extra=denial.fields)
         return denial.error()
+
+    def _to_session(self, peer: Peer, session: Session, link: Link, payload: Any) -> None:
+        try:
+            session.receive(session.side_of(link), payload)
+        except Error as exc:
+            self.refusals.warn(log, peer.window_id, "undelivered session message",
+                               "window %s: a message on %r in %s was not delivered: %s",
+                               peer.window_id, link.channel, session.id, exc)
+            peer.notice(exc)
 
     def _settle(self, peer: Peer, frame: Result | Failure) -> None:
         future = peer.pending.pop(frame.call_id, None)
@@ -532,9 +541,16 @@ class Router:
         return session
 
     def _send_to_link(self, link: Link, payload: Any) -> None:
+        """Write a session message to one side, as any message to a page
+        (binary values and long ones on its bulk lane); raise if it cannot go."""
         peer = self._peers.get(link.window_id)
-        if peer is not None:
-            peer.enqueue(codec.encode_frame(Send(channel=link.channel, payload=payload)))
+        if peer is None:
+            raise DisconnectedError(f"window {link.window_id!r} has closed")
+        try:
+            encoded = peer.encode(Send(channel=link.channel, payload=payload))
+        except PayloadError as exc:
+            raise PayloadError(f"window {link.window_id!r} cannot take this message: {exc}") from None
+        peer.enqueue(encoded)
 
     def _release_session(self, session: Session) -> None:
         for link in (session.host, session.remote):

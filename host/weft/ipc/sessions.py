@@ -13,6 +13,12 @@ Python's subscribers and not to any other page. Control objects
    ``open`` and data flows;
 3. when a side terminates, closes, navigates, crashes or stops, the other
    side gets ``closed`` with the reason, and the session is released.
+
+Data goes through the router's ordinary outbound path (binary values and
+long messages on the bulk lane of a page that has one). A message that
+cannot be delivered (sent before the session opened, or that the other page
+cannot take) raises from :meth:`Session.receive`, and the router tells the
+sender; none is dropped without a word.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Any, Callable, Literal
 
 import attrs
 
-from ..errors import ProtocolError
+from ..errors import Error, ProtocolError
 
 log = logging.getLogger("weft.remote")
 
@@ -79,19 +85,30 @@ class Session:
     # -- driven by the router ----------------------------------------------
 
     def start(self, send: Callable[[Link, Any], None], release: Callable[[Session], None]) -> None:
+        """``send(link, payload)`` writes to a side, raising a weft.Error if
+        it cannot; ``release(session)`` forgets the session once it closed."""
         self._send, self._release = send, release
         for link in (self.host, self.remote):
             send(link, control("probe", session=self.id))
 
     def receive(self, side: Side, payload: Any) -> None:
+        """Route what ``side`` sent. Raises a weft.Error if its data cannot
+        be delivered (the router tells the sender)."""
         assert self._send is not None
         if is_control(payload):
             self._on_control(side, payload)
         elif self.state == "open":
-            self.messages += 1
             self._send(self.other(side), payload)
+            self.messages += 1
         else:
-            log.warning("%s: %s sent data before the session opened; dropped", self.id, side)
+            raise ProtocolError(f"{self.id} is not open yet; the message was not delivered")
+
+    def _tell(self, link: Link, message: dict[str, Any]) -> None:
+        """Send a control message; a side that is gone has nobody to tell."""
+        try:
+            self._send(link, message)  # type: ignore[misc]
+        except Error as exc:
+            log.info("%s: could not tell %s %r: %s", self.id, link.window_id, message[CONTROL], exc)
 
     def _on_control(self, side: Side, message: dict[str, Any]) -> None:
         kind = message[CONTROL]
@@ -105,16 +122,19 @@ class Session:
             if self._said_hello == {"host", "remote"}:
                 self.state = "open"
                 for link in (self.host, self.remote):
-                    self._send(link, control("open", session=self.id))  # type: ignore[misc]
+                    self._tell(link, control("open", session=self.id))
                 self._opened.set_result(None)
                 log.info("%s open: %s ↔ %s", self.id, self.host, self.remote)
         elif kind == "terminate":
             self.close(f"the {side} side terminated", notify=(self.other(side),))
+        elif kind != "hello":  # (a second hello, once open, is harmless)
+            raise ProtocolError(f"{self.id}: {kind!r:.40} is not a session control message; "
+                                f"objects with a {CONTROL!r} key are reserved for weft")
 
     def refuse(self, reason: str) -> None:
         log.warning("%s refused: %s", self.id, reason)
         for link in (self.host, self.remote):
-            self._send(link, control("refused", reason=reason))  # type: ignore[misc]
+            self._tell(link, control("refused", reason=reason))
         self._finish(f"refused: {reason}")
         if not self._opened.done():
             self._opened.set_exception(ProtocolError(f"remote session refused: {reason}"))
@@ -124,7 +144,7 @@ class Session:
         if self.state == "closed":
             return
         for link in (self.host, self.remote) if notify is None else notify:
-            self._send(link, control("closed", reason=reason))  # type: ignore[misc]
+            self._tell(link, control("closed", reason=reason))
         self._finish(reason)
         if not self._opened.done():
             self._opened.set_exception(ProtocolError(f"remote session closed before it opened: {reason}"))
