@@ -1,7 +1,7 @@
 // weft runtime: defines `window.runtime` in the page's own script world, at
 // document creation, before any page script runs. The host appends the call
 // `(config)` with a JSON object:
-// { windowId, maxMessageChars, maxDepth, bulkThreshold, maxBulkBytes }.
+// { windowId, maxMessageChars, maxDepth, bulkThreshold, maxBulkBytes, bulkKey }.
 //
 // Frames are batched per microtask into one JSON array string and relayed to
 // the isolated world (transport.js) as a CustomEvent; the wire format is
@@ -26,6 +26,11 @@
   const { freeze, defineProperty, keys } = Object;
   const isArray = Array.isArray;
   const fetchBody = fetch.bind(window);
+  // The key that lets the host read this page's bulk bodies: kept in this
+  // closure, out of `config` (nothing later can reach it through a lookup
+  // on config), and handed only to the captured fetch (see storeBody).
+  const bulkKey = config.bulkKey;
+  config.bulkKey = null;
   const Bytes = Uint8Array;
   const encoder = new TextEncoder();
   const encodeText = encoder.encode.bind(encoder);
@@ -201,10 +206,7 @@
       b: encoded.parts.map(([path]) => path), t: texts,
     };
     uploads += 1;
-    // The key (given to this script only) shows the host the body comes
-    // from here, as one ArrayBuffer: it reads nothing else.
-    const stored = fetchBody(`${bulkBase}${token}?n=${size}`,
-      { method: "POST", body, headers: { "x-weft-bulk": config.bulkKey } });
+    const stored = storeBody(`${bulkBase}${token}?n=${size}`, body);
     stored.then((response) => {
       if (!response.ok) throw new Error(`status ${response.status}`);
       entry.text = stringify(frame);
@@ -218,6 +220,25 @@
       }
     });
     return entry;
+  }
+
+  // POSTs `body` (a Uint8Array) to `url` with the bulk key, which shows the
+  // host the body comes from this runtime, as one ArrayBuffer: it reads no
+  // other. The key must never meet page script, which may have replaced any
+  // global or prototype by now. So this function calls nothing but the
+  // fetch captured at document creation, and the key travels in objects
+  // with no prototype: fetch() reads every RequestInit member (cache, mode,
+  // signal, window, ...) and the headers' @@iterator by ordinary lookup, and
+  // on plain objects those it lacks would be answered by getters page
+  // script put on Object.prototype, called with `this` = the init. (The
+  // `__proto__: null` of a literal is syntax, not the page's setter.)
+  function storeBody(url, body) {
+    return fetchBody(url, {
+      __proto__: null,
+      method: "POST",
+      body,
+      headers: { __proto__: null, "x-weft-bulk": bulkKey },
+    });
   }
 
   // Down: a "bulk" frame from the host names a body to fetch; the frame it
