@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 
+from .. import policy
 from ..errors import DisconnectedError
 from ..ipc import capabilities
 from ..ipc.bulk import THRESHOLD as BULK_THRESHOLD
@@ -178,4 +179,7 @@ class AppPage(QWebEnginePage):
     def javaScriptConsoleMessage(  # noqa: N802 (Qt override)
         self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
     ) -> None:
+        if self._grant is not None and (refused := policy.csp_refusal(message)) is not None:
+            capabilities.record(self._grant.owner, "request", refused, "outside the plugin's Content-Security-Policy")
+            return
         console.log(_CONSOLE_LEVELS.get(level, logging.INFO), "[%s] %s (%s:%d)", self.window_id, message, source, line)

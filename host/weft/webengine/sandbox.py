@@ -34,6 +34,7 @@ from PySide6.QtWebEngineCore import (
     QWebEngineUrlRequestInterceptor,
 )
 
+from .. import policy
 from ..ipc import capabilities
 from ..ipc.capabilities import Grant
 from ..ipc.events import IpcEvent, system_event
@@ -43,6 +44,7 @@ from .lifetime import delete_later
 from .page import AppPage
 from .bulk import BulkStore
 from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler
+from .scripts import lockdown_script
 from .view import WindowView
 
 log = logging.getLogger("weft.plugins")
@@ -137,8 +139,11 @@ class PluginSandbox:
             settings.setAttribute(attribute, value)
         self.lock = OriginLock(manifest.id, caps.origins, self.profile)
         self.profile.setUrlRequestInterceptor(self.lock)
-        self._files = FolderSchemeHandler(manifest.folder, self.profile, host=manifest.id,
-                                          bulk=BulkStore(router.limits.max_bulk_bytes))
+        own = f"{PLUGIN_SCHEME}://{manifest.id}"
+        self._files = FolderSchemeHandler(
+            manifest.folder, self.profile, scheme=PLUGIN_SCHEME, host=manifest.id,
+            bulk=BulkStore(router.limits.max_bulk_bytes), headers=policy.plugin_headers(own, caps.origins),
+            on_refused=self._on_file_refused, check_document=policy.plugin_document)
         self.profile.installUrlSchemeHandler(PLUGIN_SCHEME.encode(), self._files)
         # Without a handler for app://, Chromium answers a navigation there by
         # replacing the page with about:blank#blocked, bridge and all, before
@@ -158,6 +163,7 @@ class PluginSandbox:
             self.view.resize(manifest.window.width, manifest.window.height)
         else:
             self.page = AppPage(self.profile, self.window_id, router, limit, None, grant, self._files.bulk)
+        self.page.scripts().insert(lockdown_script())
         self.page.permissionRequested.connect(self._on_permission_requested)
         self.page.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.page.open(QUrl(f"{PLUGIN_SCHEME}://{manifest.id}/{manifest.entry}"))
@@ -174,6 +180,9 @@ class PluginSandbox:
         else:
             capabilities.record(self.manifest.id, "permission", name, "not in capabilities.permissions")
             permission.deny()
+
+    def _on_file_refused(self, initiator: str, url: str, reason: str) -> None:
+        capabilities.record(self.manifest.id, "file", url, reason)
 
     def _on_download_requested(self, download: QWebEngineDownloadRequest) -> None:
         capabilities.record(self.manifest.id, "download", download.url().toString(), "plugins may not download")

@@ -17,13 +17,16 @@ import importlib.resources
 import logging
 import mimetypes
 from pathlib import Path
+from typing import Callable
 
 from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
 
+from .. import policy
 from .bulk import BULK_PATH, BulkStore
 
 log = logging.getLogger("weft.scheme")
+security = logging.getLogger("weft.security")
 
 APP_SCHEME = "app"
 APP_HOST = "localhost"
@@ -76,23 +79,58 @@ def _runtime_asset(name: str) -> bytes:
     return importlib.resources.files("weft.renderer_assets").joinpath(name).read_bytes()
 
 
+def _log_refusal(initiator: str, url: str, reason: str) -> None:
+    security.warning("refused %s to %s: %s", url, initiator, reason)
+
+
 def html_path(window_id: str) -> str:
     return f"/.weft-window-{window_id}.html"
 
 
+def initiator_origin(job: QWebEngineUrlRequestJob) -> str | None:
+    """The origin that started ``job`` (:data:`weft.policy.OPAQUE` for an
+    opaque one), or None for a navigation the host itself started."""
+    initiator = job.initiator()
+    if initiator.isEmpty():
+        return None
+    origin = initiator.toString()
+    return origin if initiator.isValid() and origin else policy.OPAQUE
+
+
 class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
-    """Answers ``<scheme>://<host>/...`` from one folder and from memory;
-    any other host is not found."""
+    """Answers ``<scheme>://<host>/...`` from one folder and from memory, to
+    requests its own origin started; any other host is not found.
+
+    ``headers`` go with every answer (a plugin's Content-Security-Policy).
+    ``on_refused(initiator, url, reason)`` hears each refused request.
+    With ``check_document``, files of the types in
+    :data:`weft.policy.DOCUMENT_TYPES` are read, served as UTF-8, and only
+    if ``check_document(mime, data)`` allows them.
+    """
 
     def __init__(
-        self, root: Path | None, parent: QObject | None = None, *, host: str = APP_HOST, bulk: BulkStore | None = None
+        self,
+        root: Path | None,
+        parent: QObject | None = None,
+        *,
+        scheme: str = APP_SCHEME,
+        host: str = APP_HOST,
+        bulk: BulkStore | None = None,
+        headers: dict[str, str] | None = None,
+        on_refused: Callable[[str, str, str], None] | None = None,
+        check_document: Callable[[str, bytes], policy.Decision] | None = None,
     ) -> None:
         super().__init__(parent)
         self._root = root.resolve() if root is not None else None
         self._host = host
+        self.origin = f"{scheme}://{host}"
+        """The only origin whose requests are answered."""
         self.bulk = bulk
         """The bulk lane's bodies for pages on this origin (``/.weft/bulk/``)."""
         self._documents: dict[str, bytes] = {}
+        self._headers = {QByteArray(k.encode()): [QByteArray(v.encode())] for k, v in (headers or {}).items()}
+        self._on_refused = on_refused or _log_refusal
+        self._check_document = check_document
 
     def add_document(self, path: str, html: str) -> None:
         self._documents[path] = html.encode("utf-8")
@@ -102,6 +140,15 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()
+        decision = policy.serve(self.origin, initiator_origin(job))
+        if not decision:
+            self._on_refused(initiator_origin(job) or "", url.toString(), decision.reason)
+            # Aborted, not denied: a refused navigation then leaves the
+            # document it would have replaced in place (no error page).
+            job.fail(QWebEngineUrlRequestJob.Error.RequestAborted)
+            return
+        if self._headers:
+            job.setAdditionalResponseHeaders(self._headers)
         path = url.path() or "/"
         if self.bulk is not None and url.host() == self._host and path.startswith(BULK_PATH):
             self.bulk.handle(job, path)
@@ -125,12 +172,29 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
             log.info("refused or missing: %s", url.toString())
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
+        mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if self._check_document is not None and mime in policy.DOCUMENT_TYPES:
+            self._reply_document(job, mime, file)
+            return
         device = QFile(str(file), job)
         if not device.open(QIODevice.OpenModeFlag.ReadOnly):
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
             return
-        mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         job.reply(mime.encode(), device)
+
+    def _reply_document(self, job: QWebEngineUrlRequestJob, mime: str, file: Path) -> None:
+        assert self._check_document is not None
+        try:
+            data = file.read_bytes()
+        except OSError:
+            job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+            return
+        decision = self._check_document(mime, data)
+        if not decision:
+            self._on_refused(initiator_origin(job) or "", job.requestUrl().toString(), decision.reason)
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
+        self._reply_bytes(job, f"{mime};charset=utf-8".encode(), data)
 
     @staticmethod
     def _reply_bytes(job: QWebEngineUrlRequestJob, mime: bytes, data: bytes) -> None:

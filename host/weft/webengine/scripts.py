@@ -25,14 +25,19 @@ def _qwebchannel_js() -> str:
     return bytes(file.readAll().data()).decode("utf-8")
 
 
-def _script(name: str, source: str, world: int) -> QWebEngineScript:
+def _script(name: str, source: str, world: int, *, subframes: bool = False) -> QWebEngineScript:
     script = QWebEngineScript()
     script.setName(name)
     script.setSourceCode(source)
     script.setWorldId(world)
     script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
-    script.setRunsOnSubFrames(False)
+    script.setRunsOnSubFrames(subframes)
     return script
+
+
+def lockdown_script() -> QWebEngineScript:
+    """For plugin pages: removes WebRTC and WebTransport from every frame."""
+    return _script("weft-lockdown", asset("lockdown.js"), QWebEngineScript.ScriptWorldId.MainWorld, subframes=True)
 
 
 def bridge_scripts(config: dict[str, Any]) -> list[QWebEngineScript]:

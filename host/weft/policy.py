@@ -1,0 +1,149 @@
+"""What a page may fetch, load, be served or navigate to: plain functions.
+
+Qt-free. The webengine layer's overrides (the plugin's request lock, the
+scheme handlers, the navigation lock) ask these functions and act on the
+:class:`Decision`; every rule is covered by table-driven unit tests in
+``tests/unit/test_policy.py``.
+
+Origins are strings ``scheme://host[:port]`` with the scheme's default port
+left out; ``None`` stands for "no initiator" (a navigation the host itself
+started: ``page.load``, reload, back and forward) and ``"null"`` for an
+opaque origin (``data:`` documents, sandboxed frames).
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+from collections.abc import Iterable
+
+import attrs
+
+OPAQUE = "null"
+"""How an opaque origin (``data:``, sandboxed frames) is written."""
+
+_LOCAL_SCHEMES = frozenset({"data", "blob"})
+
+
+@attrs.frozen(kw_only=True)
+class Decision:
+    """A rule's answer."""
+
+    allowed: bool
+    reason: str
+    """Why, in a few words (for the audit log when refused)."""
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Decision(allowed=True, reason="allowed")
+
+
+def plugin_request(url_scheme: str, url_origin: str, own: str, granted: frozenset[str]) -> Decision:
+    """May a plugin whose origin is ``own`` make a request to ``url_origin``?
+
+    Its own origin and the remote origins its manifest lists exactly pass;
+    ``data:`` and ``blob:`` are made by the page itself and leave nothing.
+    """
+    if url_scheme in _LOCAL_SCHEMES or url_origin == own or url_origin in granted:
+        return ALLOWED
+    return Decision(allowed=False, reason="origin not in capabilities.origins")
+
+
+def serve(own: str, initiator: str | None) -> Decision:
+    """May weft's scheme handler for ``own`` answer a request whose
+    initiator is ``initiator``?
+
+    Only the origin itself (and the host's own navigations, which have no
+    initiator) read its files: a foreign frame, a ``data:`` document or a
+    sandboxed (opaque) frame gets nothing.
+    """
+    if initiator is None or initiator == own:
+        return ALLOWED
+    if initiator == OPAQUE:
+        return Decision(allowed=False, reason=f"an opaque origin may not read {own}")
+    return Decision(allowed=False, reason=f"{initiator} may not read {own}")
+
+
+def plugin_headers(own: str, granted: Iterable[str]) -> dict[str, str]:
+    """Response headers for every document and script a plugin is served.
+
+    The Content-Security-Policy is the second lock on where a plugin's
+    requests go: the renderer applies it to every fetch, worker, frame and
+    WebTransport session the plugin makes, and to every redirect *before*
+    following it (the request interceptor sees a redirect only after the
+    connection is made). Scripts and styles stay as free as the web's
+    (inline, eval): the policy limits destinations, not coding style.
+    ``data:`` and ``blob:`` are made by the page and leave nothing.
+    Frames and forms stay on the plugin's own origin: a granted origin is
+    one to fetch from, not to host documents in the plugin's window, and a
+    ``data:`` or ``blob:`` document would be parsed (and could preconnect)
+    before any script could look at it.
+    """
+    remote = " ".join(sorted(granted))
+    here = f"'self' {own}"
+    directives = {
+        "default-src": f"{here} 'unsafe-inline' 'unsafe-eval' data: blob: {remote}",
+        "connect-src": f"{here} data: blob: {remote}",
+        "frame-src": here,
+        "worker-src": f"{here} data: blob:",
+        "form-action": here,
+        "base-uri": here,
+    }
+    csp = "; ".join(f"{name} {value.strip()}" for name, value in directives.items())
+    return {"Content-Security-Policy": csp}
+
+
+#: Types a browser parses into a document (HTML, XML, SVG, XSLT); a plugin's
+#: are served as UTF-8 whatever they declare, so that what is checked below
+#: is what the browser reads.
+DOCUMENT_TYPES = frozenset({
+    "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
+    "text/xsl", "application/xslt+xml",
+})
+_HINT_WORDS = ("preconnect", "dns-prefetch")
+_XML_TRICKS = ("<!entity", "xml-stylesheet")
+
+
+def plugin_document(mime: str, data: bytes) -> Decision:
+    """May a plugin be served this document?
+
+    ``<link rel=preconnect>`` (and dns-prefetch) make the browser connect
+    with no request that any lock sees, and the parser acts on them before
+    any script runs; so a plugin's document may not name them at all, even
+    behind character references. XML entities and XSLT stylesheets, which
+    could build the word at parse time, are refused too.
+    """
+    if mime not in DOCUMENT_TYPES:
+        return ALLOWED
+    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            text = data[len(bom):].decode(encoding, errors="replace")
+            break
+    else:
+        text = data.decode("utf-8", errors="replace")
+    folded = html.unescape(text).lower()
+    for word in _HINT_WORDS:
+        if word in folded:
+            return Decision(allowed=False, reason=f"plugin documents may not use resource hints ({word})")
+    for trick in _XML_TRICKS:
+        if trick in folded:
+            return Decision(allowed=False, reason=f"plugin documents may not use {trick.lstrip('<!')}")
+    return ALLOWED
+
+
+def csp_refusal(message: str) -> str | None:
+    """The URL a Content-Security-Policy refusal names, if ``message`` (a
+    console message from Chromium) is one; else None.
+
+    Chromium reports each refusal on the page's console, as in "Refused to
+    connect to 'https://x/' because it violates the following Content
+    Security Policy directive: ...". (A page can print such a line itself;
+    it can only make a record against its own plugin.)
+    """
+    if not message.startswith("Refused to ") or "Content Security Policy" not in message:
+        return None
+    start = message.find("'")
+    end = message.find("'", start + 1)
+    return message[start + 1:end] if 0 <= start < end else None
