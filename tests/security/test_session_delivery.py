@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+import weft
 from tests.unit.test_bulk import FakeLane
 from tests.unit.test_router import FakePage, post, turn
 from weft.ipc import Router
@@ -124,3 +125,23 @@ def test_data_before_the_session_opens_is_refused_to_its_sender() -> None:
         await session.wait_open(timeout=1)
 
     asyncio.run(main())
+
+
+def test_messages_held_for_a_page_that_never_came_up_are_not_dropped_unsaid(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Not a session message, but the same rule: a page that closes while
+    # still loading drops what was held for it, and the log says so.
+    async def main() -> None:
+        router = Router()
+        router.attach("loading", FakePage())
+        await router.send_to_window("loading", "hello", 1)
+        call = asyncio.ensure_future(router.invoke("loading", "ask"))
+        await turn()
+        router.detach("loading", "window closed")
+        with pytest.raises(weft.DisconnectedError, match="window closed"):
+            await call  # a call is failed ...
+
+    with caplog.at_level(logging.WARNING, logger="weft.ipc"):
+        asyncio.run(main())
+    assert "never took 2 frame(s) held for it; dropped" in caplog.text  # ... and the log counts both

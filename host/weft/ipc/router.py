@@ -138,6 +138,9 @@ class Router:
         if peer is not None:
             peer.ready = False
             peer.connected.set()
+            if peer.outbox:  # held for a page that never came up; their senders returned long ago
+                log.warning("window %s (%s) never took %d frame(s) held for it; dropped",
+                            window_id, reason, len(peer.outbox))
             peer.outbox.clear()
             self._release(peer, reason)
             self.refusals.flush(window_id)
