@@ -18,6 +18,7 @@ import logging
 import attrs
 
 from ..errors import PermissionDeniedError
+from .refusals import RefusalLog
 
 audit = logging.getLogger("weft.audit")
 
@@ -71,10 +72,16 @@ class Denial:
             f"plugin {self.owner!r} may not use channel {self.channel!r} ({self.direction}): {self.reason}")
 
 
-def record(owner: str, what: str, target: str, reason: str) -> None:
+def record(owner: str, what: str, target: str, reason: str, refusals: RefusalLog | None = None) -> None:
     """An audit record for a refusal outside the bridge (a blocked request,
-    a denied permission, a cancelled download, a refused navigation)."""
-    audit.warning(
-        "denied %s %s for plugin %r: %s", what, target, owner, reason,
-        extra={"plugin": owner, "channel": None, "direction": what, "reason": reason, "target": target},
-    )
+    a denied permission, a cancelled download, a refused navigation).
+
+    With ``refusals``, a flood of them is summarised (per plugin and per
+    ``what``): see :mod:`weft.ipc.refusals`.
+    """
+    message = ("denied %s %s for plugin %r: %s", what, target, owner, reason)
+    extra = {"plugin": owner, "channel": None, "direction": what, "reason": reason, "target": target}
+    if refusals is None:
+        audit.warning(*message, extra=extra)
+    else:
+        refusals.warn(audit, f"plugin:{owner}", what, *message, extra=extra, group=what)

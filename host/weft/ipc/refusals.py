@@ -63,12 +63,15 @@ class RefusalLog:
     def warn(
         self, logger: logging.Logger, window_id: str, kind: str, msg: str, *args: Any,
         extra: dict[str, Any] | None = None, exc_info: BaseException | None = None, n: int = 1,
+        group: str = "",
     ) -> None:
         """Log ``n`` refusals of ``window_id``'s (a WARNING on ``logger``),
-        or count them for the next summary; ``kind`` names them there."""
+        or count them for the next summary; ``kind`` names them there.
+        Refusals of different ``group`` s are tallied apart (each has its
+        own first record)."""
         extra = {**(extra or {}), "window_id": window_id}
         now = self.clock()
-        key = (logger.name, window_id)
+        key = (logger.name, window_id, group)
         tally = self._tallies.get(key)
         if tally is None or (not tally.counts and now - tally.since >= self.interval):
             logger.warning(msg, *args, extra={**extra, "count": n}, exc_info=exc_info, stacklevel=2)

@@ -51,8 +51,9 @@ class Plugin:
 
     @property
     def blocked_requests(self) -> int:
-        """Requests its page made that the origin lock blocked (this run)."""
-        return self._sandbox.lock.blocked if self._sandbox is not None else 0
+        """Requests its page made that were blocked (this run): by the
+        request lock, or by its Content-Security-Policy before they left."""
+        return self._sandbox.blocked if self._sandbox is not None else 0
 
     async def start(self, *, x: int | None = None, y: int | None = None) -> None:
         """Make its page, in its own profile; a running plugin is left as is.

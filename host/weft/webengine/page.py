@@ -8,7 +8,7 @@ import json
 import logging
 import os
 import signal
-from typing import Any
+from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
@@ -55,8 +55,10 @@ class AppPage(QWebEnginePage):
         parent: QObject | None,
         grant: Grant | None = None,
         bulk: BulkStore | None = None,
+        on_request_blocked: Callable[[str, str], None] | None = None,
     ) -> None:
         super().__init__(profile, parent)
+        self._on_request_blocked = on_request_blocked
         self.window_id = window_id
         self._router = router
         self._grant = grant
@@ -179,7 +181,7 @@ class AppPage(QWebEnginePage):
     def javaScriptConsoleMessage(  # noqa: N802 (Qt override)
         self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
     ) -> None:
-        if self._grant is not None and (refused := policy.csp_refusal(message)) is not None:
-            capabilities.record(self._grant.owner, "request", refused, "outside the plugin's Content-Security-Policy")
+        if self._on_request_blocked is not None and (refused := policy.csp_refusal(message)) is not None:
+            self._on_request_blocked(refused, "outside the page's Content-Security-Policy")
             return
         console.log(_CONSOLE_LEVELS.get(level, logging.INFO), "[%s] %s (%s:%d)", self.window_id, message, source, line)

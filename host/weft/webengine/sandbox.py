@@ -95,24 +95,19 @@ def _normalised(origin: str) -> str:
 class OriginLock(QWebEngineUrlRequestInterceptor):
     """Blocks every request a plugin makes outside what it was granted."""
 
-    def __init__(self, plugin_id: str, origins: frozenset[str], parent: QObject) -> None:
+    def __init__(self, plugin_id: str, origins: frozenset[str], parent: QObject,
+                 on_blocked: Callable[[str, str], None]) -> None:
         super().__init__(parent)
-        self._plugin_id = plugin_id
         self._own = f"{PLUGIN_SCHEME}://{plugin_id}"
         self._origins = frozenset(_normalised(origin) for origin in origins)
-        self.blocked = 0
-        """Requests blocked so far."""
+        self._on_blocked = on_blocked
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
         url = info.requestUrl()
-        if url.scheme() in ("data", "blob"):
-            return  # made by the page itself, no request leaves it
-        origin = origin_of(url)
-        if origin == self._own or origin in self._origins:
-            return
-        info.block(True)
-        self.blocked += 1
-        capabilities.record(self._plugin_id, "request", url.toString(), "origin not in capabilities.origins")
+        decision = policy.plugin_request(url.scheme(), origin_of(url), self._own, self._origins)
+        if not decision:
+            info.block(True)
+            self._on_blocked(url.toString(), decision.reason)
 
 
 class PluginSandbox:
@@ -137,7 +132,10 @@ class PluginSandbox:
         settings = self.profile.settings()
         for attribute, value in _LOCKED_SETTINGS.items():
             settings.setAttribute(attribute, value)
-        self.lock = OriginLock(manifest.id, caps.origins, self.profile)
+        self.blocked = 0
+        """Requests blocked so far (by the request lock or the plugin's
+        Content-Security-Policy)."""
+        self.lock = OriginLock(manifest.id, caps.origins, self.profile, self._on_request_blocked)
         self.profile.setUrlRequestInterceptor(self.lock)
         own = f"{PLUGIN_SCHEME}://{manifest.id}"
         self._files = FolderSchemeHandler(
@@ -157,12 +155,14 @@ class PluginSandbox:
         self.view: WindowView | None = None
         if manifest.window.visible:
             self.view = WindowView(self.window_id, self._publish_from_view, lambda: self.end("closed"))
-            self.page = AppPage(self.profile, self.window_id, router, limit, self.view, grant, self._files.bulk)
+            self.page = AppPage(self.profile, self.window_id, router, limit, self.view, grant, self._files.bulk,
+                               self._on_request_blocked)
             self.view.setPage(self.page)
             self.view.setWindowTitle(manifest.window.title)
             self.view.resize(manifest.window.width, manifest.window.height)
         else:
-            self.page = AppPage(self.profile, self.window_id, router, limit, None, grant, self._files.bulk)
+            self.page = AppPage(self.profile, self.window_id, router, limit, None, grant, self._files.bulk,
+                               self._on_request_blocked)
         self.page.scripts().insert(lockdown_script())
         self.page.permissionRequested.connect(self._on_permission_requested)
         self.page.renderProcessTerminated.connect(self._on_render_process_terminated)
@@ -181,8 +181,12 @@ class PluginSandbox:
             capabilities.record(self.manifest.id, "permission", name, "not in capabilities.permissions")
             permission.deny()
 
+    def _on_request_blocked(self, url: str, reason: str) -> None:
+        self.blocked += 1
+        capabilities.record(self.manifest.id, "request", url, reason, self._router.refusals)
+
     def _on_file_refused(self, initiator: str, url: str, reason: str) -> None:
-        capabilities.record(self.manifest.id, "file", url, reason)
+        capabilities.record(self.manifest.id, "file", url, reason, self._router.refusals)
 
     def _on_download_requested(self, download: QWebEngineDownloadRequest) -> None:
         capabilities.record(self.manifest.id, "download", download.url().toString(), "plugins may not download")

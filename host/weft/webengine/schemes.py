@@ -79,6 +79,18 @@ def _runtime_asset(name: str) -> bytes:
     return importlib.resources.files("weft.renderer_assets").joinpath(name).read_bytes()
 
 
+def _refusal_for(job: QWebEngineUrlRequestJob) -> QWebEngineUrlRequestJob.Error:
+    # A refused navigation is aborted, which leaves the document it would
+    # have replaced in place (a denial would show an error page instead).
+    # Any other request is denied: Qt 6.11 then gives fetch() a response
+    # with status 403 and no body (an aborted fetch would never settle).
+    # Chromium marks navigations with this header; a page that adds it to a
+    # fetch only changes how it is refused.
+    if job.requestHeaders().get(QByteArray(b"Upgrade-Insecure-Requests")) is not None:
+        return QWebEngineUrlRequestJob.Error.RequestAborted
+    return QWebEngineUrlRequestJob.Error.RequestDenied
+
+
 def _log_refusal(initiator: str, url: str, reason: str) -> None:
     security.warning("refused %s to %s: %s", url, initiator, reason)
 
@@ -143,9 +155,7 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
         decision = policy.serve(self.origin, initiator_origin(job))
         if not decision:
             self._on_refused(initiator_origin(job) or "", url.toString(), decision.reason)
-            # Aborted, not denied: a refused navigation then leaves the
-            # document it would have replaced in place (no error page).
-            job.fail(QWebEngineUrlRequestJob.Error.RequestAborted)
+            job.fail(_refusal_for(job))
             return
         if self._headers:
             job.setAdditionalResponseHeaders(self._headers)
