@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import http.server
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any, Iterator
@@ -147,3 +148,24 @@ def test_an_opaque_frame_cannot_navigate_a_plugin(
 
     with caplog.at_level(logging.WARNING, logger="weft.audit"):
         arun(main())
+
+
+def test_a_fifo_swapped_into_a_plugin_folder_is_refused_unread(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weft.webengine.schemes import FolderSchemeHandler
+
+    folder = write_plugin(tmp_path, "pipes", "<!DOCTYPE html><p>pipes</p>")
+    os.mkfifo(folder / "pipe.txt")
+    # As if the FIFO were swapped in after the handler looked at the path:
+    # opening it for reading would block the app's only thread for good.
+    monkeypatch.setattr(FolderSchemeHandler, "_resolve", lambda self, path: self._root / path.lstrip("/"))
+
+    async def main() -> str:
+        plugin = await plugins.load(folder)
+        await plugin.start()
+        await plugin.wait_ready()
+        await plugin_eval(plugin, "window.got = null; fetch('pipe.txt').then((r) => got = 'status ' + r.status); 1")
+        return await js_value_until(plugin, "got")
+
+    assert arun(main(), timeout=20) == "status 403"

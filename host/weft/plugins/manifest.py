@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 import attrs
 
 from ..errors import ChannelError, ManifestError
+from ..files import open_regular
 from ..ipc.codec import check_channel
 
 MANIFEST_NAME = "plugin.toml"
@@ -159,49 +159,11 @@ def _origins(reader: _Reader) -> frozenset[str]:
     return frozenset(names)
 
 
-# Never wait on what is opened (a FIFO swapped in after the first look) and
-# never let it become a controlling terminal.
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-
-
-def _not_regular(mode: int) -> str | None:
-    """What a file of ``mode`` is, if it is not a regular file."""
-    for test, kind in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device")):
-        if test(mode):
-            return kind
-    return None if stat.S_ISREG(mode) else "not a regular file"
-
-
-def _open_regular(path: Path, *, follow: bool = True) -> int | str:
-    """Open ``path`` for reading if it is a regular file: its descriptor, or
-    why not. ``stat`` first, so a FIFO or device is never even opened
-    (opening some devices does something); then ``fstat`` on what was
-    opened, for a file swapped in between. Raises OSError if it cannot be
-    opened at all."""
-    before = os.stat(path)
-    kind = _not_regular(before.st_mode)
-    if kind is not None:
-        return f"is {kind}, not a regular file"
-    fd = os.open(path, _OPEN_FLAGS | (0 if follow else getattr(os, "O_NOFOLLOW", 0)))
-    try:
-        after = os.fstat(fd)
-    except BaseException:
-        os.close(fd)
-        raise
-    kind = _not_regular(after.st_mode)
-    if kind is not None or (after.st_dev, after.st_ino) != (before.st_dev, before.st_ino):
-        os.close(fd)
-        return f"was replaced while it was checked{f' (by {kind})' if kind else ''}; it must be a regular file"
-    return fd
-
-
 def _read_manifest(path: Path) -> bytes:
     """The bytes of ``plugin.toml``: a regular file of at most MANIFEST_MAX_BYTES."""
     too_large = f"is larger than {MANIFEST_MAX_BYTES} bytes, the most a {MANIFEST_NAME} may be"
     try:
-        fd = _open_regular(path)
+        fd = open_regular(path)
         if isinstance(fd, str):
             raise ManifestError(path, "", fd)
         try:
@@ -233,7 +195,7 @@ def _entry(reader: _Reader, folder: Path) -> str:
     # Opened (non-blocking, not through a symlink swapped in after resolve)
     # only to see what it is; its bytes are the scheme handler's to serve.
     try:
-        opened = _open_regular(target, follow=False)
+        opened = open_regular(target, follow=False)
     except FileNotFoundError:
         raise reader.fail("entry", f"{entry!r} does not exist in {folder}") from None
     except OSError as exc:

@@ -16,6 +16,7 @@ import functools
 import importlib.resources
 import logging
 import mimetypes
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -23,6 +24,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
 
 from .. import policy
+from ..files import open_regular
 from .bulk import BULK_PATH, BulkStore
 
 log = logging.getLogger("weft.scheme")
@@ -182,20 +184,30 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
             log.info("refused or missing: %s", url.toString())
             job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
             return
+        try:
+            fd = open_regular(file)
+        except OSError:
+            fd = "cannot be opened"
+        if isinstance(fd, str):  # a FIFO or device swapped in: never opened, or never read
+            log.warning("refused %s: it %s", url.toString(), fd)
+            job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+            return
         mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if self._check_document is not None and mime in policy.DOCUMENT_TYPES:
-            self._reply_document(job, mime, file)
+            self._reply_document(job, mime, fd)
             return
-        device = QFile(str(file), job)
-        if not device.open(QIODevice.OpenModeFlag.ReadOnly):
+        device = QFile(job)
+        if not device.open(fd, QIODevice.OpenModeFlag.ReadOnly, QFile.FileHandleFlag.AutoCloseHandle):
+            os.close(fd)
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
             return
         job.reply(mime.encode(), device)
 
-    def _reply_document(self, job: QWebEngineUrlRequestJob, mime: str, file: Path) -> None:
+    def _reply_document(self, job: QWebEngineUrlRequestJob, mime: str, fd: int) -> None:
         assert self._check_document is not None
         try:
-            data = file.read_bytes()
+            with os.fdopen(fd, "rb") as stream:
+                data = stream.read()
         except OSError:
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
             return
