@@ -67,6 +67,40 @@ const attempts = {
     link.click();
     return "refused: cancelled by the host (see the weft.audit log)";
   },
+  "talk WebRTC (STUN, TURN)": async () => {
+    const peer = new RTCPeerConnection({ iceServers: [{ urls: "stun:example.com:3478" }] });
+    peer.close();
+    return "ALLOWED: made an RTCPeerConnection";
+  },
+  "open a WebTransport (QUIC)": async () => {
+    new WebTransport("https://example.com:4433/");
+    return "ALLOWED: made a WebTransport";
+  },
+  "preconnect to a host": async () => {
+    const link = document.createElement("link");
+    link.rel = "preconnect";
+    link.href = "https://example.com/";
+    document.head.append(link);
+    return "ALLOWED: added a preconnect link";
+  },
+  "use a new frame's window": async () => {
+    const frame = document.createElement("iframe");
+    document.body.append(frame);
+    try {
+      new frame.contentWindow.RTCPeerConnection();
+      return "ALLOWED: WebRTC from a new frame";
+    } finally {
+      frame.remove();
+    }
+  },
+  "frame a remote page": () => new Promise((resolve) => {
+    const frame = document.createElement("iframe");
+    document.addEventListener("securitypolicyviolation", () => resolve("refused: by the plugin's policy"), { once: true });
+    frame.src = "https://example.com/";
+    frame.hidden = true;
+    document.body.append(frame);
+    setTimeout(() => resolve("ALLOWED: the frame was not refused"), 3000);
+  }),
   "navigate away": async () => {
     const before = location.href;
     location.href = "https://example.com/";

@@ -21,6 +21,8 @@ MISCHIEF_ATTEMPTS = {
     "fetch another plugin", "fetch a local file (file://)", "read outside its folder (..)",
     "send on a channel not granted", "invoke a channel not granted", "ask for notifications",
     "ask for the location", "open a new window", "start a download", "navigate away",
+    "talk WebRTC (STUN, TURN)", "open a WebTransport (QUIC)", "preconnect to a host", "use a new frame's window",
+    "frame a remote page",
 }
 
 
