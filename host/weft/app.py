@@ -177,6 +177,10 @@ async def serve(
             await runtime.shutdown()
 
 
+_loading_app = False
+"""True while ``weft run`` imports an app module (see :func:`run`)."""
+
+
 def run(
     main: Callable[[], Awaitable[Any]],
     *,
@@ -190,6 +194,12 @@ def run(
     file that defines ``main``) is what ``app://localhost/`` serves. Returns 0
     when the last window closes, 1 if ``main`` raised, 130 on Ctrl+C.
     """
+    if _loading_app:
+        # `weft run PATH` is importing the app, whose module ends with
+        # weft.run(main) as README shows: the command runs main itself,
+        # once, with its own options.
+        log.debug("weft.run(%s) while `weft run` loads the app: left to the command", main)
+        return 0
     app = application(argv, no_sandbox=no_sandbox)
     loop = event_loop(app)
     asyncio.set_event_loop(loop)

@@ -45,7 +45,13 @@ def _load_main(path: Path) -> tuple[MainFn, Path]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(app_dir))
-    spec.loader.exec_module(module)
+    from . import app
+
+    app._loading_app = True  # its own weft.run(main) leaves the running to us
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        app._loading_app = False
     main = getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):
         raise UsageError(f"{script}: define `async def main()`; weft runs it")

@@ -48,6 +48,14 @@ def test_run_a_folder_with_main_py(weft_command: str, tmp_path: Path) -> None:
     assert (code, stdout) == (0, "result: 42 from window-1\n"), stderr
 
 
+def test_an_app_that_calls_weft_run_itself_runs_once_under_the_command(weft_command: str, tmp_path: Path) -> None:
+    # README's main.py ends with weft.run(main), so that `python main.py`
+    # works too; `weft run` must run it once, with its own options.
+    app = _app(tmp_path, {"main.py": ROUND_TRIP_APP + "\nweft.run(main)\n", "index.html": ROUND_TRIP_PAGE})
+    code, stdout, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])
+    assert (code, stdout) == (0, "result: 42 from window-1\n"), stderr
+
+
 def test_run_a_python_file(weft_command: str, tmp_path: Path) -> None:
     app = _app(tmp_path, {"myapp.py": ROUND_TRIP_APP, "index.html": ROUND_TRIP_PAGE})
     code, stdout, stderr = run_weft([weft_command, "run", str(app / "myapp.py"), "--no-sandbox"])
