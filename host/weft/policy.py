@@ -135,14 +135,19 @@ def plugin_document(mime: str, data: bytes) -> Decision:
 
 def csp_refusal(message: str) -> str | None:
     """The URL a Content-Security-Policy refusal names, if ``message`` (a
-    console message from Chromium) is one; else None.
+    console message from Chromium) is one; ``""`` for the second line
+    Chromium adds for a refused ``fetch()``; else None.
 
     Chromium reports each refusal on the page's console, as in "Refused to
     connect to 'https://x/' because it violates the following Content
     Security Policy directive: ...". (A page can print such a line itself;
     it can only make a record against its own plugin.)
     """
-    if not message.startswith("Refused to ") or "Content Security Policy" not in message:
+    if "Content Security Policy" not in message:
+        return None
+    if message.startswith("Fetch API cannot load "):
+        return ""  # the same refusal again, said for fetch(): already counted
+    if not message.startswith("Refused to "):
         return None
     start = message.find("'")
     end = message.find("'", start + 1)

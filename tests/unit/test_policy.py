@@ -75,6 +75,8 @@ def test_utf16_documents_are_read_as_the_browser_reads_them() -> None:
      "\"connect-src 'self'\".", "https://x/y"),
     ("Refused to frame 'http://127.0.0.1:1/' because it violates the following Content Security Policy directive",
      "http://127.0.0.1:1/"),
+    ("Fetch API cannot load https://x/y. Refused to connect because it violates the document's Content Security "
+     "Policy.", ""),
     ("Refused to connect to 'https://x/y' because of something else", None),
     ("hello 'world' Content Security Policy", None),
 ])

@@ -182,6 +182,7 @@ class AppPage(QWebEnginePage):
         self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
     ) -> None:
         if self._on_request_blocked is not None and (refused := policy.csp_refusal(message)) is not None:
-            self._on_request_blocked(refused, "outside the page's Content-Security-Policy")
+            if refused:
+                self._on_request_blocked(refused, "outside the page's Content-Security-Policy")
             return
         console.log(_CONSOLE_LEVELS.get(level, logging.INFO), "[%s] %s (%s:%d)", self.window_id, message, source, line)
