@@ -7,6 +7,7 @@ same steps for embedders and tests that make their own loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import logging
 import os
@@ -15,7 +16,7 @@ import socket
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterator
 
 import qasync
 from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QSocketNotifier
@@ -178,7 +179,21 @@ async def serve(
 
 
 _loading_app = False
-"""True while ``weft run`` imports an app module (see :func:`run`)."""
+"""True while ``weft run`` or a frozen app's launcher imports the app's
+module (see :func:`run`)."""
+
+
+@contextlib.contextmanager
+def loading_app() -> Iterator[None]:
+    """While the command imports an app module: a ``weft.run(main)`` at its
+    end (as README shows, for ``python main.py``) leaves the running to the
+    command, which runs ``main`` once, with its own options."""
+    global _loading_app
+    _loading_app = True
+    try:
+        yield
+    finally:
+        _loading_app = False
 
 
 def run(
@@ -194,10 +209,7 @@ def run(
     file that defines ``main``) is what ``app://localhost/`` serves. Returns 0
     when the last window closes, 1 if ``main`` raised, 130 on Ctrl+C.
     """
-    if _loading_app:
-        # `weft run PATH` is importing the app, whose module ends with
-        # weft.run(main) as README shows: the command runs main itself,
-        # once, with its own options.
+    if _loading_app:  # see loading_app()
         log.debug("weft.run(%s) while `weft run` loads the app: left to the command", main)
         return 0
     app = application(argv, no_sandbox=no_sandbox)

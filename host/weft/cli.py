@@ -45,13 +45,10 @@ def _load_main(path: Path) -> tuple[MainFn, Path]:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(app_dir))
-    from . import app
+    from .app import loading_app
 
-    app._loading_app = True  # its own weft.run(main) leaves the running to us
-    try:
+    with loading_app():
         spec.loader.exec_module(module)
-    finally:
-        app._loading_app = False
     main = getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):
         raise UsageError(f"{script}: define `async def main()`; weft runs it")

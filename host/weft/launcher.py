@@ -31,5 +31,8 @@ def launch(app_module: str | None) -> int:
     app_dir = bundled_app_dir()
     if app_module is None:
         return run(_index_only(app_dir), app_dir=app_dir, no_sandbox=no_sandbox)
-    module = importlib.import_module(app_module)
+    from .app import loading_app
+
+    with loading_app():
+        module = importlib.import_module(app_module)
     return run(module.main, app_dir=getattr(module, "APP_DIR", app_dir), no_sandbox=no_sandbox)
