@@ -17,8 +17,9 @@ of the ``runtime:ipc`` module of Deno-based desktop runtimes::
 
 from __future__ import annotations
 
-from . import ipc, plugins, remote, window
-from .app import run
+from typing import TYPE_CHECKING, Any
+
+from . import ipc, plugins, remote
 from .errors import (
     ChannelError,
     DisconnectedError,
@@ -29,16 +30,40 @@ from .errors import (
     NoHandlerError,
     PayloadError,
     PermissionDeniedError,
+    PluginStateError,
     ProtocolError,
     RateLimitError,
     RuntimeClosedError,
+    StartupError,
     SubscriberOverflowError,
     WindowNotFoundError,
+    WindowOptionError,
 )
 from .ipc.events import IpcEvent
-from .runtime import Runtime
 from .webengine.chromium import SandboxError
-from .window import Window
+
+if TYPE_CHECKING:
+    from . import window
+    from .app import run
+    from .runtime import Runtime
+    from .window import Window
+
+# What needs Qt loads on first use, so that the Qt-free parts (weft.ipc,
+# weft.policy, the manifest, the errors) import without it.
+_LAZY = {"run": ("app", "run"), "Runtime": ("runtime", "Runtime"), "Window": ("window", "Window"),
+         "window": ("window", None)}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'weft' has no attribute {name!r}")
+    import importlib
+
+    module_name, attribute = _LAZY[name]
+    module = importlib.import_module(f"{__name__}.{module_name}")
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
 
 __version__ = "0.1.0"
 
@@ -53,14 +78,17 @@ __all__ = [
     "NoHandlerError",
     "PayloadError",
     "PermissionDeniedError",
+    "PluginStateError",
     "ProtocolError",
     "RateLimitError",
     "Runtime",
     "RuntimeClosedError",
     "SandboxError",
+    "StartupError",
     "SubscriberOverflowError",
     "Window",
     "WindowNotFoundError",
+    "WindowOptionError",
     "ipc",
     "plugins",
     "remote",

@@ -22,6 +22,7 @@ import qasync
 from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
+from .errors import StartupError
 from .runtime import Runtime
 from .webengine.chromium import SandboxDecision, decide_sandbox
 from .webengine.schemes import register_schemes
@@ -49,7 +50,7 @@ def prepare(*, no_sandbox: bool | None = None) -> SandboxDecision:
     global _decision
     if _decision is None:
         if QApplication.instance() is not None:
-            raise RuntimeError("weft.app.prepare() must run before the QApplication is created")
+            raise StartupError("weft.app.prepare() must run before the QApplication is created")
         _decision = decide_sandbox(no_sandbox)
         _choose_platform()
         register_schemes()
@@ -61,7 +62,7 @@ def application(argv: list[str] | None = None, *, no_sandbox: bool | None = None
     existing = QApplication.instance()
     if existing is not None:
         if _decision is None:
-            raise RuntimeError("a QApplication exists but weft.app.prepare() did not run before it")
+            raise StartupError("a QApplication exists but weft.app.prepare() did not run before it")
         return existing  # type: ignore[return-value]
     prepare(no_sandbox=no_sandbox)
     app = QApplication(argv if argv is not None else sys.argv[:1])

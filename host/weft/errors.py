@@ -129,3 +129,16 @@ def error_from_wire(data: Any) -> Error:
     if cls is not None:
         return cls(message)
     return HandlerError(message, type=name)
+
+
+class WindowOptionError(Error, ValueError):
+    """A window was given something it cannot use: a size, an id, a url
+    and html at once, or a ``file://`` url."""
+
+
+class PluginStateError(Error, ValueError):
+    """A plugin cannot do that in its state (one of the same id is running)."""
+
+
+class StartupError(Error, RuntimeError):
+    """weft cannot start as asked (set-up out of order, a Qt part missing)."""

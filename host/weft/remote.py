@@ -21,12 +21,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from .ipc import active
+from .ipc.router import Router
 from .ipc.sessions import SUPPORTED_PROTOCOLS, Link, Session
 
 if TYPE_CHECKING:
     from .plugins import Plugin
 
-__all__ = ["DEFAULT_CHANNEL", "SUPPORTED_PROTOCOLS", "Session", "open_session"]
+__all__ = ["DEFAULT_CHANNEL", "SUPPORTED_PROTOCOLS", "Session", "open_session", "open_session_on"]
 
 DEFAULT_CHANNEL = "vue-remote:rpc"
 
@@ -49,8 +50,21 @@ async def open_session(
     side speaks another protocol version (both sides are told why), and
     ``TimeoutError`` if a side never makes its endpoint.
     """
+    return await open_session_on(active.router(), host_window_id, remote, channel=channel,
+                                 host_channel=host_channel, timeout=timeout)
+
+
+async def open_session_on(
+    router: Router,
+    host_window_id: str,
+    remote: Plugin | str,
+    *,
+    channel: str = DEFAULT_CHANNEL,
+    host_channel: str | None = None,
+    timeout: float | None = 10.0,
+) -> Session:
+    """:func:`open_session` on a given router (what ``Runtime.open_session`` uses)."""
     remote_id = remote if isinstance(remote, str) else remote.window_id
-    router = active.router()
     session = router.open_session(
         Link(window_id=host_window_id, channel=host_channel or channel), Link(window_id=remote_id, channel=channel)
     )

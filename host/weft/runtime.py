@@ -11,34 +11,28 @@ import asyncio
 import contextlib
 import itertools
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Iterator
 
 from PySide6.QtCore import QUrl
 
-from .errors import RuntimeClosedError, WindowNotFoundError
+from . import remote
+from .errors import PluginStateError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
 from .ipc import active
+from .ipc.api import Calls
 from .ipc.codec import Limits
-from .ipc.events import IpcEvent
 from .ipc.flow import Heartbeat
-from .ipc.router import DEFAULT_INVOKE_TIMEOUT, BroadcastResult, Router
-from .ipc.subscriptions import DEFAULT_BOUND, Subscription
+from .ipc.router import Router
+from .ipc.subscriptions import DEFAULT_BOUND
 from .plugins.manifest import Manifest
-from .plugins.plugin import Plugin, PluginState
+from .plugins.plugin import Plugin, PluginHost, PluginState
 from .webengine.engine import Engine
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
-from .window import Window, _positive
-
-_active: Runtime | None = None
+from .window import Window, WindowHost, _positive
 
 
-def active_runtime() -> Runtime:
-    if _active is None:
-        raise RuntimeClosedError("no weft runtime is running: call weft.run(main), or activate a weft.Runtime")
-    return _active
-
-
-class Runtime:
-    """A weft runtime: windows plus the ``weft.ipc`` calls as methods.
+class Runtime(Calls):
+    """A weft runtime: windows, plugins, and the ``weft.ipc`` calls as
+    methods (inherited from :class:`weft.ipc.api.Calls`).
 
     ``app_dir`` is the folder ``app://localhost/`` serves (None: none).
     ``limits`` bounds what a page may post (sizes, nesting, rate);
@@ -64,21 +58,20 @@ class Runtime:
         self._ids = itertools.count(1)
         self._all_closed = asyncio.Event()
         self._closed = False
+        self._window_host = WindowHost(router=self.router, add_document=self._add_document)
+        self._plugin_host = PluginHost(router=self.router, ensure_open=self._check_open,
+                                       start_watching=self._start_watching)
+
+    def _router(self) -> Router:
+        return self.router
 
     # -- activation --------------------------------------------------------
 
     @contextlib.contextmanager
     def activated(self) -> Iterator[Runtime]:
         """Make this the runtime the module-level functions act on."""
-        global _active
-        previous, previous_router = _active, active._router
-        _active = self
-        active.set_router(self.router)
-        try:
+        with active.activated(self):
             yield self
-        finally:
-            _active = previous
-            active.set_router(previous_router)
 
     # -- windows -----------------------------------------------------------
 
@@ -105,11 +98,11 @@ class Runtime:
                 if not self.router.has_window(candidate):
                     return candidate
         if not isinstance(wanted, str) or not wanted or not wanted.isprintable() or len(wanted) > 128:
-            raise ValueError(f"a window id is a printable string of 1 to 128 characters, not {wanted!r}")
+            raise WindowOptionError(f"a window id is a printable string of 1 to 128 characters, not {wanted!r}")
         if wanted.startswith("plugin:"):
-            raise ValueError("window ids starting with 'plugin:' belong to plugins")
+            raise WindowOptionError("window ids starting with 'plugin:' belong to plugins")
         if self.router.has_window(wanted):
-            raise ValueError(f"window id {wanted!r} is already in use")
+            raise WindowOptionError(f"window id {wanted!r} is already in use")
         return wanted
 
     async def create_window(
@@ -132,14 +125,14 @@ class Runtime:
         sent to it meanwhile are delivered when its runtime is up.
         """
         if (url is None) == (html is None):
-            raise ValueError("give exactly one of url= or html=")
+            raise WindowOptionError("give exactly one of url= or html=")
         _positive("width", width)
         _positive("height", height)
         target = app_url(url) if url is not None else None
         engine = self._engine_for_window()
         window_id = self._new_id(id)
         view = engine.create_view(window_id, self.router.publish, lambda: self._on_closed(window_id))
-        window = Window(self, window_id, view)
+        window = Window(self._window_host, window_id, view)
         self._windows[window_id] = window
         self._all_closed.clear()
         view.setWindowTitle(title)
@@ -147,11 +140,14 @@ class Runtime:
         if x is not None and y is not None:
             view.move(x, y)
         if target is None:
-            target = QUrl(f"{APP_SCHEME}://{APP_HOST}{engine.add_document(window_id, html or '')}")
+            target = QUrl(f"{APP_SCHEME}://{APP_HOST}{self._add_document(window_id, html or '')}")
         view.page().open(target)
         if visible:
             view.show()
         return window
+
+    def _add_document(self, window_id: str, html: str) -> str:
+        return self._engine_for_window().add_document(window_id, html)
 
     def _on_closed(self, window_id: str) -> None:
         window = self._windows.pop(window_id, None)
@@ -200,8 +196,8 @@ class Runtime:
         self._check_open()
         existing = self._plugins.get(manifest.id)
         if existing is not None and existing.state is PluginState.RUNNING:
-            raise ValueError(f"a plugin with id {manifest.id!r} is already running; stop it first")
-        plugin = Plugin(manifest, self)
+            raise PluginStateError(f"a plugin with id {manifest.id!r} is already running; stop it first")
+        plugin = Plugin(manifest, self._plugin_host)
         self._plugins[manifest.id] = plugin
         return plugin
 
@@ -210,46 +206,11 @@ class Runtime:
         """The loaded plugins, in the order they were loaded."""
         return tuple(self._plugins.values())
 
-    # -- ipc (same as the weft.ipc functions) ------------------------------
+    # -- remote sessions ---------------------------------------------------
 
-    async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
-        await self.router.send_to_window(window_id, channel, payload)
-
-    async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
-        return await self.router.broadcast(window_ids, channel, payload)
-
-    def window_events(self, *, bound: int | None = None) -> Subscription:
-        return self.router.window_events(bound=bound)
-
-    def window_events_for(self, window_id: str, *, bound: int | None = None) -> Subscription:
-        return self.router.window_events_for(window_id, bound=bound)
-
-    def channel_events(self, channel: str, *, bound: int | None = None) -> Subscription:
-        return self.router.channel_events(channel, bound=bound)
-
-    def on_event(self, callback: Callable[[IpcEvent], Any]) -> Callable[[], None]:
-        return self.router.on_event(callback)
-
-    def on_channel(self, channel: str, callback: Callable[[Any, str], Any]) -> Callable[[], None]:
-        return self.router.on_channel(channel, callback)
-
-    async def recv_window_event(self) -> IpcEvent | None:
-        return await self.router.recv_window_event()
-
-    def handle(self, channel: str, fn: Callable[[Any, str], Any]) -> Callable[[], None]:
-        return self.router.handle(channel, fn)
-
-    async def invoke(
-        self, window_id: str, channel: str, payload: Any = None, *, timeout: float | None = DEFAULT_INVOKE_TIMEOUT
-    ) -> Any:
-        return await self.router.invoke(window_id, channel, payload, timeout=timeout)
-
-    async def open_session(self, host_window_id: str, remote: Any, **options: Any) -> Any:
+    async def open_session(self, host_window_id: str, remote_page: Any, **options: Any) -> remote.Session:
         """Pair a host window with a remote page; see :func:`weft.remote.open_session`."""
-        from . import remote as remote_sessions
-
-        with self.activated():
-            return await remote_sessions.open_session(host_window_id, remote, **options)
+        return await remote.open_session_on(self.router, host_window_id, remote_page, **options)
 
     # -- shutdown ----------------------------------------------------------
 

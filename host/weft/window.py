@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
+import attrs
 import shiboken6
 from PySide6.QtCore import QUrl
 
-from .errors import WindowNotFoundError
+from .errors import WindowNotFoundError, WindowOptionError
+from .ipc import active
+from .ipc.router import Router
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
     from .webengine.view import WindowView
 
-__all__ = ["Window", "create_window", "windows"]
+__all__ = ["Window", "WindowHost", "create_window", "windows"]
+
+
+@attrs.frozen(kw_only=True)
+class WindowHost:
+    """What a window needs of the runtime that made it."""
+
+    router: Router
+    add_document: Callable[[str, str], str]
+    """``add_document(window_id, html)`` serves ``html`` from memory on the
+    app origin; returns its path."""
 
 
 class Window:
     """One open window. Made by :func:`create_window`; its ``id`` is how
     ``weft.ipc`` addresses it."""
 
-    def __init__(self, runtime: Runtime, window_id: str, view: WindowView) -> None:
-        self._runtime = runtime
+    def __init__(self, host: WindowHost, window_id: str, view: WindowView) -> None:
+        self._host = host
         self._id = window_id
         self._view = view
         self._closed = False
@@ -57,7 +69,7 @@ class Window:
     async def wait_ready(self, timeout: float | None = 10.0) -> None:
         """Wait until the page's ``window.runtime`` is connected. Sending does
         not need this (messages wait for the page); tests and timing do."""
-        await self._runtime.router.wait_ready(self._id, timeout=timeout)
+        await self._host.router.wait_ready(self._id, timeout=timeout)
 
     # -- what it shows -----------------------------------------------------
 
@@ -80,7 +92,7 @@ class Window:
     def set_html(self, html: str) -> None:
         """Show ``html``, served from memory on the app origin."""
         view = self._live_view()
-        path = self._runtime._engine_for_window().add_document(self._id, html)
+        path = self._host.add_document(self._id, html)
         view.page().open(QUrl(f"{APP_SCHEME}://{APP_HOST}{path}"))
 
     def reload(self) -> None:
@@ -148,7 +160,7 @@ class Window:
 
 def _positive(name: str, value: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise ValueError(f"{name} is a positive whole number of pixels, not {value!r}")
+        raise WindowOptionError(f"{name} is a positive whole number of pixels, not {value!r}")
     return value
 
 
@@ -165,15 +177,22 @@ async def create_window(
     visible: bool = True,
 ) -> Window:
     """Open a window on the running runtime; see :meth:`weft.Runtime.create_window`."""
-    from .runtime import active_runtime
-
-    return await active_runtime().create_window(
+    maker: _Windows = active.current()
+    return await maker.create_window(
         title=title, width=width, height=height, url=url, html=html, id=id, x=x, y=y, visible=visible
     )
 
 
 def windows() -> tuple[Window, ...]:
     """The running runtime's open windows, oldest first."""
-    from .runtime import active_runtime
+    maker: _Windows = active.current()
+    return maker.windows
 
-    return active_runtime().windows
+
+class _Windows(Protocol):
+    """The running runtime, in the role the functions above need."""
+
+    async def create_window(self, **options: Any) -> Window: ...
+
+    @property
+    def windows(self) -> tuple[Window, ...]: ...

@@ -1,25 +1,53 @@
-"""Which router the module-level ``weft.ipc`` functions act on."""
+"""The one registry of the running runtime.
+
+The module-level API (``weft.ipc``, ``weft.window``, ``weft.plugins.load``,
+``weft.remote.open_session``) acts on the runtime activated here: the one
+``weft.run`` made, or one a test or embedder activated. Qt-free: what is
+registered is only known by the role it plays, a :class:`Host` (something
+with a router); the layers above ask it for the calls they need.
+
+One module-level slot, not a context variable: Qt's signals reach Python
+outside any asyncio task, and must see the same runtime as ``main()`` does.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+from typing import TYPE_CHECKING, Any, Iterator, Protocol
 
 from ..errors import RuntimeClosedError
 
 if TYPE_CHECKING:
     from .router import Router
 
-_router: Router | None = None
+
+class Host(Protocol):
+    """What the registry holds: a runtime, known by its router."""
+
+    router: Router
 
 
-def set_router(router: Router | None) -> None:
-    global _router
-    _router = router
+_current: Host | None = None
+
+
+def current() -> Any:
+    """The running runtime (typed by the caller's own role for it)."""
+    if _current is None:
+        raise RuntimeClosedError("no weft runtime is running: call weft.run(main), or activate a weft.Runtime")
+    return _current
 
 
 def router() -> Router:
-    if _router is None:
-        raise RuntimeClosedError(
-            "no weft runtime is running: call weft.run(main), or activate a weft.Runtime"
-        )
-    return _router
+    """The running runtime's router."""
+    return current().router
+
+
+@contextlib.contextmanager
+def activated(host: Host) -> Iterator[None]:
+    """Make ``host`` the running runtime until the block ends."""
+    global _current
+    previous, _current = _current, host
+    try:
+        yield
+    finally:
+        _current = previous

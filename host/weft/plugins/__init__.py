@@ -14,17 +14,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import ManifestError
-from .manifest import Capabilities, Manifest, WindowSpec, parse_manifest
-from .plugin import Plugin, PluginState
+from typing import Protocol
 
-__all__ = ["Capabilities", "Manifest", "ManifestError", "Plugin", "PluginState", "WindowSpec", "load"]
+from ..errors import ManifestError
+from ..ipc import active
+from .manifest import Capabilities, Manifest, WindowSpec, parse_manifest
+from .plugin import Plugin, PluginHost, PluginState
+
+__all__ = ["Capabilities", "Manifest", "ManifestError", "Plugin", "PluginHost", "PluginState", "WindowSpec", "load"]
+
+
+class _Loader(Protocol):
+    def load_plugin(self, manifest: Manifest) -> Plugin: ...
 
 
 async def load(path: str | Path) -> Plugin:
     """Read and validate the plugin in folder ``path`` for the running
     runtime; raises :class:`weft.ManifestError` for a bad manifest. The
     plugin is not started."""
-    from ..runtime import active_runtime
-
-    return active_runtime().load_plugin(parse_manifest(path))
+    loader: _Loader = active.current()
+    return loader.load_plugin(parse_manifest(path))

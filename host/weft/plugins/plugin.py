@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
+
+import attrs
 
 from ..errors import RuntimeClosedError
+from ..ipc.router import Router
 from .manifest import Manifest
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
     from ..webengine.sandbox import PluginSandbox
 
 log = logging.getLogger("weft.plugins")
@@ -27,12 +29,23 @@ class PluginState(enum.Enum):
     """Its renderer process died; :meth:`Plugin.start` starts it afresh."""
 
 
+@attrs.frozen(kw_only=True)
+class PluginHost:
+    """What a plugin needs of the runtime that loaded it."""
+
+    router: Router
+    ensure_open: Callable[[], None]
+    """Raises :class:`weft.RuntimeClosedError` once the runtime has shut down."""
+    start_watching: Callable[[], None]
+    """Starts the heartbeat that watches pages for hangs (once)."""
+
+
 class Plugin:
     """One plugin of a runtime. Made by :func:`weft.plugins.load`."""
 
-    def __init__(self, manifest: Manifest, runtime: Runtime) -> None:
+    def __init__(self, manifest: Manifest, host: PluginHost) -> None:
         self.manifest = manifest
-        self._runtime = runtime
+        self._host = host
         self._sandbox: PluginSandbox | None = None
         self._releasing: asyncio.Task[None] | None = None
         self.state = PluginState.LOADED
@@ -67,9 +80,9 @@ class Plugin:
         await self._finish_release()
         from ..webengine.sandbox import PluginSandbox
 
-        self._runtime._check_open()
-        self._runtime._start_watching()
-        self._sandbox = PluginSandbox(self.manifest, self._runtime.router, self._runtime.router.publish, self._on_ended)
+        self._host.ensure_open()
+        self._host.start_watching()
+        self._sandbox = PluginSandbox(self.manifest, self._host.router, self._host.router.publish, self._on_ended)
         if self._sandbox.view is not None and x is not None and y is not None:
             self._sandbox.view.move(x, y)
         self.state = PluginState.RUNNING
@@ -90,7 +103,7 @@ class Plugin:
         """Wait until its page's runtime is connected."""
         if self.state is not PluginState.RUNNING:
             raise RuntimeClosedError(f"plugin {self.id!r} is {self.state.value}")
-        await self._runtime.router.wait_ready(self.window_id, timeout=timeout)
+        await self._host.router.wait_ready(self.window_id, timeout=timeout)
 
     async def evaluate(self, source: str, *, timeout: float = 10.0) -> Any:
         """Run JavaScript in its page and return the (JSON) value; for tests

@@ -24,6 +24,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QFile, QIODevice, QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEngineUrlRequestJob, QWebEngineUrlScheme, QWebEngineUrlSchemeHandler
 
 from .. import policy
+from ..errors import WindowOptionError
 from ..files import open_regular
 from .bulk import BULK_PATH, BulkStore
 
@@ -58,12 +59,12 @@ def app_url(url: str) -> QUrl:
     become ``app://localhost/x.html``; ``file://`` is refused."""
     qurl = QUrl(url)
     if not qurl.isValid():
-        raise ValueError(f"not a valid URL: {url!r}")
+        raise WindowOptionError(f"not a valid URL: {url!r}")
     scheme = qurl.scheme()
     if scheme == "":
         return QUrl(f"{APP_SCHEME}://{APP_HOST}/{url.lstrip('/')}")
     if scheme == "file":
-        raise ValueError("app content is served from app://, never file://; put it in the app folder")
+        raise WindowOptionError("app content is served from app://, never file://; put it in the app folder")
     if scheme == APP_SCHEME and qurl.host() != APP_HOST:
         rest = url[len(APP_SCHEME) + 3:]
         return QUrl(f"{APP_SCHEME}://{APP_HOST}/{rest.lstrip('/')}")
