@@ -8,12 +8,16 @@ are printed; run with -s to see them.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import weft
-from tests.conftest import host_rss_mib, in_page, live_qt_objects, open_page, write_plugin
+from tests.conftest import host_rss_mib, in_page, live_qt_objects, next_event, open_page, write_plugin
 from weft import plugins
 
 ECHO = '<script>runtime.handle("echo", (p) => p);</script>'
@@ -75,21 +79,41 @@ def test_a_plugin_started_and_stopped_100_times(runtime: weft.Runtime, arun: Any
     arun(main(), timeout=600)
 
 
-def test_on_off_10000_times_leaves_no_listener(runtime: weft.Runtime, arun: Any) -> None:
+def test_on_off_10000_times_leaves_no_listener(
+    runtime: weft.Runtime, arun: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     async def main() -> None:
         win = await open_page(runtime, "<p>x</p>")
+        counts = runtime.channel_events("counts")
         out = await in_page(runtime, win, """
-            let calls = 0;
-            const fn = () => { calls += 1; };
-            for (let i = 0; i < 10000; i++) { runtime.on("x", fn); runtime.off("x", fn); }
-            for (let i = 0; i < 10000; i++) { const off = runtime.on("y", () => { calls += 1; }); off(); }
-            runtime.once("z", fn);
+            const calls = {x: 0, y: 0, z: 0, error: 0};
+            const onX = () => { calls.x += 1; };
+            const onError = () => { calls.error += 1; };
+            for (let i = 0; i < 10000; i++) { runtime.on("x", onX); runtime.off("x", onX); }
+            for (let i = 0; i < 10000; i++) { const off = runtime.on("y", () => { calls.y += 1; }); off(); }
+            for (let i = 0; i < 10000; i++) { runtime.on("runtime:error", onError); runtime.off("runtime:error", onError); }
+            runtime.once("z", () => { calls.z += 1; });
+            runtime.on("done", () => runtime.send("counts", calls));
             return calls;""")
-        assert out["value"] == 0
-        await runtime.send_to_window(win.id, "x")
-        await runtime.send_to_window(win.id, "y")
-        counted = await in_page(runtime, win, "await new Promise((r) => setTimeout(r, 50)); return 'ok';")
-        assert counted["value"] == "ok"
+        assert out["value"] == {"x": 0, "y": 0, "z": 0, "error": 0}
+        # Frames reach the page in order: when "done" is heard, x, y and both
+        # z's have been delivered. Were `off` a no-op, x would count 1 (the
+        # same function is listed once) and y 10,000; were a `once` listener kept, z 2.
+        for channel in ("x", "y", "z", "z", "done"):
+            await runtime.send_to_window(win.id, channel)
+        assert (await next_event(counts)).payload == {"x": 0, "y": 0, "z": 1, "error": 0}
+        # The page's registry has no entry left for a channel whose listeners
+        # all went (not even an empty list): observable on runtime:error,
+        # whose notices go to the console only when no listener is registered.
+        await win.evaluate('document.dispatchEvent(new CustomEvent("weft:to-host", {detail: "not json"})); 1')
+        async with asyncio.timeout(10):
+            while not (logged := [r.getMessage() for r in caplog.records
+                                  if r.name == "weft.console" and "weft: ProtocolError" in r.getMessage()]):
+                await asyncio.sleep(0.02)
+        assert len(logged) == 1, logged
+        await runtime.send_to_window(win.id, "done")
+        assert (await next_event(counts)).payload == {"x": 0, "y": 0, "z": 1, "error": 0}
+        counts.close()
         before = len(runtime.router.hub._listeners)
         for _ in range(10_000):
             runtime.on_channel("x", lambda payload, window_id: None)()
@@ -99,7 +123,7 @@ def test_on_off_10000_times_leaves_no_listener(runtime: weft.Runtime, arun: Any)
         del subs
         gc.collect()
         assert len(runtime.router.hub._subscriptions) == 0
-        print("\non/off: 10,000 page listeners and 20,000 Python listeners added and removed; none left")
+        print("\non/off: 30,000 page listeners and 20,000 Python listeners added and removed; none left")
 
     arun(main(), timeout=120)
 
