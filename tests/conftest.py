@@ -20,10 +20,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 if hasattr(os, "geteuid") and os.geteuid() == 0:
     os.environ.setdefault("WEFT_NO_SANDBOX", "1")
 
-from weft import app as weft_app  # noqa: E402 (after the environment is set)
-
-# Schemes and the sandbox decision must precede the QApplication.
-weft_app.prepare()
+try:
+    from weft import app as weft_app  # noqa: E402 (after the environment is set)
+except ImportError:
+    # Qt is absent: only the Qt-free tests can run (tests/unit/test_layers.py
+    # runs the core's unit tests that way).
+    weft_app = None
+else:
+    # Schemes and the sandbox decision must precede the QApplication.
+    weft_app.prepare()
 
 import weft  # noqa: E402
 
