@@ -51,6 +51,27 @@ def plugin_request(url_scheme: str, url_origin: str, own: str, granted: frozense
     return Decision(allowed=False, reason="origin not in capabilities.origins")
 
 
+def navigation(own: str | None, target: str, main_frame: bool) -> Decision:
+    """May a page whose document came from ``own`` navigate a frame to an
+    origin ``target``?
+
+    Its main frame stays on its origin (``own`` None: a page not yet
+    loaded, which may go anywhere the host sends it). Subframes navigate as
+    the web lets them; a plugin's Content-Security-Policy limits where.
+    Who may start a main-frame navigation is :func:`serve`'s business.
+    """
+    if not main_frame or own is None or target == own:
+        return ALLOWED
+    return Decision(allowed=False, reason=f"outside {own}")
+
+
+def permission(name: str, granted: frozenset[str]) -> Decision:
+    """May a plugin be granted web permission ``name``?"""
+    if name in granted:
+        return ALLOWED
+    return Decision(allowed=False, reason="not in capabilities.permissions")
+
+
 def serve(own: str, initiator: str | None) -> Decision:
     """May weft's scheme handler for ``own`` answer a request whose
     initiator is ``initiator``?

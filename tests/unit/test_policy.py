@@ -82,3 +82,25 @@ def test_utf16_documents_are_read_as_the_browser_reads_them() -> None:
 ])
 def test_csp_refusals_are_read_from_the_console(message: str, url: str | None) -> None:
     assert policy.csp_refusal(message) == url
+
+
+@pytest.mark.parametrize(("own", "target", "main_frame", "allowed"), [
+    ("app://localhost", "app://localhost", True, True),
+    ("plugin://notes", "plugin://notes", True, True),
+    (None, "https://example.com", True, True),  # not loaded yet: the host sends it where it wants
+    ("app://localhost", "https://example.com", False, True),  # subframes: as the web (and CSP) allow
+    ("app://localhost", "https://example.com", True, False),
+    ("plugin://notes", "app://localhost", True, False),
+    ("plugin://notes", "plugin://other", True, False),
+    ("plugin://notes", "about://", True, False),
+    ("app://localhost", "file://", True, False),
+])
+def test_a_main_frame_stays_on_its_origin(own: str | None, target: str, main_frame: bool, allowed: bool) -> None:
+    decision = policy.navigation(own, target, main_frame)
+    assert decision.allowed is allowed
+    assert decision.reason == ("allowed" if allowed else f"outside {own}")
+
+
+@pytest.mark.parametrize(("name", "allowed"), [("notifications", True), ("geolocation", False), ("", False)])
+def test_permissions_are_those_granted(name: str, allowed: bool) -> None:
+    assert policy.permission(name, frozenset({"notifications"})).allowed is allowed

@@ -22,6 +22,7 @@ from ..ipc.events import system_event
 from ..ipc.router import Router
 from .bridge import connect_bridge
 from .bulk import BulkStore, PageLane
+from .schemes import origin_of
 from .scripts import bridge_scripts
 
 log = logging.getLogger("weft.page")
@@ -32,10 +33,6 @@ _CONSOLE_LEVELS = {
     QWebEnginePage.JavaScriptConsoleMessageLevel.WarningMessageLevel: logging.WARNING,
     QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel: logging.ERROR,
 }
-
-
-def _origin(url: QUrl) -> tuple[str, str, int]:
-    return (url.scheme(), url.host(), url.port())
 
 
 class AppPage(QWebEnginePage):
@@ -62,7 +59,7 @@ class AppPage(QWebEnginePage):
         self.window_id = window_id
         self._router = router
         self._grant = grant
-        self._origin: tuple[str, str, int] | None = None
+        self._origin: str | None = None
         self._scripts_stale = False
         lane = PageLane(bulk, self) if bulk is not None else None
         config = {
@@ -91,7 +88,7 @@ class AppPage(QWebEnginePage):
 
     def open(self, url: QUrl) -> None:
         """Load ``url``; its origin becomes the one the page may stay on."""
-        self._origin = _origin(url)
+        self._origin = origin_of(url)
         self._router.unload(self.window_id, "page is loading a new document")
         self.load(url)
 
@@ -122,15 +119,15 @@ class AppPage(QWebEnginePage):
     def acceptNavigationRequest(  # noqa: N802 (Qt override)
         self, url: QUrl, type: QWebEnginePage.NavigationType, is_main_frame: bool
     ) -> bool:
-        if not is_main_frame or self._origin is None or _origin(url) == self._origin:
+        decision = policy.navigation(self._origin, origin_of(url), is_main_frame)
+        if decision:
             if is_main_frame and self._scripts_stale:
                 self._scripts_stale = False
                 self._resync_scripts()
             return True
-        log.warning("window %s: refused navigation to %s (outside %s://%s)",
-                    self.window_id, url.toString(), self._origin[0], self._origin[1])
+        log.warning("window %s: refused navigation to %s (%s)", self.window_id, url.toString(), decision.reason)
         if self._grant is not None:
-            capabilities.record(self._grant.owner, "navigation", url.toString(), "outside the plugin's origin")
+            capabilities.record(self._grant.owner, "navigation", url.toString(), decision.reason)
         self._scripts_stale = True
         return False
 

@@ -43,7 +43,7 @@ from ..plugins.manifest import Manifest
 from .lifetime import delete_later
 from .page import AppPage
 from .bulk import BulkStore
-from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler
+from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler, origin_of
 from .scripts import lockdown_script
 from .view import WindowView
 
@@ -78,16 +78,6 @@ _LOCKED_SETTINGS = {
     _A.NavigateOnDropEnabled: False,
     _A.JavascriptCanPaste: False,
 }
-_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
-
-
-def origin_of(url: QUrl) -> str:
-    """``scheme://host[:port]``, leaving out the scheme's default port."""
-    scheme, port = url.scheme(), url.port()
-    suffix = "" if port in (-1, _DEFAULT_PORTS.get(scheme)) else f":{port}"
-    return f"{scheme}://{url.host()}{suffix}"
-
-
 def _normalised(origin: str) -> str:
     return origin_of(QUrl(origin))
 
@@ -174,11 +164,12 @@ class PluginSandbox:
 
     def _on_permission_requested(self, permission: QWebEnginePermission) -> None:
         name = _PERMISSION_NAMES.get(permission.permissionType(), permission.permissionType().name)
-        if name in self.manifest.capabilities.permissions:
+        decision = policy.permission(name, self.manifest.capabilities.permissions)
+        if decision:
             log.info("plugin %s: granted %s", self.manifest.id, name)
             permission.grant()
         else:
-            capabilities.record(self.manifest.id, "permission", name, "not in capabilities.permissions")
+            capabilities.record(self.manifest.id, "permission", name, decision.reason)
             permission.deny()
 
     def _on_request_blocked(self, url: str, reason: str) -> None:

@@ -54,6 +54,16 @@ def register_schemes() -> None:
     _registered = True
 
 
+_DEFAULT_PORTS = {"http": 80, "ws": 80, "https": 443, "wss": 443}
+
+
+def origin_of(url: QUrl) -> str:
+    """``scheme://host[:port]``, leaving out the scheme's default port."""
+    scheme, port = url.scheme(), url.port()
+    suffix = "" if port in (-1, _DEFAULT_PORTS.get(scheme)) else f":{port}"
+    return f"{scheme}://{url.host()}{suffix}"
+
+
 def app_url(url: str) -> QUrl:
     """Normalise a window's ``url=``: ``app://x.html`` and bare relative paths
     become ``app://localhost/x.html``; ``file://`` is refused."""
