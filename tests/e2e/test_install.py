@@ -12,12 +12,15 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 ASSETS = ["runtime.js", "transport.js", "runtime.d.ts", "index.js", "index.d.ts", "package.json"]
+RUNTIME_PARTS = sorted(path.name for path in (REPO / "renderer_assets" / "runtime").glob("*.js"))
 DEMO = ["index.html", "activity.html", "index.js", "activity.js", "style.css", "panel.js"]
 EXAMPLES = ["notes/plugin.toml", "notes/index.html", "notes/notes.js", "mischief/plugin.toml", "mischief/mischief.js",
             "counter/plugin.toml", "counter/index.html", "counter/counter.js"]
 
 PROBE = """
 import importlib.resources, json, weft
+from weft.webengine import scripts
+source = scripts.bridge_scripts({"windowId": "probe"})[1].sourceCode()
 assets = importlib.resources.files("weft.renderer_assets")
 demo = importlib.resources.files("weft.demo")
 examples = importlib.resources.files("weft.examples")
@@ -25,6 +28,10 @@ print(json.dumps({
     "weft": weft.__file__,
     "assets": str(assets),
     "asset_files": sorted(p.name for p in assets.iterdir()),
+    "runtime_parts": sorted(p.name for p in assets.joinpath("runtime").iterdir()),
+    # The page's runtime is assembled from the installed files.
+    "runtime_assembled": "window.runtime" in source
+                         and all(scripts.asset(f"runtime/{part}.js") in source for part in scripts.RUNTIME_PARTS),
     "demo_files": sorted(p.name for p in demo.iterdir()),
     "example_files": sorted(f"{d.name}/{p.name}" for d in examples.iterdir() if d.is_dir() and d.name != "__pycache__"
                             for p in d.iterdir()),
@@ -60,6 +67,8 @@ def test_wheel_ships_renderer_assets(tmp_path: Path) -> None:
     found = _probe(python)
     assert str(found["weft"]).startswith(str(tmp_path / "venv"))
     assert set(ASSETS) <= set(found["asset_files"])  # type: ignore[arg-type]
+    assert set(RUNTIME_PARTS) <= set(found["runtime_parts"]) and RUNTIME_PARTS  # type: ignore[arg-type]
+    assert found["runtime_assembled"]
     assert set(DEMO) <= set(found["demo_files"])  # type: ignore[arg-type]
     assert set(EXAMPLES) <= set(found["example_files"])  # type: ignore[arg-type]
 
@@ -71,3 +80,5 @@ def test_editable_install_maps_renderer_assets_to_the_source_folder(tmp_path: Pa
     found = _probe(python)
     assert Path(str(found["assets"])) == REPO / "renderer_assets"
     assert set(ASSETS) <= set(found["asset_files"])  # type: ignore[arg-type]
+    assert set(RUNTIME_PARTS) <= set(found["runtime_parts"]) and RUNTIME_PARTS  # type: ignore[arg-type]
+    assert found["runtime_assembled"]

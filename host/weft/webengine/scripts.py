@@ -11,10 +11,30 @@ from PySide6.QtCore import QFile, QIODevice
 from PySide6.QtWebEngineCore import QWebEngineScript
 
 
+#: runtime.js's parts, files in renderer_assets/runtime/, in the order they run.
+RUNTIME_PARTS = ("captures", "errors", "codec", "bulk", "relay", "inbound", "api")
+#: The line of runtime.js whose place the parts take.
+_PARTS_SLOT = "  /* runtime/*.js */\n"
+
+
 @functools.cache
 def asset(name: str) -> str:
-    """The text of one file of ``renderer_assets`` (shipped as weft.renderer_assets)."""
-    return importlib.resources.files("weft.renderer_assets").joinpath(name).read_text("utf-8")
+    """The text of one file of ``renderer_assets`` (shipped as weft.renderer_assets);
+    ``name`` may name a file in a subfolder (``runtime/api.js``)."""
+    path = importlib.resources.files("weft.renderer_assets")
+    for step in name.split("/"):
+        path = path.joinpath(step)
+    return path.read_text("utf-8")
+
+
+@functools.cache
+def _runtime_js() -> str:
+    """runtime.js with its parts in place: still one function expression, so
+    the parts share one closure and nothing reaches the page's globals."""
+    head, slot, tail = asset("runtime.js").partition(_PARTS_SLOT)
+    if not slot or _PARTS_SLOT in tail:
+        raise RuntimeError("runtime.js must have exactly one line where its parts go")
+    return head + "".join(asset(f"runtime/{part}.js") for part in RUNTIME_PARTS) + tail
 
 
 @functools.cache
@@ -43,11 +63,12 @@ def lockdown_script() -> QWebEngineScript:
 def bridge_scripts(config: dict[str, Any]) -> list[QWebEngineScript]:
     """The transport (isolated world) and ``window.runtime`` (page world).
 
-    ``config`` crosses as JSON: runtime.js is a function expression, and the
-    only thing appended to it is the call with that JSON as argument.
+    ``config`` crosses as JSON: runtime.js (with its parts) is a function
+    expression, and the only thing appended to it is the call with that JSON
+    as argument.
     """
     transport = _qwebchannel_js() + "\n" + asset("transport.js")
-    runtime = asset("runtime.js") + "(" + json.dumps(config) + ");\n"
+    runtime = _runtime_js() + "(" + json.dumps(config) + ");\n"
     return [
         _script("weft-transport", transport, QWebEngineScript.ScriptWorldId.ApplicationWorld),
         _script("weft-runtime", runtime, QWebEngineScript.ScriptWorldId.MainWorld),

@@ -1,0 +1,14 @@
+// Captured now, so page scripts that replace globals later cannot
+// interfere with the runtime.
+const doc = document;
+const dispatch = EventTarget.prototype.dispatchEvent;
+const listen = EventTarget.prototype.addEventListener;
+const Event = CustomEvent;
+const stringify = JSON.stringify;
+const parse = JSON.parse;
+const isView = ArrayBuffer.isView;
+const defer = queueMicrotask;
+const report = typeof reportError === "function" ? reportError : (e) => console.error(e);
+const { freeze, defineProperty, keys } = Object;
+const isArray = Array.isArray;
+const Bytes = Uint8Array;

@@ -1,0 +1,95 @@
+// -- codec: channel checks, and frames as strict JSON ---------------------
+const SYSTEM_CHANNELS = new Set(["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"]);
+const MAX_CHANNEL = 256;
+
+function checkChannel(channel, fromPage) {
+  if (typeof channel !== "string" || channel.length === 0) {
+    throw new errors.ChannelError(`a channel is a non-empty string, not ${String(channel)}`);
+  }
+  if (channel.length > MAX_CHANNEL) {
+    throw new errors.ChannelError(`channel name longer than ${MAX_CHANNEL} characters`);
+  }
+  if (fromPage && (SYSTEM_CHANNELS.has(channel) || channel.startsWith("runtime:") || channel.startsWith("weft:"))) {
+    throw new errors.ChannelError(`channel "${channel}" is reserved for the runtime`);
+  }
+}
+
+// JSON.stringify would quietly turn NaN into null, drop functions, and
+// make {"0": ..} of a Uint8Array. Payloads are JSON values: say so instead.
+// What the host would refuse (nesting past maxDepth, "__proto__" keys) is
+// refused here, before it could cost its batch neighbours anything.
+let depths = new WeakMap();
+let sawPart = false; // a binary value or a long string: the frame takes the bulk lane
+function strict(key, value) {
+  if (key === "__proto__") throw new errors.PayloadError("'__proto__' is not allowed as a key");
+  if (value !== null && typeof value === "object") {
+    const depth = (depths.get(this) || 0) + 1;
+    // A frame is one level; its payload may nest maxDepth more.
+    if (depth > config.maxDepth + 1) {
+      throw new errors.PayloadError(`payload nests deeper than ${config.maxDepth}`);
+    }
+    depths.set(value, depth);
+  }
+  switch (typeof value) {
+    case "number":
+      if (!Number.isFinite(value)) throw new errors.PayloadError(`${value} is not a JSON value`);
+      return value;
+    case "string":
+      if (bulkBase !== null && value.length >= LONG_TEXT) {
+        sawPart = true; // sent as UTF-8 on the bulk lane; a null in the JSON
+        return null;
+      }
+      return value;
+    case "function":
+    case "symbol":
+      throw new errors.PayloadError(`a ${typeof value} is not a JSON value`);
+    case "object":
+      if (value instanceof ArrayBuffer || isView(value)) {
+        sawPart = true; // sent as bytes on the bulk lane; a null in the JSON
+        return null;
+      }
+      if (value instanceof Map || value instanceof Set) {
+        throw new errors.PayloadError(`a ${value.constructor.name} is not a JSON value; convert it first`);
+      }
+      return value;
+    default:
+      return value;
+  }
+}
+
+// A frame's JSON text, or for the bulk lane (bulk.js) { text, parts:
+// [[path, part]] } (a part is a binary value or a long string).
+function encode(frame) {
+  let text;
+  depths = new WeakMap();
+  sawPart = false;
+  try {
+    text = stringify(frame, strict);
+  } catch (err) {
+    if (err instanceof WeftError) throw err;
+    throw new errors.PayloadError(`payload is not a JSON value: ${err.message}`);
+  }
+  if (sawPart || (bulkBase !== null && text.length > config.bulkThreshold)) {
+    if (bulkBase === null) {
+      throw new errors.PayloadError("binary payloads need a page served by weft (app:// or plugin://)");
+    }
+    const parts = [];
+    findParts(frame, [], parts);
+    return { text, parts };
+  }
+  if (text.length + 2 > config.maxMessageChars) {
+    throw new errors.PayloadError(
+      `message of ${text.length} characters is over the limit of ${config.maxMessageChars}`);
+  }
+  return text;
+}
+
+function findParts(value, path, out) {
+  if (value instanceof ArrayBuffer || isView(value) || (typeof value === "string" && value.length >= LONG_TEXT)) {
+    out.push([path, value]);
+  } else if (isArray(value)) {
+    value.forEach((item, index) => findParts(item, [...path, index], out));
+  } else if (value !== null && typeof value === "object") {
+    for (const key of keys(value)) findParts(value[key], [...path, key], out);
+  }
+}
