@@ -24,12 +24,14 @@ from PySide6.QtWidgets import QApplication
 
 from .errors import StartupError
 from .runtime import Runtime
-from .webengine.chromium import SandboxDecision, decide_sandbox
+from .webengine.chromium import SandboxDecision, SandboxError, decide_sandbox
 from .webengine.schemes import register_schemes
 
 log = logging.getLogger("weft")
 
 EXIT_INTERRUPTED = 130
+EXIT_REFUSED = 2
+"""A start weft refused (as root without ``--no-sandbox``, set-up out of order)."""
 _decision: SandboxDecision | None = None
 
 
@@ -197,6 +199,18 @@ def loading_app() -> Iterator[None]:
         _loading_app = False
 
 
+def _script_flags(main: Callable[..., Any]) -> bool | None:
+    """weft's flags from the command line of ``python main.py`` (only for a
+    ``main`` defined in the script that was run): ``--no-sandbox`` (True, or
+    None to decide as usual), and ``-v``/``--verbose`` (INFO logging)."""
+    if getattr(main, "__module__", None) != "__main__":
+        return None
+    args = sys.argv[1:]
+    if ("-v" in args or "--verbose" in args) and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    return True if "--no-sandbox" in args else None
+
+
 def run(
     main: Callable[[], Awaitable[Any]],
     *,
@@ -208,12 +222,22 @@ def run(
 
     One QApplication, one qasync loop. ``app_dir`` (default: the folder of the
     file that defines ``main``) is what ``app://localhost/`` serves. Returns 0
-    when the last window closes, 1 if ``main`` raised, 130 on Ctrl+C.
+    when the last window closes, 1 if ``main`` raised, 130 on Ctrl+C. A start
+    weft refuses prints one line and exits with code 2 (``SystemExit``).
+
+    Run as ``python main.py``, weft's own flags on its command line count:
+    ``--no-sandbox`` and ``-v``/``--verbose``, as for the ``weft`` command.
     """
     if _loading_app:  # see loading_app()
         log.debug("weft.run(%s) while `weft run` loads the app: left to the command", main)
         return 0
-    app = application(argv, no_sandbox=no_sandbox)
+    if no_sandbox is None and argv is None:
+        no_sandbox = _script_flags(main)
+    try:
+        app = application(argv, no_sandbox=no_sandbox)
+    except (SandboxError, StartupError) as exc:
+        print(f"weft: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_REFUSED) from None
     loop = event_loop(app)
     asyncio.set_event_loop(loop)
     runtime = Runtime(app_dir=app_dir if app_dir is not None else _home_of(main))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import textwrap
 from pathlib import Path
 
@@ -54,6 +55,17 @@ def test_an_app_that_calls_weft_run_itself_runs_once_under_the_command(weft_comm
     app = _app(tmp_path, {"main.py": ROUND_TRIP_APP + "\nweft.run(main)\n", "index.html": ROUND_TRIP_PAGE})
     code, stdout, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])
     assert (code, stdout) == (0, "result: 42 from window-1\n"), stderr
+
+
+def test_python_main_py_takes_weft_flags_and_refuses_in_one_line(tmp_path: Path) -> None:
+    app = _app(tmp_path, {"main.py": ROUND_TRIP_APP + "\nweft.run(main)\n", "index.html": ROUND_TRIP_PAGE})
+    code, stdout, stderr = run_weft([sys.executable, str(app / "main.py"), "--no-sandbox"])
+    assert (code, stdout) == (0, "result: 42 from window-1\n"), stderr
+    if AS_ROOT:  # where Chromium's sandbox cannot run: one line, exit code 2, no traceback
+        code, stdout, stderr = run_weft([sys.executable, str(app / "main.py")])
+        assert (code, stdout) == (2, ""), stderr
+        assert [line for line in stderr.splitlines() if line.startswith("weft:")] == [stderr.strip()]
+        assert "Traceback" not in stderr and "as root" in stderr
 
 
 def test_run_a_python_file(weft_command: str, tmp_path: Path) -> None:
