@@ -217,8 +217,9 @@ def test_python_invoke_gets_page_results_and_typed_errors(runtime: weft.Runtime,
             runtime.handle("throws", () => { throw new TypeError("nope"); });
             runtime.handle("rejects", async () => { throw new runtime.errors.PermissionDeniedError("mine"); });
             runtime.handle("nan", () => NaN);
-            runtime.handle("never", () => new Promise(() => {}));
+            runtime.handle("never", (p) => { runtime.send("asked", p); return new Promise(() => {}); });
         </script>""")
+        asked = runtime.channel_events("asked")
         assert await runtime.invoke(win.id, "mul", {"x": 6, "y": 7}) == 42
         assert await runtime.invoke(win.id, "later", [1]) == {"later": [1]}
         with pytest.raises(weft.HandlerError) as info:
@@ -232,10 +233,11 @@ def test_python_invoke_gets_page_results_and_typed_errors(runtime: weft.Runtime,
             await runtime.invoke(win.id, "missing")
         with pytest.raises(TimeoutError):
             await runtime.invoke(win.id, "never", timeout=0.2)
+        assert (await next_event(asked)).payload is None  # it timed out while the page held it
         with pytest.raises(weft.WindowNotFoundError):
             await runtime.invoke("ghost", "mul")
-        stuck = asyncio.ensure_future(runtime.invoke(win.id, "never", timeout=None))
-        await asyncio.sleep(0.05)
+        stuck = asyncio.ensure_future(runtime.invoke(win.id, "never", "stuck", timeout=None))
+        assert (await next_event(asked)).payload == "stuck"  # the call is out: the page is answering it
         win.reload()
         with pytest.raises(weft.DisconnectedError):
             await stuck

@@ -18,10 +18,10 @@ from weft.plugins import PluginState
 
 ECHO = """<script>
     runtime.on("ping", (p) => runtime.send("pong", p));
-    runtime.handle("never", () => new Promise(() => {}));
+    runtime.handle("never", () => { runtime.send("asked", "never"); return new Promise(() => {}); });
     runtime.handle("double", (p) => p * 2);
 </script>"""
-GRANTS = {"send": ["pong", "ask"], "receive": ["ping", "never", "double"]}
+GRANTS = {"send": ["pong", "ask", "asked"], "receive": ["ping", "never", "double"]}
 
 
 def test_headless_plugin_talks_to_the_host(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
@@ -70,8 +70,9 @@ def test_stop_fails_pending_calls_tells_the_host_and_restart_works(
         await plugin.start()
         await plugin.wait_ready()
         closes = runtime.channel_events("close")
+        asked = runtime.channel_events("asked")
         pending = asyncio.ensure_future(runtime.invoke(plugin.window_id, "never", timeout=None))
-        await asyncio.sleep(0.05)
+        assert (await next_event(asked)).window_id == plugin.window_id  # the call is out: the page is answering it
         await plugin.stop()
         with pytest.raises(weft.DisconnectedError, match="stopped"):
             await pending
@@ -96,8 +97,9 @@ def test_a_renderer_crash_fails_calls_at_once_and_the_plugin_can_restart(
         await plugin.wait_ready()
         await other.wait_ready()
         closes = runtime.channel_events("close")
+        asked = runtime.channel_events("asked")
         pending = asyncio.ensure_future(runtime.invoke(plugin.window_id, "never", timeout=None))
-        await asyncio.sleep(0.05)
+        assert (await next_event(asked)).window_id == plugin.window_id  # the call is out: the page is answering it
         os.kill(plugin._sandbox.page.renderProcessPid(), signal.SIGKILL)
         with pytest.raises(weft.DisconnectedError):
             await asyncio.wait_for(pending, 10)

@@ -119,9 +119,12 @@ def test_focus_and_blur(runtime: weft.Runtime, arun: Any) -> None:
 
 def test_closing_fails_pending_calls_and_forgets_the_window(runtime: weft.Runtime, arun: Any) -> None:
     async def main() -> None:
-        win = await open_page(runtime, '<script>runtime.handle("never", () => new Promise(() => {}))</script>')
+        win = await open_page(runtime, """<script>
+            runtime.handle("never", () => { runtime.send("asked", "never"); return new Promise(() => {}); });
+        </script>""")
+        asked = runtime.channel_events("asked")
         pending = asyncio.ensure_future(runtime.invoke(win.id, "never", timeout=None))
-        await asyncio.sleep(0.05)
+        assert (await next_event(asked)).payload == "never"  # the call is out: the page is answering it
         await win.close()
         with pytest.raises(weft.DisconnectedError, match="closed"):
             await pending
