@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 # What needs Qt loads on first use, so that the Qt-free parts (weft.ipc,
 # weft.policy, the manifest, the errors) import without it.
-_LAZY = {"run": ("app", "run"), "Runtime": ("runtime", "Runtime"), "Window": ("window", "Window"),
+_LAZY = {"app": ("app", None), "run": ("app", "run"), "Runtime": ("runtime", "Runtime"), "Window": ("window", "Window"),
          "window": ("window", None)}
 
 

@@ -23,6 +23,7 @@ from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QSocketNotifier
 from PySide6.QtWidgets import QApplication
 
 from .errors import StartupError
+from .ipc import active
 from .runtime import Runtime
 from .webengine.chromium import SandboxDecision, SandboxError, decide_sandbox
 from .webengine.schemes import register_schemes
@@ -186,17 +187,42 @@ _loading_app = False
 module (see :func:`run`)."""
 
 
+_declared_dir: Path | None = None
+"""The app folder, as ``weft run`` or a frozen app's launcher knows it."""
+
+
 @contextlib.contextmanager
-def loading_app() -> Iterator[None]:
-    """While the command imports an app module: a ``weft.run(main)`` at its
-    end (as README shows, for ``python main.py``) leaves the running to the
-    command, which runs ``main`` once, with its own options."""
-    global _loading_app
-    _loading_app = True
+def loading_app(folder: Path) -> Iterator[None]:
+    """While the command imports an app module from ``folder``: a
+    ``weft.run(main)`` at its end (as README shows, for ``python main.py``)
+    leaves the running to the command, which runs ``main`` once, with its own
+    options; and :data:`dir` is ``folder`` from now on."""
+    global _loading_app, _declared_dir
+    _loading_app, _declared_dir = True, folder
     try:
         yield
     finally:
         _loading_app = False
+
+
+def _app_folder() -> Path:
+    running = active._current
+    if running is not None and getattr(running, "app_dir", None) is not None:
+        return running.app_dir  # type: ignore[no-any-return]
+    if _declared_dir is not None:
+        return _declared_dir
+    if getattr(sys, "frozen", False):
+        return Path(getattr(sys, "_MEIPASS", Path(sys.executable).parent)) / "app"
+    script = getattr(sys.modules.get("__main__"), "__file__", None)
+    return Path(script).resolve().parent if script else Path.cwd()
+
+
+def __getattr__(name: str) -> Any:
+    # ``weft.app.dir``: the app's folder (what app:// serves), from source,
+    # under ``weft run`` and frozen alike.
+    if name == "dir":
+        return _app_folder()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _script_flags(main: Callable[..., Any]) -> bool | None:

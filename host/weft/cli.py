@@ -47,7 +47,7 @@ def _load_main(path: Path) -> tuple[MainFn, Path]:
     sys.path.insert(0, str(app_dir))
     from .app import loading_app
 
-    with loading_app():
+    with loading_app(app_dir):
         spec.loader.exec_module(module)
     main = getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):

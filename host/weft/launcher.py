@@ -33,6 +33,6 @@ def launch(app_module: str | None) -> int:
         return run(_index_only(app_dir), app_dir=app_dir, no_sandbox=no_sandbox)
     from .app import loading_app
 
-    with loading_app():
+    with loading_app(app_dir):
         module = importlib.import_module(app_module)
     return run(module.main, app_dir=getattr(module, "APP_DIR", app_dir), no_sandbox=no_sandbox)

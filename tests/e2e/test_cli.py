@@ -68,6 +68,26 @@ def test_python_main_py_takes_weft_flags_and_refuses_in_one_line(tmp_path: Path)
         assert "Traceback" not in stderr and "as root" in stderr
 
 
+DIR_APP = """
+import weft
+
+print("at import:", weft.app.dir, flush=True)
+
+async def main():
+    print("in main:", weft.app.dir, flush=True)
+
+weft.run(main)
+"""
+
+
+def test_weft_app_dir_is_the_app_folder_however_the_app_is_started(weft_command: str, tmp_path: Path) -> None:
+    app = _app(tmp_path, {"main.py": DIR_APP})
+    expected = f"at import: {app.resolve()}\nin main: {app.resolve()}\n"
+    for command in ([weft_command, "run", str(app), "--no-sandbox"], [sys.executable, str(app / "main.py"), "--no-sandbox"]):
+        code, stdout, stderr = run_weft(command)
+        assert (code, stdout) == (0, expected), (command, stderr)
+
+
 def test_run_a_python_file(weft_command: str, tmp_path: Path) -> None:
     app = _app(tmp_path, {"myapp.py": ROUND_TRIP_APP, "index.html": ROUND_TRIP_PAGE})
     code, stdout, stderr = run_weft([weft_command, "run", str(app / "myapp.py"), "--no-sandbox"])
