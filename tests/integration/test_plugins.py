@@ -30,6 +30,7 @@ def test_headless_plugin_talks_to_the_host(runtime: weft.Runtime, arun: Any, tmp
         assert (plugin.state, plugin.window_id) == (PluginState.LOADED, "plugin:echo")
         await plugin.start()
         assert plugin.state is PluginState.RUNNING
+        assert (str(plugin.state), f"{plugin.state}", plugin.state == "running") == ("running", "running", True)
         assert runtime.windows == ()  # headless: no window
         pongs = runtime.channel_events("pong")
         await runtime.send_to_window(plugin.window_id, "ping", {"n": 1})

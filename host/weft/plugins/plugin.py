@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("weft.plugins")
 
 
-class PluginState(enum.Enum):
+class PluginState(enum.StrEnum):
+    """A plugin's state; prints (and compares equal) as its value: ``running``."""
+
     LOADED = "loaded"
     """Validated, never started."""
     RUNNING = "running"
