@@ -31,10 +31,11 @@ def rate_error(count: int) -> RateLimitError:
     return RateLimitError(f"{count} message(s) over this page's rate limit were refused")
 
 
-def admit(peer: Peer, frames: Iterable[Inbound]) -> int:
-    """Put the frames the page's rate limit allows in its inbox; refuse the
-    rest as the module docstring says. Returns how many were refused."""
+def admit(peer: Peer, frames: Iterable[Inbound]) -> tuple[list[Inbound], int]:
+    """The frames the page's rate limit allows, in order, and how many
+    others were refused as the module docstring says."""
     assert peer.bucket is not None
+    admitted: list[Inbound] = []
     refused = 0
     answered: set[tuple[str, int]] = set()
     for frame in frames:
@@ -46,8 +47,8 @@ def admit(peer: Peer, frames: Iterable[Inbound]) -> int:
             refused += 1
             _refuse(peer, frame, answered)
             continue
-        peer.inbox.append(frame)
-    return refused
+        admitted.append(frame)
+    return admitted, refused
 
 
 def _refuse(peer: Peer, frame: Inbound, answered: set[tuple[str, int]]) -> None:

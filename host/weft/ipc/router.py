@@ -36,16 +36,15 @@ from ..errors import (
     RateLimitError,
     RuntimeClosedError,
     WindowNotFoundError,
-    error_from_wire,
     error_to_wire,
 )
 from . import admission, bulk, capabilities, codec
 from .bulk import BulkRef, Lane
 from .capabilities import Denial, Grant
-from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Ping, Pong, Result, Send
+from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Pong, Result, Send
 from .events import IpcEvent, system_event
-from .flow import SLICE, Heartbeat, TokenBucket
-from .peer import Peer, Port
+from .flow import Heartbeat, TokenBucket
+from .peer import Peer, Port, encode
 from .refusals import RefusalLog
 from .sessions import Link, Session
 from .subscriptions import DEFAULT_BOUND, Hub, Subscription
@@ -114,8 +113,7 @@ class Router:
         """Give a page a new port (its bridge was replaced)."""
         peer = self._peers.get(window_id)
         if peer is not None:
-            peer.port = port
-            peer.cut_off = f"window {window_id!r} is cut off from the host until it reloads"
+            peer.rebind(port)
 
     def unload(self, window_id: str, reason: str) -> None:
         """The page's document went away (navigation, reload, crash): hold
@@ -123,12 +121,7 @@ class Router:
         and cancel the handlers still answering it."""
         peer = self._peers.get(window_id)
         if peer is not None:
-            peer.ready = False
-            peer.connected.clear()
-            peer.generation += 1
-            peer.ping = None
-            peer.unresponsive = False
-            self._release(peer, reason)
+            peer.unload(reason)
             self._close_sessions(window_id, reason)
 
     def detach(self, window_id: str, reason: str = "window closed") -> None:
@@ -136,23 +129,8 @@ class Router:
         self._close_sessions(window_id, reason)
         peer = self._peers.pop(window_id, None)
         if peer is not None:
-            peer.ready = False
-            peer.connected.set()
-            if peer.outbox:  # held for a page that never came up; their senders returned long ago
-                log.warning("window %s (%s) never took %d frame(s) held for it; dropped",
-                            window_id, reason, len(peer.outbox))
-            peer.outbox.clear()
-            self._release(peer, reason)
+            peer.detach(reason)
             self.refusals.flush(window_id)
-
-    def _release(self, peer: Peer, reason: str) -> None:
-        peer.fail_pending(f"window {peer.window_id!r}: {reason}")
-        cancelled = peer.cancel_running()
-        if cancelled:
-            log.info("window %s: %s; cancelled %d Python handler call(s) still answering it",
-                     peer.window_id, reason, cancelled)
-        if peer.lane is not None:
-            peer.lane.discard()
 
     def has_window(self, window_id: str) -> bool:
         return window_id in self._peers
@@ -162,10 +140,7 @@ class Router:
         peer = self._peer(window_id)
         try:
             async with asyncio.timeout(timeout):
-                while not peer.ready:
-                    if self._peers.get(window_id) is not peer:
-                        raise DisconnectedError(f"window {window_id!r} closed before its page was ready")
-                    await peer.connected.wait()
+                await peer.wait_ready()
         except TimeoutError:
             raise TimeoutError(f"window {window_id!r}: page not ready within {timeout} s") from None
 
@@ -194,33 +169,15 @@ class Router:
             else:
                 self._rate_limited(peer, 1)
             return
-        refused = admission.admit(peer, frames)
+        admitted, refused = admission.admit(peer, frames)
         if refused:
             self._rate_limited(peer, refused)
-        if not peer.draining:
-            self._drain(peer)
+        peer.take(admitted, self._handle)
 
     def _rate_limited(self, peer: Peer, refused: int) -> None:
         self.refusals.warn(log, peer.window_id, "over the rate limit",
                            "window %s: %d messages over its rate limit refused", peer.window_id, refused, n=refused)
         peer.notice(admission.rate_error(refused))
-
-    def _drain(self, peer: Peer) -> None:
-        peer.draining = False
-        if self._peers.get(peer.window_id) is not peer:
-            return
-        # Answers made while handling leave with the flush below, in this
-        # turn: marked as scheduled, so enqueueing them asks the loop for
-        # nothing more (a qasync callback costs a Qt timer event).
-        peer.flush_scheduled = True
-        try:
-            for _ in range(min(SLICE, len(peer.inbox))):
-                self._handle(peer, peer.inbox.popleft())
-        finally:
-            if peer.inbox:
-                peer.draining = True
-                peer.loop.call_soon(self._drain, peer)
-            peer.flush()  # answers from sync handlers leave in this turn
 
     def _handle(self, peer: Peer, frame: Any) -> None:
         window_id = peer.window_id
@@ -241,7 +198,7 @@ class Router:
         elif isinstance(frame, Invoke):
             self._answer(peer, frame)
         elif isinstance(frame, (Result, Failure)):
-            self._settle(peer, frame)
+            peer.settle(frame)
         elif isinstance(frame, Pong):
             self._pong(peer, frame)
         elif isinstance(frame, BulkRef):
@@ -261,11 +218,8 @@ class Router:
     def _hello(self, peer: Peer) -> None:
         if peer.ready:  # a new document we were not told about
             self.unload(peer.window_id, "page reloaded")
-        peer.ready = True
-        peer.cut_off = None
-        peer.connected.set()
+        peer.mark_ready()
         log.info("window %s connected", peer.window_id)
-        peer.schedule_flush()
 
     def _open_bulk(self, peer: Peer, ref: BulkRef) -> None:
         """Handle the frame a page sent on the bulk lane, in its place."""
@@ -309,15 +263,6 @@ class Router:
                                peer.window_id, link.channel, session.id, exc)
             peer.notice(exc)
 
-    def _settle(self, peer: Peer, frame: Result | Failure) -> None:
-        future = peer.pending.pop(frame.call_id, None)
-        if future is None or future.done():
-            log.debug("window %s answered call %d, which no longer waits", peer.window_id, frame.call_id)
-        elif isinstance(frame, Result):
-            future.set_result(frame.value)
-        else:
-            future.set_exception(error_from_wire(frame.error))
-
     def _answer(self, peer: Peer, frame: Invoke) -> None:
         handler = self._handlers.get(frame.channel)
         if handler is None:
@@ -355,15 +300,15 @@ class Router:
         if error is not None and not isinstance(error, Error):
             self.refusals.warn(log, peer.window_id, "handler raised", "handler for %r raised",
                                frame.channel, exc_info=error)
-        if self._peers.get(peer.window_id) is not peer or peer.generation != generation:
+        if not peer.current(generation):
             return  # the asking document is gone; nobody waits for this
         if error is None:
             try:
-                peer.enqueue(peer.encode(Result(call_id=frame.call_id, value=value)))
+                peer.send(Result(call_id=frame.call_id, value=value))
                 return
             except PayloadError as exc:
                 error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
-        peer.enqueue(codec.encode_frame(Failure(call_id=frame.call_id, error=error_to_wire(error))))
+        peer.send(Failure(call_id=frame.call_id, error=error_to_wire(error)))
 
     # -- outbound ----------------------------------------------------------
 
@@ -384,20 +329,20 @@ class Router:
         """Hand a message to one window (held until its page is ready)."""
         codec.check_channel(channel)
         peer = self._peer(window_id, channel)
-        peer.enqueue(peer.encode(Send(channel=channel, payload=payload)))
+        peer.send(Send(channel=channel, payload=payload))
 
     async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
         """Hand one message to several windows; report each window's outcome."""
         if isinstance(window_ids, str):
             raise TypeError("broadcast() takes a list of window ids, not one id")
         codec.check_channel(channel)
-        encoded = bulk.encode(codec.frame_dict(Send(channel=channel, payload=payload)))
+        encoded = encode(Send(channel=channel, payload=payload))  # once, for every page
         delivered: list[str] = []
         failed: dict[str, Error] = {}
         for window_id in dict.fromkeys(window_ids):
             try:
                 peer = self._peer(window_id, channel)
-                peer.enqueue(encoded.for_lane(peer.lane))
+                peer.send(encoded)
             except Error as exc:
                 log.warning("broadcast on %r did not reach %r: %s", channel, window_id, exc)
                 failed[window_id] = exc
@@ -414,11 +359,9 @@ class Router:
         if peer.cut_off is not None:
             raise DisconnectedError(peer.cut_off)
         call_id = next(self._call_ids)  # type: ignore[call-overload]
-        encoded = peer.encode(Invoke(call_id=call_id, channel=channel, payload=payload))
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        peer.pending[call_id] = future
-        peer.enqueue(encoded)
+        future = peer.start_call(call_id)
         try:
+            peer.send(Invoke(call_id=call_id, channel=channel, payload=payload))
             async with asyncio.timeout(timeout):
                 return await future
         except TimeoutError:
@@ -428,7 +371,7 @@ class Router:
                 ) from None
             raise
         finally:
-            peer.pending.pop(call_id, None)
+            peer.end_call(call_id)
 
     def handle(self, channel: str, fn: Handler) -> Callable[[], None]:
         """Answer the pages' ``runtime.invoke(channel, ...)`` with ``fn``."""
@@ -496,21 +439,15 @@ class Router:
                 if not peer.ready:
                     continue
                 if peer.ping is None:
-                    peer.ping = (next(beats), now)
-                    peer.enqueue(codec.encode_frame(Ping(beat=peer.ping[0])))
+                    peer.send_ping(next(beats), now)
                 elif not peer.unresponsive and now - peer.ping[1] > heartbeat.timeout:
-                    peer.unresponsive = True
                     seconds = round(now - peer.ping[1], 3)
                     log.warning("window %s is unresponsive (no answer for %.1f s)", peer.window_id, seconds)
-                    peer.fail_pending(f"window {peer.window_id!r} is unresponsive")
+                    peer.mark_unresponsive()
                     self.publish(system_event(peer.window_id, "unresponsive", {"seconds": seconds}))
 
     def _pong(self, peer: Peer, frame: Pong) -> None:
-        if peer.ping is None or peer.ping[0] != frame.beat:
-            return
-        peer.ping = None
-        if peer.unresponsive:
-            peer.unresponsive = False
+        if peer.take_pong(frame.beat):
             log.info("window %s answers again", peer.window_id)
             self.publish(system_event(peer.window_id, "responsive"))
 
@@ -550,10 +487,9 @@ class Router:
         if peer is None:
             raise DisconnectedError(f"window {link.window_id!r} has closed")
         try:
-            encoded = peer.encode(Send(channel=link.channel, payload=payload))
+            peer.send(Send(channel=link.channel, payload=payload))
         except PayloadError as exc:
             raise PayloadError(f"window {link.window_id!r} cannot take this message: {exc}") from None
-        peer.enqueue(encoded)
 
     def _release_session(self, session: Session) -> None:
         for link in (session.host, session.remote):
