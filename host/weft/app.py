@@ -26,6 +26,7 @@ from .errors import StartupError
 from .ipc import active
 from .runtime import Runtime
 from .webengine.chromium import SandboxDecision, SandboxError, decide_sandbox
+from .webengine.quiet import quiet_start
 from .webengine.schemes import register_schemes
 
 log = logging.getLogger("weft")
@@ -68,6 +69,8 @@ def application(argv: list[str] | None = None, *, no_sandbox: bool | None = None
             raise StartupError("a QApplication exists but weft.app.prepare() did not run before it")
         return existing  # type: ignore[return-value]
     prepare(no_sandbox=no_sandbox)
+    if not log.isEnabledFor(logging.INFO):
+        quiet_start()
     app = QApplication(argv if argv is not None else sys.argv[:1])
     # weft decides when to stop (its last window closed), not Qt.
     app.setQuitOnLastWindowClosed(False)

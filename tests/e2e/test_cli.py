@@ -88,6 +88,22 @@ def test_weft_app_dir_is_the_app_folder_however_the_app_is_started(weft_command:
         assert (code, stdout) == (0, expected), (command, stderr)
 
 
+def test_a_hello_app_prints_only_weft_s_own_lines(weft_command: str, tmp_path: Path) -> None:
+    app = _app(tmp_path, {"main.py": ROUND_TRIP_APP, "index.html": ROUND_TRIP_PAGE})
+    code, stdout, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])
+    assert code == 0, stderr
+    # Offscreen (QT_QPA_PLATFORM is set here, so weft need not say so): only
+    # the sandbox line, which is weft's to say. Qt's and Chromium's harmless
+    # start-up lines (no GPU, no Vulkan, no D-Bus) are hidden...
+    assert stderr.splitlines() == ["weft: Chromium's sandbox is OFF for this process (you asked to run without it)."]
+    # ...and come back with -v, where the sandbox line is said once, as a log record.
+    code, stdout, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox", "-v"])
+    assert code == 0, stderr
+    assert [line for line in stderr.splitlines() if "sandbox is OFF" in line] == [
+        "weft.security: Chromium's sandbox is OFF for this process (you asked to run without it)."]
+    assert "Sandboxing disabled by user." in stderr
+
+
 def test_run_a_python_file(weft_command: str, tmp_path: Path) -> None:
     app = _app(tmp_path, {"myapp.py": ROUND_TRIP_APP, "index.html": ROUND_TRIP_PAGE})
     code, stdout, stderr = run_weft([weft_command, "run", str(app / "myapp.py"), "--no-sandbox"])

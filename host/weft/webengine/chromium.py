@@ -66,7 +66,8 @@ def decide_sandbox(no_sandbox: bool | None = None) -> SandboxDecision:
     else:
         return SandboxDecision(enabled=True, reason="default")
     os.environ["QTWEBENGINE_DISABLE_SANDBOX"] = "1"
-    message = f"weft: Chromium's sandbox is OFF for this process ({decision.reason})."
-    print(message, file=sys.stderr)  # always seen, whatever logging is set to
-    log.info(message)  # and on record for apps that collect their logs
+    message = f"Chromium's sandbox is OFF for this process ({decision.reason})."
+    log.info(message)  # on record for apps that collect their logs
+    if not (log.isEnabledFor(logging.INFO) and logging.getLogger().handlers):
+        print(f"weft: {message}", file=sys.stderr)  # and always seen, once
     return decision
