@@ -17,29 +17,25 @@ refusal is answered (a failed call, or a notice), and logged through a
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
 import logging
 import time
-from collections.abc import Iterable
-from typing import Any, Awaitable, Callable
+from collections.abc import Iterable, Iterator
+from typing import Any, Callable
 
 import attrs
 
 from ..errors import (
     DisconnectedError,
     Error,
-    HandlerExistsError,
-    NoHandlerError,
     PayloadError,
     ProtocolError,
-    RateLimitError,
     RuntimeClosedError,
     WindowNotFoundError,
-    error_to_wire,
 )
-from . import admission, bulk, capabilities, codec
+from . import admission, bulk, calls, capabilities, codec
 from .bulk import BulkRef, Lane
+from .calls import DEFAULT_INVOKE_TIMEOUT, Handler, Handlers
 from .capabilities import Denial, Grant
 from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Pong, Result, Send
 from .events import IpcEvent, system_event
@@ -51,9 +47,6 @@ from .subscriptions import DEFAULT_BOUND, Hub, Subscription
 from .tasks import Tasks
 
 log = logging.getLogger("weft.ipc")
-
-DEFAULT_INVOKE_TIMEOUT = 30.0
-Handler = Callable[[Any, str], Any]
 
 
 @attrs.frozen(kw_only=True)
@@ -84,8 +77,8 @@ class Router:
     hub: Hub = attrs.field(init=False)
     closed: bool = attrs.field(default=False, init=False)
     _peers: dict[str, Peer] = attrs.field(factory=dict, init=False)
-    _handlers: dict[str, Handler] = attrs.field(factory=dict, init=False)
-    _call_ids: Iterable[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
+    _handlers: Handlers = attrs.field(init=False)
+    _call_ids: Iterator[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
     _inbox: Subscription | None = attrs.field(default=None, init=False)
     _links: dict[Link, Session] = attrs.field(factory=dict, init=False)
     _loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, init=False)
@@ -93,6 +86,7 @@ class Router:
     def __attrs_post_init__(self) -> None:
         self.hub = Hub(self.tasks, self.bound)
         self.refusals = RefusalLog(self.clock, self._call_later)
+        self._handlers = Handlers(self.limits, self.tasks, self.refusals)
 
     def _call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle | None:
         loop = self._loop
@@ -196,7 +190,7 @@ class Router:
             else:
                 self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
         elif isinstance(frame, Invoke):
-            self._answer(peer, frame)
+            self._handlers.answer(peer, frame)
         elif isinstance(frame, (Result, Failure)):
             peer.settle(frame)
         elif isinstance(frame, Pong):
@@ -263,53 +257,6 @@ class Router:
                                peer.window_id, link.channel, session.id, exc)
             peer.notice(exc)
 
-    def _answer(self, peer: Peer, frame: Invoke) -> None:
-        handler = self._handlers.get(frame.channel)
-        if handler is None:
-            error = NoHandlerError(f"no Python handler for {frame.channel!r}; register one with ipc.handle()")
-            self._reply(peer, peer.generation, frame, error=error)
-            return
-        if len(peer.running) >= self.limits.max_running_calls:
-            error = RateLimitError(f"window {peer.window_id!r} has {len(peer.running):,} Python handler calls "
-                                   f"running, its limit; the call of {frame.channel!r} was refused")
-            self.refusals.warn(log, peer.window_id, "too many running calls", "%s", error)
-            self._reply(peer, peer.generation, frame, error=error)
-            return
-        try:
-            result = handler(frame.payload, peer.window_id)
-        except Exception as exc:
-            self._reply(peer, peer.generation, frame, error=exc)
-            return
-        if inspect.isawaitable(result):
-            peer.track(self.tasks.spawn(self._await_answer(peer, frame, result), name=f"handle {frame.channel}"))
-        else:
-            self._reply(peer, peer.generation, frame, value=result)
-
-    async def _await_answer(self, peer: Peer, frame: Invoke, pending: Awaitable[Any]) -> None:
-        generation = peer.generation
-        try:
-            value = await pending
-        except Exception as exc:
-            self._reply(peer, generation, frame, error=exc)
-        else:
-            self._reply(peer, generation, frame, value=value)
-
-    def _reply(
-        self, peer: Peer, generation: int, frame: Invoke, *, value: Any = None, error: BaseException | None = None
-    ) -> None:
-        if error is not None and not isinstance(error, Error):
-            self.refusals.warn(log, peer.window_id, "handler raised", "handler for %r raised",
-                               frame.channel, exc_info=error)
-        if not peer.current(generation):
-            return  # the asking document is gone; nobody waits for this
-        if error is None:
-            try:
-                peer.send(Result(call_id=frame.call_id, value=value))
-                return
-            except PayloadError as exc:
-                error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
-        peer.send(Failure(call_id=frame.call_id, error=error_to_wire(error)))
-
     # -- outbound ----------------------------------------------------------
 
     def _peer(self, window_id: str, channel: str | None = None) -> Peer:
@@ -355,38 +302,11 @@ class Router:
     ) -> Any:
         """Ask a page's ``runtime.handle(channel, fn)`` and return its answer."""
         codec.check_channel(channel)
-        peer = self._peer(window_id, channel)
-        if peer.cut_off is not None:
-            raise DisconnectedError(peer.cut_off)
-        call_id = next(self._call_ids)  # type: ignore[call-overload]
-        future = peer.start_call(call_id)
-        try:
-            peer.send(Invoke(call_id=call_id, channel=channel, payload=payload))
-            async with asyncio.timeout(timeout):
-                return await future
-        except TimeoutError:
-            if future.cancelled():
-                raise TimeoutError(
-                    f"window {window_id!r} did not answer {channel!r} within {timeout} s"
-                ) from None
-            raise
-        finally:
-            peer.end_call(call_id)
+        return await calls.invoke(self._peer(window_id, channel), self._call_ids, channel, payload, timeout=timeout)
 
     def handle(self, channel: str, fn: Handler) -> Callable[[], None]:
         """Answer the pages' ``runtime.invoke(channel, ...)`` with ``fn``."""
-        codec.check_channel(channel, from_page=True)
-        if not callable(fn):
-            raise TypeError(f"handler for {channel!r} is not callable: {fn!r}")
-        if channel in self._handlers:
-            raise HandlerExistsError(f"{channel!r} already has a handler")
-        self._handlers[channel] = fn
-
-        def unregister() -> None:
-            if self._handlers.get(channel) is fn:
-                del self._handlers[channel]
-
-        return unregister
+        return self._handlers.register(channel, fn)
 
     # -- subscribers -----------------------------------------------------
 

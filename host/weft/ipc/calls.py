@@ -1,0 +1,141 @@
+"""Calls between Python and the pages, both ways.
+
+* Python → page: :func:`invoke` asks a page's ``runtime.handle(channel, fn)``
+  and waits for its answer; the page's :class:`~weft.ipc.peer.Peer` keeps
+  the calls still waiting, and fails them when the page goes.
+* page → Python: :class:`Handlers` holds the handlers registered with
+  ``ipc.handle`` and answers a page's ``runtime.invoke`` with what its
+  handler returned or raised. An async handler runs as a tracked task; at
+  most ``Limits.max_running_calls`` of them run for one page at once (past
+  it, the call fails with :class:`~weft.RateLimitError` and the handler is
+  not called), and those still running when the page goes are cancelled.
+  An answer for a document that has gone has nobody waiting, and is dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Iterator
+from typing import Any, Awaitable, Callable
+
+import attrs
+
+from ..errors import (
+    DisconnectedError,
+    Error,
+    HandlerExistsError,
+    NoHandlerError,
+    PayloadError,
+    RateLimitError,
+    error_to_wire,
+)
+from . import codec
+from .codec import Failure, Invoke, Limits, Result
+from .peer import Peer
+from .refusals import RefusalLog
+from .tasks import Tasks
+
+log = logging.getLogger("weft.ipc")
+
+DEFAULT_INVOKE_TIMEOUT = 30.0
+Handler = Callable[[Any, str], Any]
+
+
+async def invoke(
+    peer: Peer, call_ids: Iterator[int], channel: str, payload: Any, *, timeout: float | None
+) -> Any:
+    """Ask ``peer``'s page to answer ``channel`` (a call id from
+    ``call_ids``); its answer, the error it failed with, or TimeoutError."""
+    if peer.cut_off is not None:
+        raise DisconnectedError(peer.cut_off)
+    call_id = next(call_ids)
+    future = peer.start_call(call_id)
+    try:
+        peer.send(Invoke(call_id=call_id, channel=channel, payload=payload))
+        async with asyncio.timeout(timeout):
+            return await future
+    except TimeoutError:
+        if future.cancelled():
+            raise TimeoutError(
+                f"window {peer.window_id!r} did not answer {channel!r} within {timeout} s"
+            ) from None
+        raise
+    finally:
+        peer.end_call(call_id)
+
+
+@attrs.define(eq=False)
+class Handlers:
+    """Python's answers to the pages' ``runtime.invoke``; see the module docstring."""
+
+    limits: Limits
+    tasks: Tasks
+    """Where async handlers run."""
+    refusals: RefusalLog
+    _by_channel: dict[str, Handler] = attrs.field(factory=dict, init=False)
+
+    def register(self, channel: str, fn: Handler) -> Callable[[], None]:
+        """Answer ``channel`` with ``fn``; returns the function that unregisters it."""
+        codec.check_channel(channel, from_page=True)
+        if not callable(fn):
+            raise TypeError(f"handler for {channel!r} is not callable: {fn!r}")
+        if channel in self._by_channel:
+            raise HandlerExistsError(f"{channel!r} already has a handler")
+        self._by_channel[channel] = fn
+
+        def unregister() -> None:
+            if self._by_channel.get(channel) is fn:
+                del self._by_channel[channel]
+
+        return unregister
+
+    def answer(self, peer: Peer, frame: Invoke) -> None:
+        """Run the handler of the page's call ``frame``; its answer goes back
+        now (sync handlers) or when it is done (async ones)."""
+        handler = self._by_channel.get(frame.channel)
+        if handler is None:
+            error = NoHandlerError(f"no Python handler for {frame.channel!r}; register one with ipc.handle()")
+            self._reply(peer, peer.generation, frame, error=error)
+            return
+        if len(peer.running) >= self.limits.max_running_calls:
+            error = RateLimitError(f"window {peer.window_id!r} has {len(peer.running):,} Python handler calls "
+                                   f"running, its limit; the call of {frame.channel!r} was refused")
+            self.refusals.warn(log, peer.window_id, "too many running calls", "%s", error)
+            self._reply(peer, peer.generation, frame, error=error)
+            return
+        try:
+            result = handler(frame.payload, peer.window_id)
+        except Exception as exc:
+            self._reply(peer, peer.generation, frame, error=exc)
+            return
+        if inspect.isawaitable(result):
+            peer.track(self.tasks.spawn(self._await_answer(peer, frame, result), name=f"handle {frame.channel}"))
+        else:
+            self._reply(peer, peer.generation, frame, value=result)
+
+    async def _await_answer(self, peer: Peer, frame: Invoke, pending: Awaitable[Any]) -> None:
+        generation = peer.generation
+        try:
+            value = await pending
+        except Exception as exc:
+            self._reply(peer, generation, frame, error=exc)
+        else:
+            self._reply(peer, generation, frame, value=value)
+
+    def _reply(
+        self, peer: Peer, generation: int, frame: Invoke, *, value: Any = None, error: BaseException | None = None
+    ) -> None:
+        if error is not None and not isinstance(error, Error):
+            self.refusals.warn(log, peer.window_id, "handler raised", "handler for %r raised",
+                               frame.channel, exc_info=error)
+        if not peer.current(generation):
+            return  # the asking document is gone; nobody waits for this
+        if error is None:
+            try:
+                peer.send(Result(call_id=frame.call_id, value=value))
+                return
+            except PayloadError as exc:
+                error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
+        peer.send(Failure(call_id=frame.call_id, error=error_to_wire(error)))
