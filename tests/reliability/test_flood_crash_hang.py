@@ -74,7 +74,6 @@ def test_a_flood_is_delivered_in_order_or_refused_and_counted(arun: Any) -> None
         # The page still works afterwards.
         pongs = rt.channel_events("ping-back")
         await win.evaluate("runtime.on('p', (x) => runtime.send('ping-back', x)); 1")
-        await asyncio.sleep(1.1)  # let the bucket refill (the limit is per second)
         await rt.send_to_window(win.id, "p", "after")
         assert (await next_event(pongs)).payload == "after"
 
@@ -110,26 +109,37 @@ def test_a_steady_stream_under_the_limit_loses_nothing(arun: Any) -> None:
 
 def test_a_renderer_crash_fails_calls_tells_the_host_and_reload_recovers(runtime: weft.Runtime, arun: Any) -> None:
     async def main() -> None:
-        release = asyncio.Event()
+        running = asyncio.Event()
+        cancelled = asyncio.Event()
 
         async def slow(payload: Any, window_id: str) -> str:
-            await release.wait()
-            return "late"
+            running.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                cancelled.set()
+                raise
+            return "never"
 
         runtime.handle("slow", slow)
-        victim = await open_page(runtime, ECHO + '<script>runtime.handle("never", () => new Promise(() => {}))</script>')
+        victim = await open_page(runtime, ECHO + """<script>
+            runtime.handle("never", () => { runtime.send("asked", "never"); return new Promise(() => {}); });
+        </script>""")
         bystander = await open_page(runtime, ECHO)
         events = runtime.window_events_for(victim.id)
+        asked = runtime.channel_events("asked")
         await victim.evaluate("runtime.invoke('slow').catch(() => {}); 1")  # page → Python, pending
         pending = asyncio.ensure_future(runtime.invoke(victim.id, "never", timeout=None))  # Python → page
-        await asyncio.sleep(0.1)
+        # Both calls are out: Python's handler runs, and the page holds Python's call.
+        await asyncio.wait_for(running.wait(), 10)
+        assert (await next_event(asked)).window_id == victim.id
         assert victim.kill_renderer()
         with pytest.raises(weft.DisconnectedError):
             await asyncio.wait_for(pending, 10)
         while (event := await next_event(events)).type != "crashed":
             pass
         assert event.payload["status"] in ("KilledTerminationStatus", "CrashedTerminationStatus")
-        release.set()  # the answer to the dead page's call goes nowhere, harmlessly
+        await asyncio.wait_for(cancelled.wait(), 10)  # the handler of the dead page's call ends with it
         assert await runtime.invoke(bystander.id, "echo", "fine") == "fine"  # other windows never noticed
         victim.reload()
         await victim.wait_ready()
@@ -145,7 +155,8 @@ def test_a_hung_page_is_reported_unresponsive_and_can_be_recovered(arun: Any) ->
         win = await open_page(rt, ECHO + '<script>runtime.on("spin", () => { while (true) {} });</script>')
         other = await open_page(rt, ECHO)
         events = rt.window_events_for(win.id)
-        await asyncio.sleep(0.5)  # a few heartbeats answered
+        flagged: list[str] = []
+        rt.on_event(lambda event: flagged.append(event.window_id) if event.type == "unresponsive" else None)
         loop = asyncio.get_running_loop()
         await rt.send_to_window(win.id, "spin")
         started = loop.time()
@@ -158,6 +169,8 @@ def test_a_hung_page_is_reported_unresponsive_and_can_be_recovered(arun: Any) ->
         with pytest.raises(weft.DisconnectedError, match="unresponsive"):
             await asyncio.wait_for(pending, 5)
         assert await rt.invoke(other.id, "echo", "fine") == "fine"
+        # The other page, pinged on the same beats all along, answered each.
+        assert flagged == [win.id]
         assert win.kill_renderer()
         while (await next_event(events)).type != "crashed":
             pass
@@ -175,26 +188,42 @@ def test_shutdown_mid_traffic_ends_everything_cleanly(arun: Any) -> None:
     rt = weft.Runtime()
 
     async def main() -> None:
-        stored: list[int] = []
-        rt.handle("store", lambda payload, window_id: stored.append(payload) or len(stored))
-        pages = [await open_page(rt, '<script>runtime.handle("never", () => new Promise(() => {}))</script>')
-                 for _ in range(2)]
+        stored: dict[str, list[int]] = {}
+        flowing = asyncio.Event()
+
+        def store(payload: int, window_id: str) -> int:
+            stored.setdefault(window_id, []).append(payload)
+            if len(stored) == 2 and min(map(len, stored.values())) >= 10:
+                flowing.set()
+            return payload
+
+        rt.handle("store", store)
+        pages = [await open_page(rt, """<script>
+            runtime.handle("never", () => { runtime.send("asked", "never"); return new Promise(() => {}); });
+        </script>""") for _ in range(2)]
+        asked = rt.channel_events("asked")
         streams = [rt.channel_events("tick") for _ in range(3)]
         for page in pages:
             await page.evaluate("""(async () => { for (let i = 0; ; i++) {
                 runtime.send('tick', i);
                 try { await runtime.invoke('store', i); } catch (e) { break; } } })(); 1""")
-        await asyncio.sleep(0.3)
+        await asyncio.wait_for(flowing.wait(), 10)  # both pages' traffic is flowing
         pending = asyncio.ensure_future(rt.invoke(pages[0].id, "never", timeout=None))
-        await asyncio.sleep(0.05)  # the call is out
+        assert (await next_event(asked)).window_id == pages[0].id  # the call is out
         await rt.shutdown()
-        for stream in streams:  # each ends (after what it holds), none raises
-            count = len([event async for event in stream])
-            assert count > 0
+        held = [[(event.window_id, event.payload) async for event in stream] for stream in streams]
+        # Each stream ends (after what it holds), none raises; each holds the
+        # same ticks, each page's in order from its first, and a tick for
+        # every call that was stored (the page sends it first), at most one more.
+        assert held[0] == held[1] == held[2]
+        for page in pages:
+            ticks = [payload for window_id, payload in held[0] if window_id == page.id]
+            assert ticks == list(range(len(ticks)))
+            assert stored[page.id] == list(range(len(stored[page.id])))
+            assert len(ticks) - len(stored[page.id]) in (0, 1), (len(ticks), len(stored[page.id]))
         with pytest.raises(weft.DisconnectedError):
             await pending
         assert await rt.recv_window_event() is None
-        assert stored  # what was answered was stored
         assert rt.router.tasks.names() == []
 
     arun(main(), timeout=60)
