@@ -1,6 +1,8 @@
 // weft runtime: defines `window.runtime` in the page's own script world, at
 // document creation, before any page script runs. The host appends the call
-// `(config)` with a JSON object:
+// `(protocol, config)` with two JSON objects: protocol.json (frame kinds,
+// reserved channels, error names, limits: the constants Python uses too)
+// and this page's
 // { windowId, maxMessageChars, maxDepth, bulkThreshold, maxBulkBytes, bulkKey }.
 //
 // Frames are batched per microtask into one JSON array string and relayed to
@@ -22,7 +24,7 @@
 //   relay.js     frames to the host: batched per microtask, held until the relay is up
 //   inbound.js   frames from the host: listeners, handlers, answers to calls
 //   api.js       window.runtime itself
-(function weftRuntime(config) {
+(function weftRuntime(protocol, config) {
   "use strict";
   /* runtime/*.js */
 })

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import protocol
+
 
 class Error(Exception):
     """Base class of every error weft raises."""
@@ -93,21 +95,14 @@ class ManifestError(Error, ValueError):
         self.field = field
 
 
-# Names a peer may send back as an error "type" that map onto our classes.
+# Names a peer may send back as an error "type" that map onto our classes:
+# protocol.json's error classes, but HandlerError (the fallback below, which
+# keeps the peer's type name) and those Python raises as its own built-ins.
 # Anything else arrives as a HandlerError carrying the foreign type name.
 _WIRE_CLASSES: dict[str, type[Error]] = {
-    cls.__name__: cls
-    for cls in (
-        WindowNotFoundError,
-        DisconnectedError,
-        PermissionDeniedError,
-        ProtocolError,
-        PayloadError,
-        RateLimitError,
-        ChannelError,
-        NoHandlerError,
-        HandlerExistsError,
-    )
+    name: globals()[name]
+    for name in protocol.ERROR_CLASSES
+    if name != "HandlerError" and name not in protocol.PYTHON_BUILTIN_ERRORS
 }
 
 

@@ -20,7 +20,7 @@ const runtime = {
   /** Send `payload` to Python on `channel`; fire and forget. */
   send(channel, payload) {
     checkChannel(channel, true);
-    post(encode({ k: "send", c: channel, p: payload === undefined ? null : payload }), notifyError);
+    post(encode({ k: KIND.send, c: channel, p: payload === undefined ? null : payload }), notifyError);
   },
   /** Call `listener(payload)` for each message on `channel`; returns an unsubscribe function. */
   on(channel, listener) {
@@ -39,7 +39,7 @@ const runtime = {
     return new Promise((resolve, reject) => {
       checkChannel(channel, true);
       const id = nextCallId++;
-      const encoded = encode({ k: "invoke", i: id, c: channel, p: payload === undefined ? null : payload });
+      const encoded = encode({ k: KIND.invoke, i: id, c: channel, p: payload === undefined ? null : payload });
       const call = { resolve, reject, timer: undefined };
       const timeout = options && options.timeout;
       if (typeof timeout === "number" && timeout >= 0) {

@@ -15,7 +15,7 @@ const bulkBase = config.bulkThreshold !== null && /^(app|plugin):$/.test(locatio
   : null;
 // On the bulk lane, strings this long travel as UTF-8 parts, never inside
 // the JSON (host/weft/ipc/bulk.py LONG_TEXT).
-const LONG_TEXT = 64 * 1024;
+const LONG_TEXT = protocol.bulk.longText;
 
 // Up: the body is stored with the host first; only then does the "bulk"
 // frame standing for it leave, and frames after it wait (see flush).
@@ -43,7 +43,7 @@ function upload(encoded, onFail) {
   const token = randomToken();
   const entry = { text: null, dead: false };
   const frame = {
-    k: "bulk", i: token, n: [head.length, ...pieces.map((piece) => piece.length)],
+    k: KIND.bulk, i: token, n: [head.length, ...pieces.map((piece) => piece.length)],
     b: encoded.parts.map(([path]) => path), t: texts,
   };
   uploads += 1;

@@ -1,6 +1,12 @@
 // -- codec: channel checks, and frames as strict JSON ---------------------
-const SYSTEM_CHANNELS = new Set(["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"]);
-const MAX_CHANNEL = 256;
+// Frame kinds by name (KIND.send is "send"), so each one used is a name
+// protocol.json has (tests/unit/test_protocol.py checks).
+const KIND = { __proto__: null };
+for (const kind of keys(protocol.frames)) KIND[kind] = kind;
+freeze(KIND);
+const SYSTEM_CHANNELS = new Set(protocol.channels.system);
+const RESERVED_PREFIXES = freeze([...protocol.channels.reservedPrefixes]);
+const MAX_CHANNEL = protocol.channels.maxLength;
 
 function checkChannel(channel, fromPage) {
   if (typeof channel !== "string" || channel.length === 0) {
@@ -9,7 +15,7 @@ function checkChannel(channel, fromPage) {
   if (channel.length > MAX_CHANNEL) {
     throw new errors.ChannelError(`channel name longer than ${MAX_CHANNEL} characters`);
   }
-  if (fromPage && (SYSTEM_CHANNELS.has(channel) || channel.startsWith("runtime:") || channel.startsWith("weft:"))) {
+  if (fromPage && (SYSTEM_CHANNELS.has(channel) || RESERVED_PREFIXES.some((prefix) => channel.startsWith(prefix)))) {
     throw new errors.ChannelError(`channel "${channel}" is reserved for the runtime`);
   }
 }

@@ -1,4 +1,4 @@
-// -- errors: same names as weft's Python errors -------------------------
+// -- errors: same names as weft's Python errors (protocol.json) ----------
 class WeftError extends Error {
   constructor(message, type) {
     super(message);
@@ -7,11 +7,7 @@ class WeftError extends Error {
   }
 }
 const errors = { WeftError };
-for (const name of [
-  "HandlerError", "NoHandlerError", "HandlerExistsError", "PermissionDeniedError",
-  "ProtocolError", "PayloadError", "RateLimitError", "ChannelError", "DisconnectedError",
-  "WindowNotFoundError", "TimeoutError",
-]) {
+for (const name of protocol.errors.classes) {
   errors[name] = { [name]: class extends WeftError {} }[name];
 }
 freeze(errors);

@@ -20,7 +20,7 @@ function emit(channel, payload) {
 
 function answer(frame) {
   const reply = (settled) => enqueue(stringify(settled));
-  const fail = (err) => reply({ k: "error", i: frame.i, e: errorToWire(err) });
+  const fail = (err) => reply({ k: KIND.error, i: frame.i, e: errorToWire(err) });
   const fn = handlers.get(frame.c);
   if (!fn) {
     fail(new errors.NoHandlerError(`no runtime.handle("${frame.c}") in window ${config.windowId}`));
@@ -29,7 +29,7 @@ function answer(frame) {
   new Promise((resolve) => resolve(fn(frame.p))).then((value) => {
     let encoded;
     try {
-      encoded = encode({ k: "result", i: frame.i, v: value === undefined ? null : value });
+      encoded = encode({ k: KIND.result, i: frame.i, v: value === undefined ? null : value });
     } catch (err) {
       fail(err);
       return;
@@ -57,14 +57,14 @@ function notifyError(err) {
 
 function handleFrame(frame) {
   switch (frame.k) {
-    case "send": emit(frame.c, frame.p); break;
-    case "invoke": answer(frame); break;
-    case "result": settle(frame, true); break;
-    case "error": settle(frame, false); break;
-    case "notice": notice(frame); break;
+    case KIND.send: emit(frame.c, frame.p); break;
+    case KIND.invoke: answer(frame); break;
+    case KIND.result: settle(frame, true); break;
+    case KIND.error: settle(frame, false); break;
+    case KIND.notice: notice(frame); break;
     // The host's heartbeat: answered at once, so only a page whose main
     // thread is stuck fails to answer.
-    case "ping": enqueue(stringify({ k: "pong", i: frame.i })); break;
+    case KIND.ping: enqueue(stringify({ k: KIND.pong, i: frame.i })); break;
   }
 }
 
@@ -85,7 +85,7 @@ if (held !== null) {
 }
 
 function deliver(frame) {
-  if (held !== null && (frame.k === "send" || frame.k === "invoke")) held.push(frame);
+  if (held !== null && (frame.k === KIND.send || frame.k === KIND.invoke)) held.push(frame);
   else handleFrame(frame);
 }
 
@@ -108,7 +108,7 @@ listen.call(doc, "weft:to-page", (event) => {
     return;
   }
   for (const frame of frames) {
-    if (frame.k !== "bulk") {
+    if (frame.k !== KIND.bulk) {
       if (inbound.length === 0) deliver(frame);
       else inbound.push({ frame, done: true });
       continue;

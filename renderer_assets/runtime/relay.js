@@ -1,9 +1,9 @@
 // -- outbound: batched per microtask, held until the relay is up --------
 // A batch carries at most this many frames, so a flood reaches the host
 // as many posts with event-loop turns between them, never one huge one.
-const MAX_BATCH_FRAMES = 1000;
+const MAX_BATCH_FRAMES = protocol.limits.maxBatchFrames;
 let relayUp = false;
-let outbox = [stringify({ k: "hello" })]; // strings, and upload entries while bodies upload
+let outbox = [stringify({ k: KIND.hello })]; // strings, and upload entries while bodies upload
 let uploads = 0; // upload entries in the outbox
 let flushScheduled = false;
 
@@ -68,9 +68,9 @@ listen.call(doc, "weft:relay-up", () => {
 // goes (now, not a microtask later) and when it comes back from the
 // back-forward cache.
 listen.call(window, "pagehide", () => {
-  enqueue(stringify({ k: "bye" }));
+  enqueue(stringify({ k: KIND.bye }));
   flush();
 });
 listen.call(window, "pageshow", (event) => {
-  if (event.persisted) enqueue(stringify({ k: "hello" }));
+  if (event.persisted) enqueue(stringify({ k: KIND.hello }));
 });

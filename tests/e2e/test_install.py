@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ASSETS = ["runtime.js", "transport.js", "runtime.d.ts", "index.js", "index.d.ts", "package.json"]
+ASSETS = ["runtime.js", "transport.js", "runtime.d.ts", "index.js", "index.d.ts", "package.json", "protocol.json"]
 RUNTIME_PARTS = sorted(path.name for path in (REPO / "renderer_assets" / "runtime").glob("*.js"))
 DEMO = ["index.html", "activity.html", "index.js", "activity.js", "style.css", "panel.js"]
 EXAMPLES = ["notes/plugin.toml", "notes/index.html", "notes/notes.js", "mischief/plugin.toml", "mischief/mischief.js",

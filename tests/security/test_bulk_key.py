@@ -222,8 +222,8 @@ def page_bulk_key(win: weft.Window) -> str:
     runtime.js in the script Qt injects into the page."""
     (script,) = win._view.page().scripts().find("weft-runtime")
     source = script.sourceCode()
-    call = re.search(r"\((\{[^{}]*\})\);\s*$", source)
-    assert call is not None, "runtime.js is no longer called with its config at the end"
+    call = re.search(r"[(,]\s*(\{[^{}]*\})\);\s*$", source)
+    assert call is not None, "runtime.js is no longer called with its config last"
     return json.loads(call.group(1))["bulkKey"]
 
 

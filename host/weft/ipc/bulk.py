@@ -33,11 +33,12 @@ from typing import Any, Protocol, Sequence, Union
 
 import attrs
 
+from .. import protocol
 from ..errors import PayloadError, ProtocolError
 
-THRESHOLD = 256 * 1024
+THRESHOLD = protocol.BULK_THRESHOLD
 """Frames whose JSON is longer than this many characters take the bulk lane."""
-LONG_TEXT = 64 * 1024
+LONG_TEXT = protocol.LONG_TEXT
 """On the bulk lane, strings this long travel as UTF-8 parts, not inside
 the JSON (no escaping, no JSON parse of their text)."""
 
@@ -45,6 +46,7 @@ Binary = Union[bytes, bytearray, memoryview]
 Path = tuple[Union[str, int], ...]
 _BINARY = (bytes, bytearray, memoryview)
 _TOKEN = re.compile(r"[0-9A-Za-z-]{16,64}")
+_REF_FIELDS = frozenset({"k", *protocol.FRAMES["bulk"].fields})
 
 
 class Lane(Protocol):
@@ -168,8 +170,8 @@ class BulkRef:
 
 def read_ref(frame: dict[str, Any], max_bytes: int) -> BulkRef:
     """Check a ``bulk`` frame's fields; raise ProtocolError if they are wrong."""
-    if frame.keys() != {"k", "i", "n", "b", "t"}:
-        raise ProtocolError("a 'bulk' frame has exactly the fields ['b', 'i', 'k', 'n', 't']")
+    if frame.keys() != _REF_FIELDS:
+        raise ProtocolError(f"a 'bulk' frame has exactly the fields {sorted(_REF_FIELDS)}")
     token, sizes, paths, texts = frame["i"], frame["n"], frame["b"], frame["t"]
     if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise ProtocolError("a bulk token is 16 to 64 letters, digits or dashes")

@@ -16,8 +16,12 @@ kind         fields                                       direction
 ``notice``   ``e`` ``{type, message}``                    host → page
 ``ping``     ``i`` heartbeat id                           host → page
 ``pong``     ``i`` the ping's id                          page → host
-``bulk``     ``i`` token, ``n`` sizes, ``b`` binary paths   both
+``bulk``     ``i`` token, ``n`` ``b`` ``t``: see bulk.py  both
 ===========  ===========================================  ==================
+
+The kinds, their fields and the channel rules come from
+``renderer_assets/protocol.json`` (:mod:`weft.protocol`), which the page's
+runtime reads too.
 
 A ``bulk`` frame stands for a frame whose body travels on the bulk lane
 (binary values, or JSON past :data:`weft.ipc.bulk.THRESHOLD` characters);
@@ -37,28 +41,29 @@ from typing import Any, Union
 
 import attrs
 
+from .. import protocol
 from ..errors import ChannelError, ProtocolError
 from .bulk import BulkRef, dump_json, place, read_ref
 from .events import SYSTEM_CHANNELS
 
-MAX_CHANNEL_CHARS = 256
-RESERVED_PREFIXES = ("runtime:", "weft:")
+MAX_CHANNEL_CHARS = protocol.MAX_CHANNEL_CHARS
+RESERVED_PREFIXES = protocol.RESERVED_PREFIXES
 
 
 @attrs.frozen(kw_only=True)
 class Limits:
     """Bounds on what a page may post; each refusal is a clear error."""
 
-    max_batch_chars: int = 64 * 1024 * 1024
+    max_batch_chars: int = protocol.DEFAULT_LIMITS["maxBatchChars"]
     """Characters in one posted batch (and so in one message)."""
-    max_depth: int = 128
+    max_depth: int = protocol.DEFAULT_LIMITS["maxDepth"]
     """Nesting of arrays and objects in a payload."""
     rate: float = 20_000.0
     """Frames per second a page may keep up (every kind counts, refused
     ones too); the excess is refused with :class:`~weft.RateLimitError`."""
     burst: int = 20_000
     """Frames a page may post at once before ``rate`` applies."""
-    max_bulk_bytes: int = 1024 * 1024 * 1024
+    max_bulk_bytes: int = protocol.DEFAULT_LIMITS["maxBulkBytes"]
     """Bytes in one bulk-lane body (a message with binary values, or a long one)."""
     max_running_calls: int = 1_000
     """Python handler calls one page may have running at once (async
@@ -277,16 +282,12 @@ def _loads(raw: str, limits: Limits, violations: list[str] | None, *, bulk: bool
         raise ProtocolError(f"not valid JSON: {exc}") from None
 
 
+# The fields of each kind a page sends (bulk frames are read by bulk.read_ref).
 _FIELDS = {
-    "hello": frozenset({"k"}),
-    "bye": frozenset({"k"}),
-    "send": frozenset({"k", "c", "p"}),
-    "invoke": frozenset({"k", "i", "c", "p"}),
-    "result": frozenset({"k", "i", "v"}),
-    "error": frozenset({"k", "i", "e"}),
-    "pong": frozenset({"k", "i"}),
+    kind.name: frozenset({"k", *kind.fields})
+    for kind in protocol.FRAMES.values() if kind.from_page and kind.name != "bulk"
 }
-_OPTIONAL = frozenset({"p", "v"})
+_OPTIONAL = frozenset().union(*(kind.optional for kind in protocol.FRAMES.values()))
 
 
 def _call_id(frame: dict[str, Any]) -> int | None:

@@ -6,13 +6,14 @@ from typing import Any, Literal
 
 import attrs
 
+from .. import protocol
+
 EventType = Literal["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"]
 
-#: Channels that carry window system events. A page may not send on them, so
-#: ``on_channel("close", ...)`` hears only real closes.
-SYSTEM_CHANNELS: frozenset[str] = frozenset(
-    {"close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"}
-)
+#: Channels that carry window system events (``EventType``'s values; from
+#: protocol.json). A page may not send on them, so ``on_channel("close", ...)``
+#: hears only real closes.
+SYSTEM_CHANNELS: frozenset[str] = protocol.SYSTEM_CHANNELS
 
 
 @attrs.frozen(kw_only=True)

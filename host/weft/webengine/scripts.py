@@ -10,6 +10,8 @@ from typing import Any
 from PySide6.QtCore import QFile, QIODevice
 from PySide6.QtWebEngineCore import QWebEngineScript
 
+from .. import protocol
+
 
 #: runtime.js's parts, files in renderer_assets/runtime/, in the order they run.
 RUNTIME_PARTS = ("captures", "errors", "codec", "bulk", "relay", "inbound", "api")
@@ -63,12 +65,12 @@ def lockdown_script() -> QWebEngineScript:
 def bridge_scripts(config: dict[str, Any]) -> list[QWebEngineScript]:
     """The transport (isolated world) and ``window.runtime`` (page world).
 
-    ``config`` crosses as JSON: runtime.js (with its parts) is a function
-    expression, and the only thing appended to it is the call with that JSON
-    as argument.
+    Data crosses as JSON only: runtime.js (with its parts) is a function
+    expression, and the only thing appended to it is the call with two JSON
+    arguments, protocol.json (:data:`weft.protocol.PAGE_JSON`) and ``config``.
     """
     transport = _qwebchannel_js() + "\n" + asset("transport.js")
-    runtime = _runtime_js() + "(" + json.dumps(config) + ");\n"
+    runtime = _runtime_js() + "(" + protocol.PAGE_JSON + ", " + json.dumps(config) + ");\n"
     return [
         _script("weft-transport", transport, QWebEngineScript.ScriptWorldId.ApplicationWorld),
         _script("weft-runtime", runtime, QWebEngineScript.ScriptWorldId.MainWorld),

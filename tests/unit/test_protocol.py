@@ -1,0 +1,186 @@
+"""One source for the protocol's constants: renderer_assets/protocol.json.
+
+Python (weft.protocol, codec, events, bulk, errors), runtime.js (the
+constants its parts use) and runtime.d.ts (the error classes it declares)
+agree with it; the page tests check the runtime a real page gets.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+import re
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+
+import weft
+from tests import conftest
+from weft import errors, protocol
+from weft.ipc import bulk, codec, events
+
+ASSETS = Path(__file__).resolve().parents[2] / "renderer_assets"
+DATA = json.loads((ASSETS / "protocol.json").read_text("utf-8"))
+PARTS = {path.name: path.read_text("utf-8") for path in sorted((ASSETS / "runtime").glob("*.js"))}
+RUNTIME_JS = "\n".join(PARTS.values())
+CODE = re.sub(r"(^|\s)//.*$", "", RUNTIME_JS, flags=re.M)  # comments may name anything
+DTS = (ASSETS / "runtime.d.ts").read_text("utf-8")
+
+FROM_PAGE = {kind for kind, spec in DATA["frames"].items() if "page" in spec["from"]}
+FROM_HOST = {kind for kind, spec in DATA["frames"].items() if "host" in spec["from"]}
+#: weft errors that stay in Python: raised to Python callers, never rebuilt
+#: from the wire. A new weft.Error subclass must be put here or in protocol.json.
+HOST_ONLY_ERRORS = {"SubscriberOverflowError", "RuntimeClosedError", "ManifestError", "WindowOptionError",
+                    "PluginStateError", "StartupError", "SandboxError"}
+
+needs_qt = pytest.mark.skipif(conftest.weft_app is None, reason="Qt is absent")
+
+
+# -- Python ----------------------------------------------------------------
+
+
+def test_python_takes_its_constants_from_protocol_json() -> None:
+    channels = DATA["channels"]
+    assert codec.MAX_CHANNEL_CHARS == protocol.MAX_CHANNEL_CHARS == channels["maxLength"]
+    assert codec.RESERVED_PREFIXES == protocol.RESERVED_PREFIXES == tuple(channels["reservedPrefixes"])
+    assert events.SYSTEM_CHANNELS == protocol.SYSTEM_CHANNELS == set(channels["system"])
+    assert set(get_args(events.EventType)) == set(channels["system"])  # the Literal is spelled for type checkers
+    limits = codec.Limits()
+    assert (limits.max_batch_chars, limits.max_depth, limits.max_bulk_bytes) == (
+        DATA["limits"]["maxBatchChars"], DATA["limits"]["maxDepth"], DATA["limits"]["maxBulkBytes"])
+    assert (bulk.THRESHOLD, bulk.LONG_TEXT) == (DATA["bulk"]["threshold"], DATA["bulk"]["longText"])
+    assert json.loads(protocol.PAGE_JSON) == DATA
+
+
+def test_python_decodes_the_page_kinds_and_encodes_the_host_kinds() -> None:
+    decoded = {kind: codec.decode_batch(json.dumps([{"k": kind, "i": 1, "c": "x"}]), codec.Limits())[0]
+               for kind in DATA["frames"]}
+    readable = {kind for kind, frame in decoded.items()
+                if not isinstance(frame, codec.BadFrame) or "unknown frame kind" not in str(frame.error)}
+    assert readable == FROM_PAGE
+    for kind in FROM_PAGE - {"bulk"}:
+        spec = DATA["frames"][kind]
+        assert codec._FIELDS[kind] == {"k", *spec["fields"]}
+    assert bulk._REF_FIELDS == {"k", *DATA["frames"]["bulk"]["fields"]}
+    outbound = [codec.Send(channel="x"), codec.Invoke(call_id=1, channel="x"), codec.Result(call_id=1),
+                codec.Failure(call_id=1, error={}), codec.Notice(error={}), codec.Ping(beat=1)]
+    sent = {codec.frame_dict(frame)["k"] for frame in outbound}
+
+    class Lane:
+        def stage(self, chunks: Any) -> str:
+            return "t" * 16
+
+    binary = bulk.encode(codec.frame_dict(codec.Send(channel="x", payload=b"\x00")))
+    sent.add(json.loads(binary.for_lane(Lane()))["k"])  # type: ignore[arg-type]
+    assert sent == FROM_HOST
+
+
+def test_the_codec_docstring_table_lists_every_kind_and_its_direction() -> None:
+    rows = dict(re.findall(r"^``(\w+)``\s.*?\s(page → host|host → page|both)\s*$", codec.__doc__ or "", re.M))
+    direction = {"page → host": ["page"], "host → page": ["host"], "both": ["page", "host"]}
+    assert {kind: direction[way] for kind, way in rows.items()} == {k: s["from"] for k, s in DATA["frames"].items()}
+
+
+def test_error_classes_cross_the_wire_by_name() -> None:
+    names = DATA["errors"]["classes"]
+    python_builtins = set(DATA["errors"]["pythonBuiltins"])
+    for name in names:
+        if name in python_builtins:
+            assert issubclass(getattr(builtins, name), Exception) and not hasattr(errors, name)
+            continue
+        cls = getattr(weft, name)
+        assert cls is getattr(errors, name) and issubclass(cls, weft.Error) and name in weft.__all__
+        rebuilt = errors.error_from_wire(errors.error_to_wire(cls("m", type=name) if cls is weft.HandlerError
+                                                              else cls("m")))
+        assert type(rebuilt) is cls and str(rebuilt) == "m"
+    # Every weft error is either known to the page by name or stays in Python.
+    weft_errors = {name for name in dir(weft) if isinstance(getattr(weft, name), type)
+                   and issubclass(getattr(weft, name), weft.Error) and name != "Error"}
+    assert weft_errors - set(names) == HOST_ONLY_ERRORS
+
+
+# -- runtime.js and runtime.d.ts -----------------------------------------
+
+
+def test_runtime_js_sends_and_handles_exactly_the_protocol_kinds() -> None:
+    sent = set(re.findall(r"\bk: KIND\.(\w+)", CODE))
+    handled = set(re.findall(r"case KIND\.(\w+):", CODE)) | set(re.findall(r"\.k [!=]== KIND\.(\w+)", CODE))
+    assert sent == FROM_PAGE
+    assert handled == FROM_HOST
+    assert set(re.findall(r"\bKIND\.(\w+)", CODE)) <= set(DATA["frames"])
+    # ...and spells none of them itself.
+    kinds = "|".join(DATA["frames"])
+    assert re.findall(rf"""["'`]({kinds})["'`]""", CODE) == []
+
+
+def test_runtime_js_spells_no_constant_protocol_json_holds() -> None:
+    for name in [*DATA["channels"]["system"], *DATA["channels"]["reservedPrefixes"], *DATA["errors"]["classes"]]:
+        for quote in "\"'`":
+            assert f"{quote}{name}{quote}" not in CODE, name
+    numbers = {str(value) for value in [*DATA["limits"].values(), *DATA["bulk"].values(),
+                                        DATA["channels"]["maxLength"]]}
+    assert set(re.findall(r"\b\d+\b", CODE)) & numbers == set()
+    assert re.search(r"\d+\s*\*\s*1024", CODE) is None
+    # The error classes it names are all protocol.json's.
+    assert set(re.findall(r"(?<![\w.])errors\.(\w+)", CODE)) <= set(DATA["errors"]["classes"])
+
+
+def test_runtime_d_ts_declares_the_protocol_error_classes() -> None:
+    declared = dict(re.findall(r"^export declare class (\w+) extends (\w+)", DTS, re.M))
+    base = DATA["errors"]["base"]
+    assert declared == {base: "Error", **{name: base for name in DATA["errors"]["classes"]}}
+    interface = re.search(r"interface RuntimeErrors \{(.*?)\}", DTS, re.S)
+    assert interface is not None
+    members = re.findall(r"readonly (\w+): typeof (\w+);", interface.group(1))
+    assert [name for name, cls in members if name == cls] == [base, *DATA["errors"]["classes"]]
+
+
+# -- a real page -----------------------------------------------------------
+
+
+def _page_error(name: str) -> BaseException:
+    if name in DATA["errors"]["pythonBuiltins"]:
+        return getattr(builtins, name)("m")
+    cls = getattr(weft, name)
+    return cls("m", type=name) if cls is weft.HandlerError else cls("m")
+
+
+@needs_qt
+def test_page_errors_are_the_protocol_classes_both_ways(runtime: weft.Runtime, arun: Any) -> None:
+    names = DATA["errors"]["classes"]
+
+    async def main() -> None:
+        def fail(name: str, _window_id: str) -> None:
+            raise _page_error(name)
+
+        runtime.handle("raise", fail)
+        win = await conftest.open_page(runtime, "<p>errors</p>")
+        outcome = await conftest.in_page(runtime, win, """
+            const E = runtime.errors;
+            const names = Object.keys(E);
+            const shapes = names.map((n) => E[n].name === n && (n === "WeftError" || E[n].prototype instanceof E.WeftError));
+            const got = [];
+            for (const name of names.slice(1)) {
+              got.push(await runtime.invoke("raise", name).then(() => null, (err) => [err.name, err.type, err instanceof E[name]]));
+              runtime.handle("throw:" + name, () => { throw new E[name]("m"); });
+            }
+            const leaked = ["protocol", "config", "KIND", "errors", "bulkKey"].filter((name) => name in window);
+            return {names, shapes, got, leaked};
+        """)
+        assert outcome["ok"], outcome
+        value = outcome["value"]
+        assert value["names"] == [DATA["errors"]["base"], *names]
+        assert all(value["shapes"])
+        assert value["leaked"] == []  # the runtime's parts share a closure, not the page's globals
+        assert value["got"] == [[name, name, True] for name in names]
+        # The other way: a page handler's error reaches Python as the class of its name.
+        for name in names:
+            with pytest.raises(Exception) as caught:
+                await runtime.invoke(win.id, "throw:" + name)
+            if name in DATA["errors"]["pythonBuiltins"] or name == "HandlerError":
+                assert type(caught.value) is weft.HandlerError and caught.value.type == name
+            else:
+                assert type(caught.value) is getattr(weft, name) and str(caught.value) == "m"
+
+    arun(main())
