@@ -38,8 +38,9 @@ from .bulk import BulkRef, Lane
 from .calls import DEFAULT_INVOKE_TIMEOUT, Handler, Handlers
 from .capabilities import Denial, Grant
 from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Pong, Result, Send
-from .events import IpcEvent, system_event
+from .events import IpcEvent
 from .flow import Heartbeat, TokenBucket
+from .heartbeat import on_pong, watch
 from .peer import Peer, Port, encode
 from .refusals import RefusalLog
 from .sessions import Link, Session
@@ -194,7 +195,7 @@ class Router:
         elif isinstance(frame, (Result, Failure)):
             peer.settle(frame)
         elif isinstance(frame, Pong):
-            self._pong(peer, frame)
+            on_pong(peer, frame.beat, self.publish)
         elif isinstance(frame, BulkRef):
             self._open_bulk(peer, frame)
         elif isinstance(frame, Hello):
@@ -347,29 +348,8 @@ class Router:
     def start_heartbeat(self, heartbeat: Heartbeat) -> None:
         """Ping every ready page each ``interval``; report those that leave a
         ping unanswered for ``timeout`` as ``unresponsive``."""
-        self.tasks.spawn(self._heartbeat(heartbeat), name="heartbeat")
-
-    async def _heartbeat(self, heartbeat: Heartbeat) -> None:
-        loop = asyncio.get_running_loop()
-        beats = itertools.count(1)
-        while not self.closed:
-            await asyncio.sleep(heartbeat.interval)
-            now = loop.time()
-            for peer in tuple(self._peers.values()):
-                if not peer.ready:
-                    continue
-                if peer.ping is None:
-                    peer.send_ping(next(beats), now)
-                elif not peer.unresponsive and now - peer.ping[1] > heartbeat.timeout:
-                    seconds = round(now - peer.ping[1], 3)
-                    log.warning("window %s is unresponsive (no answer for %.1f s)", peer.window_id, seconds)
-                    peer.mark_unresponsive()
-                    self.publish(system_event(peer.window_id, "unresponsive", {"seconds": seconds}))
-
-    def _pong(self, peer: Peer, frame: Pong) -> None:
-        if peer.take_pong(frame.beat):
-            log.info("window %s answers again", peer.window_id)
-            self.publish(system_event(peer.window_id, "responsive"))
+        watching = watch(heartbeat, lambda: tuple(self._peers.values()), self.publish, lambda: self.closed)
+        self.tasks.spawn(watching, name="heartbeat")
 
     def rate_limited(self, window_id: str) -> int:
         """How many of this page's messages its rate limit refused."""
