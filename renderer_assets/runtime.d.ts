@@ -56,8 +56,13 @@ export interface RuntimeErrors {
 
 export interface Runtime extends DesktopBridge {
   /** Send `payload` to Python on `channel`; fire and forget. Throws
-   * `PayloadError` for non-JSON payloads and `ChannelError` for reserved
-   * channels (`close`, `focus`, `blur`, `resize`, `move`, `runtime:*`, `weft:*`). */
+   * `PayloadError` for non-JSON payloads, and `ChannelError` for channel
+   * names Python refuses: empty, longer than 256 characters (code points),
+   * with a character that is not printable (Unicode categories C and Z, the
+   * space apart), or reserved for the runtime (`close`, `focus`, `blur`,
+   * `resize`, `move`, `unresponsive`, `responsive`, `crashed`, `runtime:*`,
+   * `weft:*`). `on`, `once`, `invoke` and `handle` check names alike (`on`,
+   * `once` and `handle` accept reserved ones). */
   send(channel: string, payload?: Payload): void;
   /** Call `listener(payload)` for each message on `channel`. Returns an
    * unsubscribe function. `runtime.on("runtime:error", fn)` hears errors the

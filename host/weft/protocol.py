@@ -57,6 +57,11 @@ SYSTEM_CHANNELS: Final[frozenset[str]] = frozenset(_DATA["channels"]["system"])
 """The window system events' channels: a page may not send on them."""
 RESERVED_PREFIXES: Final[tuple[str, ...]] = tuple(_DATA["channels"]["reservedPrefixes"])
 """Channels starting so are the runtime's: a page may not send on them."""
+UNPRINTABLE_CATEGORIES: Final[frozenset[str]] = frozenset(_DATA["channels"]["unprintable"]["categories"])
+"""Unicode general categories a channel name may not have a character of..."""
+PRINTABLE_EXCEPTIONS: Final[frozenset[str]] = frozenset(_DATA["channels"]["unprintable"]["except"])
+"""...but these characters (the ASCII space). Together, exactly the rule of
+``str.isprintable()``, which :func:`weft.ipc.codec.check_channel` applies."""
 
 ERROR_BASE: Final[str] = _DATA["errors"]["base"]
 """The name of the page's base error class (Python's is ``weft.Error``)."""

@@ -6,14 +6,26 @@ for (const kind of keys(protocol.frames)) KIND[kind] = kind;
 freeze(KIND);
 const SYSTEM_CHANNELS = new Set(protocol.channels.system);
 const RESERVED_PREFIXES = freeze([...protocol.channels.reservedPrefixes]);
-const MAX_CHANNEL = protocol.channels.maxLength;
+const MAX_CHANNEL = protocol.channels.maxLength; // in code points, as Python counts
+// Python's str.isprintable(): no character of these Unicode general
+// categories (controls, format characters, surrogates, private use,
+// unassigned, separators) but the exceptions (the ASCII space).
+const UNPRINTABLE = (({ categories, except }) => {
+  const exact = except.map((char) => `\\u{${char.codePointAt(0).toString(16)}}`).join("");
+  return new RegExp(`(?![${exact}])[${categories.map((name) => `\\p{${name}}`).join("")}]`, "u");
+})(protocol.channels.unprintable);
 
+// The rule Python's codec.check_channel applies, so a page hears of a bad
+// name at once instead of in a notice from the host.
 function checkChannel(channel, fromPage) {
   if (typeof channel !== "string" || channel.length === 0) {
     throw new errors.ChannelError(`a channel is a non-empty string, not ${String(channel)}`);
   }
-  if (channel.length > MAX_CHANNEL) {
+  if (channel.length > MAX_CHANNEL && [...channel].length > MAX_CHANNEL) {
     throw new errors.ChannelError(`channel name longer than ${MAX_CHANNEL} characters`);
+  }
+  if (UNPRINTABLE.test(channel)) {
+    throw new errors.ChannelError(`channel ${stringify(channel).slice(0, 80)} has control characters`);
   }
   if (fromPage && (SYSTEM_CHANNELS.has(channel) || RESERVED_PREFIXES.some((prefix) => channel.startsWith(prefix)))) {
     throw new errors.ChannelError(`channel "${channel}" is reserved for the runtime`);

@@ -179,6 +179,8 @@ def check_channel(channel: Any, *, from_page: bool = False) -> str:
         raise ChannelError(f"a channel is a non-empty string, not {channel!r:.80}")
     if len(channel) > MAX_CHANNEL_CHARS:
         raise ChannelError(f"channel name longer than {MAX_CHANNEL_CHARS} characters")
+    # str.isprintable() is protocol.json's rule (protocol.UNPRINTABLE_CATEGORIES
+    # but the space; tests/unit/test_protocol.py checks every code point).
     if not channel.isprintable():
         raise ChannelError(f"channel {channel!r:.80} has control characters")
     if from_page and (channel in SYSTEM_CHANNELS or channel.startswith(RESERVED_PREFIXES)):
