@@ -26,9 +26,41 @@ MISCHIEF_ATTEMPTS = {
 }
 
 
+MISCHIEF_REQUESTS = sorted([
+    "https://example.com/", "app://localhost/index.html", "plugin://notes/notes.js", "file:///etc/hostname",  # fetch()
+    "https://example.com/",  # the frame
+])
+"""What the mischief plugin's page asks for and its Content-Security-Policy
+refuses (the other attempts are refused before any request)."""
+
+
+def full_audit(runtime: weft.Runtime) -> None:
+    """Make every refusal its own audit record, with its target (no summaries)."""
+    runtime.router.refusals.interval = 0
+
+
+async def refused_requests(caplog: pytest.LogCaptureFixture, plugin_id: str, count: int) -> list[str]:
+    """The targets of the plugin's refused requests on the audit trail, sorted,
+    once there are ``count`` of them (or after 10 s, to show what there was)."""
+
+    def targets() -> list[str]:
+        return sorted(r.target for r in caplog.records  # type: ignore[attr-defined]
+                      if r.name == "weft.audit" and r.direction == "request" and r.plugin == plugin_id)
+
+    try:
+        async with asyncio.timeout(10):
+            while len(targets()) < count:
+                await asyncio.sleep(0.02)
+    except TimeoutError:
+        pass
+    return targets()
+
+
 def test_the_mischief_plugin_is_refused_everything(
     runtime: weft.Runtime, arun: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
+    full_audit(runtime)
+
     async def main() -> None:
         saved: list[Any] = []
         runtime.handle("notes:save", lambda payload, window_id: saved.append(payload))
@@ -48,7 +80,8 @@ def test_the_mischief_plugin_is_refused_everything(
         # Nothing it tried reached the host's handler or subscribers.
         assert saved == []
         assert not [e for e in heard if e.window_id == "plugin:mischief" and e.channel == "notes:save"]
-        assert mischief.blocked_requests >= 3
+        assert await refused_requests(caplog, "mischief", len(MISCHIEF_REQUESTS)) == MISCHIEF_REQUESTS
+        assert mischief.blocked_requests == len(MISCHIEF_REQUESTS)  # each counted once
 
     with caplog.at_level(logging.WARNING, logger="weft.audit"):
         arun(main(), timeout=60)
@@ -93,9 +126,11 @@ FETCH = """(async () => { try { const r = await fetch(%r); return "read " + awai
 
 
 def test_a_plugin_reaches_only_the_origins_it_was_granted(
-    runtime: weft.Runtime, arun: Any, tmp_path: Path, loopback: tuple[str, list[str]]
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, loopback: tuple[str, list[str]],
+    caplog: pytest.LogCaptureFixture
 ) -> None:
     origin, requests = loopback
+    full_audit(runtime)
 
     async def main() -> None:
         granted = await plugins.load(write_plugin(tmp_path, "granted", FETCH_PAGE, origins=[origin]))
@@ -109,9 +144,12 @@ def test_a_plugin_reaches_only_the_origins_it_was_granted(
         await plugin_eval(granted, "window.result = null; " + FETCH % (origin + "/granted") + ".then(r => window.result = r)")
         for plugin, expected in ((denied, "refused TypeError"), (granted, "read ok")):
             assert await js_value_until(plugin, "window.result") == expected
-        assert denied.blocked_requests >= 3  # fetch, image, websocket
+        refused = [origin + "/denied", origin + "/denied-img", origin.replace("http", "ws") + "/denied-ws"]
+        assert await refused_requests(caplog, "denied", 3) == sorted(refused)  # fetch, image, websocket
+        assert (denied.blocked_requests, granted.blocked_requests) == (3, 0)
 
-    arun(main())
+    with caplog.at_level(logging.WARNING, logger="weft.audit"):
+        arun(main())
     # The lock acts before any connection: the server saw only the granted one.
     assert requests == ["/granted"]
 
@@ -193,8 +231,27 @@ def test_plugins_share_no_storage_with_each_other_or_the_host(
     arun(main())
 
 
+NAVIGATIONS = {
+    # Where the page tries to go: how it is refused. weft's navigation lock
+    # makes an audit record; Chromium refuses the last two itself, saying so
+    # on the page's console.
+    "https://example.com/": "navigation",
+    "app://localhost/index.html": "navigation",
+    "plugin://other/index.html": "navigation",
+    "file:///etc/hostname": "Not allowed to load local resource: file:///etc/hostname",
+    "data:text/html,<p>x</p>": "Not allowed to navigate top frame to data URL: data:text/html,<p>x</p>",
+}
+
+
+def _refused(record: logging.LogRecord, target: str, how: str) -> bool:
+    if how == "navigation":
+        return (record.name == "weft.audit" and record.direction == "navigation"  # type: ignore[attr-defined]
+                and record.target == target)  # type: ignore[attr-defined]
+    return record.name == "weft.console" and how in record.getMessage()
+
+
 def test_plugin_page_cannot_reach_the_transport_and_keeps_its_bridge_in_place(
-    runtime: weft.Runtime, arun: Any, tmp_path: Path
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async def main() -> None:
         plugin = await plugins.load(write_plugin(tmp_path, "p", FETCH_PAGE))
@@ -202,15 +259,18 @@ def test_plugin_page_cannot_reach_the_transport_and_keeps_its_bridge_in_place(
         await plugin.wait_ready()
         assert await plugin_eval(plugin, "[typeof qt, typeof QWebChannel, typeof runtime, location.origin]") == [
             "undefined", "undefined", "object", "plugin://p"]
-        targets = ("https://example.com/", "app://localhost/index.html", "plugin://other/index.html",
-                   "file:///etc/hostname", "data:text/html,<p>x</p>")
-        for target in targets:
+        for target, how in NAVIGATIONS.items():
+            seen = len(caplog.records)
             await plugin_eval(plugin, "location.href = %r; 1" % target)
-            # Give a navigation time to commit (it would, were it allowed).
-            await asyncio.sleep(0.2)
+            # The navigation was refused (it would commit, were it allowed) ...
+            async with asyncio.timeout(10):
+                while not any(_refused(record, target, how) for record in caplog.records[seen:]):
+                    await asyncio.sleep(0.02)
+            # ... and the page stayed.
             assert await plugin_eval(plugin, "location.href") == "plugin://p/index.html", target
 
-    arun(main())
+    with caplog.at_level(logging.INFO, logger="weft"):
+        arun(main())
 
 
 def test_permissions_follow_the_manifest(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
