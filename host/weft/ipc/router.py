@@ -26,9 +26,7 @@ from typing import Any, Callable
 import attrs
 
 from ..errors import (
-    DisconnectedError,
     Error,
-    PayloadError,
     ProtocolError,
     RuntimeClosedError,
     WindowNotFoundError,
@@ -43,7 +41,7 @@ from .flow import Heartbeat, TokenBucket
 from .heartbeat import on_pong, watch
 from .peer import Peer, Port, encode
 from .refusals import RefusalLog
-from .sessions import Link, Session
+from .sessions import Link, Session, SessionTable
 from .subscriptions import DEFAULT_BOUND, Hub, Subscription
 from .tasks import Tasks
 
@@ -81,13 +79,14 @@ class Router:
     _handlers: Handlers = attrs.field(init=False)
     _call_ids: Iterator[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
     _inbox: Subscription | None = attrs.field(default=None, init=False)
-    _links: dict[Link, Session] = attrs.field(factory=dict, init=False)
+    _sessions: SessionTable = attrs.field(init=False)
     _loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.hub = Hub(self.tasks, self.bound)
         self.refusals = RefusalLog(self.clock, self._call_later)
         self._handlers = Handlers(self.limits, self.tasks, self.refusals)
+        self._sessions = SessionTable(self._peers, self.refusals)
 
     def _call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle | None:
         loop = self._loop
@@ -117,11 +116,11 @@ class Router:
         peer = self._peers.get(window_id)
         if peer is not None:
             peer.unload(reason)
-            self._close_sessions(window_id, reason)
+            self._sessions.close_for(window_id, reason)
 
     def detach(self, window_id: str, reason: str = "window closed") -> None:
         """The page is gone for good (closed, its plugin stopped or crashed)."""
-        self._close_sessions(window_id, reason)
+        self._sessions.close_for(window_id, reason)
         peer = self._peers.pop(window_id, None)
         if peer is not None:
             peer.detach(reason)
@@ -184,11 +183,8 @@ class Router:
                     peer.notice(error)
                 return
         if isinstance(frame, Send):
-            link = Link(window_id=window_id, channel=frame.channel)
-            session = self._links.get(link)
-            if session is not None:  # a session's traffic goes to its pair only
-                self._to_session(peer, session, link, frame.payload)
-            else:
+            # A session's traffic goes to its pair only, never to subscribers.
+            if not self._sessions.route(peer, frame.channel, frame.payload):
                 self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
         elif isinstance(frame, Invoke):
             self._handlers.answer(peer, frame)
@@ -248,15 +244,6 @@ class Router:
         self.refusals.warn(capabilities.audit, window_id, f"{denial.direction} {denial.channel!r}",
                            "%s", denial.message, extra=denial.fields)
         return denial.error()
-
-    def _to_session(self, peer: Peer, session: Session, link: Link, payload: Any) -> None:
-        try:
-            session.receive(session.side_of(link), payload)
-        except Error as exc:
-            self.refusals.warn(log, peer.window_id, "undelivered session message",
-                               "window %s: a message on %r in %s was not delivered: %s",
-                               peer.window_id, link.channel, session.id, exc)
-            peer.notice(exc)
 
     # -- outbound ----------------------------------------------------------
 
@@ -364,46 +351,20 @@ class Router:
         Each page must be open and allowed to send and receive on its
         channel; a (page, channel) belongs to at most one session.
         """
-        if host.window_id == remote.window_id:
-            raise ValueError("a session pairs two different pages")
-        for link in (host, remote):
-            codec.check_channel(link.channel, from_page=True)
-            peer = self._peer(link.window_id, link.channel)
-            if peer.grant is not None:
-                denial = peer.grant.check_inbound(link.channel)
-                if denial is not None:
-                    raise self._audit(link.window_id, denial)
-            if link in self._links:
-                raise ValueError(f"{link.window_id!r} is already in {self._links[link].id} on {link.channel!r}")
-        session = Session(host=host, remote=remote)
-        self._links[host] = self._links[remote] = session
-        session.start(self._send_to_link, self._release_session)
-        return session
+        return self._sessions.open(host, remote, self._check_link)
 
-    def _send_to_link(self, link: Link, payload: Any) -> None:
-        """Write a session message to one side, as any message to a page
-        (binary values and long ones on its bulk lane); raise if it cannot go."""
-        peer = self._peers.get(link.window_id)
-        if peer is None:
-            raise DisconnectedError(f"window {link.window_id!r} has closed")
-        try:
-            peer.send(Send(channel=link.channel, payload=payload))
-        except PayloadError as exc:
-            raise PayloadError(f"window {link.window_id!r} cannot take this message: {exc}") from None
-
-    def _release_session(self, session: Session) -> None:
-        for link in (session.host, session.remote):
-            if self._links.get(link) is session:
-                del self._links[link]
-
-    def _close_sessions(self, window_id: str, reason: str) -> None:
-        for link, session in tuple(self._links.items()):
-            if link.window_id == window_id:
-                session.close(f"{window_id}: {reason}", notify=(session.other(session.side_of(link)),))
+    def _check_link(self, link: Link) -> None:
+        """Raise unless the page of ``link`` is open and may send and receive on its channel."""
+        codec.check_channel(link.channel, from_page=True)
+        peer = self._peer(link.window_id, link.channel)
+        if peer.grant is not None:
+            denial = peer.grant.check_inbound(link.channel)
+            if denial is not None:
+                raise self._audit(link.window_id, denial)
 
     @property
     def sessions(self) -> tuple[Session, ...]:
-        return tuple(dict.fromkeys(self._links.values()))
+        return self._sessions.all()
 
     # -- shutdown ----------------------------------------------------------
 

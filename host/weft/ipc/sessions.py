@@ -14,11 +14,15 @@ Python's subscribers and not to any other page. Control objects
 3. when a side terminates, closes, navigates, crashes or stops, the other
    side gets ``closed`` with the reason, and the session is released.
 
-Data goes through the router's ordinary outbound path (binary values and
-long messages on the bulk lane of a page that has one). A message that
-cannot be delivered (sent before the session opened, or that the other page
-cannot take) raises from :meth:`Session.receive`, and the router tells the
-sender; none is dropped without a word.
+Data goes through the ordinary outbound path, :meth:`Peer.send` (binary
+values and long messages on the bulk lane of a page that has one). A message
+that cannot be delivered (sent before the session opened, or that the other
+page cannot take) raises from :meth:`Session.receive`, and the sender is
+told; none is dropped without a word.
+
+The router keeps its sessions in a :class:`SessionTable`, by the (page,
+channel) ends they hold: a page's message on such an end goes into its
+session, and nowhere else.
 """
 
 from __future__ import annotations
@@ -26,13 +30,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Mapping
 from typing import Any, Callable, Literal
 
 import attrs
 
-from ..errors import Error, ProtocolError
+from ..errors import DisconnectedError, Error, PayloadError, ProtocolError
+from .codec import Send
+from .peer import Peer
+from .refusals import RefusalLog
 
 log = logging.getLogger("weft.remote")
+refusal_log = logging.getLogger("weft.ipc")
+"""Where a page's undelivered message is logged, with its other refusals."""
 
 SUPPORTED_PROTOCOLS = frozenset({1})
 CONTROL = "$weft"
@@ -174,3 +184,70 @@ class Session:
     async def wait_closed(self) -> str:
         """Wait until the session ends; return why."""
         return await asyncio.shield(self._closed)
+
+
+@attrs.define(eq=False)
+class SessionTable:
+    """The open sessions, by the ends they hold; see the module docstring."""
+
+    peers: Mapping[str, Peer]
+    """The open pages by window id (the router's own table, only read here)."""
+    refusals: RefusalLog
+    _links: dict[Link, Session] = attrs.field(factory=dict, init=False)
+
+    def open(self, host: Link, remote: Link, check: Callable[[Link], None]) -> Session:
+        """Pair two ends; ``check(link)`` raises if a page may not take part.
+        An end belongs to at most one session."""
+        if host.window_id == remote.window_id:
+            raise ValueError("a session pairs two different pages")
+        for link in (host, remote):
+            check(link)
+            if link in self._links:
+                raise ValueError(f"{link.window_id!r} is already in {self._links[link].id} on {link.channel!r}")
+        session = Session(host=host, remote=remote)
+        self._links[host] = self._links[remote] = session
+        session.start(self._send, self._release)
+        return session
+
+    def route(self, peer: Peer, channel: str, payload: Any) -> bool:
+        """Hand what ``peer``'s page sent on ``channel`` to the session that
+        holds that end, if one does (False if none does). What the session
+        cannot deliver is logged and answered to the page with a notice."""
+        link = Link(window_id=peer.window_id, channel=channel)
+        session = self._links.get(link)
+        if session is None:
+            return False
+        try:
+            session.receive(session.side_of(link), payload)
+        except Error as exc:
+            self.refusals.warn(refusal_log, peer.window_id, "undelivered session message",
+                               "window %s: a message on %r in %s was not delivered: %s",
+                               peer.window_id, channel, session.id, exc)
+            peer.notice(exc)
+        return True
+
+    def close_for(self, window_id: str, reason: str) -> None:
+        """The page ``window_id`` went away: close its sessions, telling
+        the other side of each."""
+        for link, session in tuple(self._links.items()):
+            if link.window_id == window_id:
+                session.close(f"{window_id}: {reason}", notify=(session.other(session.side_of(link)),))
+
+    def all(self) -> tuple[Session, ...]:
+        return tuple(dict.fromkeys(self._links.values()))
+
+    def _send(self, link: Link, payload: Any) -> None:
+        """Write a session message to one side, as any message to a page;
+        raise if it cannot go."""
+        peer = self.peers.get(link.window_id)
+        if peer is None:
+            raise DisconnectedError(f"window {link.window_id!r} has closed")
+        try:
+            peer.send(Send(channel=link.channel, payload=payload))
+        except PayloadError as exc:
+            raise PayloadError(f"window {link.window_id!r} cannot take this message: {exc}") from None
+
+    def _release(self, session: Session) -> None:
+        for link in (session.host, session.remote):
+            if self._links.get(link) is session:
+                del self._links[link]
