@@ -86,10 +86,9 @@ def test_send_reaches_every_kind_of_subscriber_in_order(runtime: weft.Runtime, a
         assert heard_cb == [(i, win.id) for i in range(1000)]
         assert [e.payload for e in heard_events if e.channel == "n"] == list(range(1000))
         assert all(isinstance(e, weft.IpcEvent) and e.window_id == win.id for e in heard_events)
-        for _ in range(100):
-            if len(heard_async) == 1000:
-                break
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):  # the async callbacks run as tasks
+            while len(heard_async) < 1000:
+                await asyncio.sleep(0.01)
         assert heard_async == list(range(1000))
 
     arun(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -198,7 +199,14 @@ def test_symlinks_out_of_the_app_folder_are_refused(arun: Any, tmp_path: Any) ->
         arun(rt.shutdown())
 
 
-def test_navigation_away_and_new_windows_are_refused(runtime: weft.Runtime, arun: Any) -> None:
+def test_navigation_away_and_new_windows_are_refused(
+    runtime: weft.Runtime, arun: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def until_logged(logger: str, text: str) -> None:
+        async with asyncio.timeout(10):
+            while not any(r.name == logger and text in r.getMessage() for r in caplog.records):
+                await asyncio.sleep(0.02)
+
     async def main() -> None:
         win = await open_page(runtime, "<p>x</p>")
         url = win.url
@@ -210,8 +218,12 @@ def test_navigation_away_and_new_windows_are_refused(runtime: weft.Runtime, arun
             return w === null || w.closed;""")
         assert out["value"] is True
         assert runtime.windows == (win,)
+        # Refused (each would commit, were it allowed): by weft's navigation
+        # lock, and by Chromium itself for file:, which says so on the console.
         await win.evaluate("location.href = 'https://example.com/'")
+        await until_logged("weft.page", "refused navigation to https://example.com/")
         await win.evaluate("location.href = 'file:///etc/passwd'")
+        await until_logged("weft.console", "Not allowed to load local resource: file:///etc/passwd")
         # Still the same document: its runtime answers, and nothing reloaded.
         out = await in_page(runtime, win, "return location.href;")
         assert out["value"] == url
@@ -221,7 +233,8 @@ def test_navigation_away_and_new_windows_are_refused(runtime: weft.Runtime, arun
         assert (await next_event(loaded)).window_id == win.id
         assert runtime.windows == (win,)
 
-    arun(main())
+    with caplog.at_level(logging.INFO, logger="weft"):
+        arun(main())
 
 
 def test_reload_keeps_messages_for_the_new_document(runtime: weft.Runtime, arun: Any) -> None:
