@@ -27,7 +27,7 @@ def peer(window_id: str, ready: bool = True) -> tuple[Peer, FakePage]:
 
 def test_a_round_pings_ready_pages_that_have_no_ping_waiting() -> None:
     async def main() -> None:
-        (a, page_a), (b, page_b), (loading, page_l) = peer("a"), peer("b"), peer("l", ready=False)
+        (a, page_a), (b, page_b), (loading, _) = peer("a"), peer("b"), peer("l", ready=False)
         beats = itertools.count(1)
         events: list[IpcEvent] = []
         check([a, b, loading], 10.0, 5.0, beats, events.append)

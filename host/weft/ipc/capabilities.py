@@ -72,6 +72,14 @@ class Denial:
             f"plugin {self.owner!r} may not use channel {self.channel!r} ({self.direction}): {self.reason}")
 
 
+def deny(denial: Denial, window_id: str, refusals: RefusalLog) -> PermissionDeniedError:
+    """Record a denial on the bridge on the audit trail (a flood of them is
+    summarised per page); return what the side that tried is told."""
+    refusals.warn(audit, window_id, f"{denial.direction} {denial.channel!r}", "%s", denial.message,
+                  extra=denial.fields)
+    return denial.error()
+
+
 def record(owner: str, what: str, target: str, reason: str, refusals: RefusalLog | None = None) -> None:
     """An audit record for a refusal outside the bridge (a blocked request,
     a denied permission, a cancelled download, a refused navigation).

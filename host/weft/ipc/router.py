@@ -1,16 +1,22 @@
 """The router: where every message between Python and the pages passes.
 
-It is Qt-free. The webengine layer attaches one :class:`~weft.ipc.peer.Port` per page and
-feeds the router what the page posted (:meth:`Router.receive`); the router
-decodes it, publishes events to the hub, runs handlers, settles calls, and
-writes back through the port. Each page's state and outbox (batching, and
-holding frames while it loads) is a :class:`~weft.ipc.peer.Peer`.
+It is Qt-free. The webengine layer attaches one :class:`~weft.ipc.peer.Port`
+per page and feeds the router what the page posted (:meth:`Router.receive`);
+the router decodes it, dispatches each frame, and offers the public API
+(``send_to_window``, ``broadcast``, ``invoke``, ``handle``, the
+subscriptions, sessions). The work is done by the parts it composes:
 
-What one page can make the host do is bounded: every frame it posts spends a
-token of its rate limit (``Limits.rate``/``burst``); at most
-``Limits.max_running_calls`` of its invokes run Python handlers at once, and
-those still running are cancelled when the page goes (unload, detach). Each
-refusal is answered (a failed call, or a notice), and logged through a
+* :mod:`~weft.ipc.peer`: one page's state and outbox (batching, holding
+  frames while it loads); every frame to a page leaves through ``Peer.send``;
+* :mod:`~weft.ipc.admission`: the page's rate limit, which every frame spends;
+* :mod:`~weft.ipc.calls`: Python's calls of pages, and the pages' calls of
+  Python handlers (at most ``Limits.max_running_calls`` running per page);
+* :mod:`~weft.ipc.heartbeat`: whether each page still answers;
+* :mod:`~weft.ipc.sessions`: pairs of pages in a remote session;
+* :mod:`~weft.ipc.subscriptions`: who hears which event;
+* :mod:`~weft.ipc.capabilities`: the channels a plugin's page may use.
+
+Each refusal is answered (a failed call, or a notice) and logged through a
 :class:`~weft.ipc.refusals.RefusalLog`, which summarises floods.
 """
 
@@ -25,16 +31,11 @@ from typing import Any, Callable
 
 import attrs
 
-from ..errors import (
-    Error,
-    ProtocolError,
-    RuntimeClosedError,
-    WindowNotFoundError,
-)
+from ..errors import Error, ProtocolError, RuntimeClosedError, WindowNotFoundError
 from . import admission, bulk, calls, capabilities, codec
 from .bulk import BulkRef, Lane
 from .calls import DEFAULT_INVOKE_TIMEOUT, Handler, Handlers
-from .capabilities import Denial, Grant
+from .capabilities import Grant
 from .codec import BadFrame, Bye, Failure, Hello, Invoke, Limits, Pong, Result, Send
 from .events import IpcEvent
 from .flow import Heartbeat, TokenBucket
@@ -152,33 +153,19 @@ class Router:
         if peer is None or self.closed:
             log.debug("window %s posted after it was detached; ignored", window_id)
             return
-        assert peer.bucket is not None
         try:
             frames = codec.decode_batch(raw, self.limits)
         except ProtocolError as exc:
-            if peer.bucket.take():
-                self.refusals.warn(log, window_id, "unreadable batch",
-                                   "window %s posted an unreadable batch: %s", window_id, exc)
-                peer.notice(exc)
-            else:
-                self._rate_limited(peer, 1)
+            admission.refuse_unreadable(peer, exc, self.refusals)
             return
-        admitted, refused = admission.admit(peer, frames)
-        if refused:
-            self._rate_limited(peer, refused)
-        peer.take(admitted, self._handle)
-
-    def _rate_limited(self, peer: Peer, refused: int) -> None:
-        self.refusals.warn(log, peer.window_id, "over the rate limit",
-                           "window %s: %d messages over its rate limit refused", peer.window_id, refused, n=refused)
-        peer.notice(admission.rate_error(refused))
+        peer.take(admission.admit(peer, frames, self.refusals), self._handle)
 
     def _handle(self, peer: Peer, frame: Any) -> None:
         window_id = peer.window_id
         if isinstance(frame, (Send, Invoke)) and peer.grant is not None:
             denial = peer.grant.check_inbound(frame.channel)
             if denial is not None:
-                error = self._audit(window_id, denial)
+                error = capabilities.deny(denial, window_id, self.refusals)
                 if not peer.refuse_call(codec.call_of(frame), error):
                     peer.notice(error)
                 return
@@ -199,7 +186,7 @@ class Router:
         elif isinstance(frame, Bye):
             self.unload(window_id, "page unloaded")
         else:
-            self._refuse(peer, frame)
+            admission.refuse_bad(peer, frame, self.refusals)
 
     def publish(self, event: IpcEvent) -> None:
         """Publish an event the runtime made itself (window system events)."""
@@ -215,35 +202,15 @@ class Router:
     def _open_bulk(self, peer: Peer, ref: BulkRef) -> None:
         """Handle the frame a page sent on the bulk lane, in its place."""
         body = peer.lane.claim(ref.token) if peer.lane is not None else None
-        if body is None:
-            self._refuse(peer, BadFrame(error=ProtocolError("no bulk body was stored under that token")))
-            return
         try:
+            if body is None:
+                raise ProtocolError("no bulk body was stored under that token")
             text, parts = bulk.open_body(ref, body)
         except ProtocolError as exc:
-            self._refuse(peer, BadFrame(error=exc))
+            admission.refuse_bad(peer, BadFrame(error=exc), self.refusals)
             return
         del body  # its bytes are copied out; let the stored body go now
         self._handle(peer, codec.decode_bulk(text, parts, self.limits))
-
-    def _refuse(self, peer: Peer, frame: BadFrame) -> None:
-        self.refusals.warn(log, peer.window_id, "bad frame", "window %s posted a bad frame: %s",
-                           peer.window_id, frame.error)
-        call = codec.call_of(frame)
-        error = frame.error
-        if call is not None and call[0] != "invoke":
-            # An answer to one of Python's calls that cannot be accepted:
-            # fail that call now rather than let it wait for its timeout.
-            error = ProtocolError(f"the page's answer was refused: {frame.error}")
-        if not peer.refuse_call(call, error):
-            peer.notice(error)
-
-    def _audit(self, window_id: str, denial: Denial) -> Error:
-        """Record a denial on the audit trail; return what the side that
-        tried is told."""
-        self.refusals.warn(capabilities.audit, window_id, f"{denial.direction} {denial.channel!r}",
-                           "%s", denial.message, extra=denial.fields)
-        return denial.error()
 
     # -- outbound ----------------------------------------------------------
 
@@ -257,7 +224,7 @@ class Router:
         if channel is not None and peer.grant is not None:
             denial = peer.grant.check_outbound(channel)
             if denial is not None:
-                raise self._audit(window_id, denial)
+                raise capabilities.deny(denial, window_id, self.refusals)
         return peer
 
     async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
@@ -330,7 +297,7 @@ class Router:
             self._inbox = None
             raise
 
-    # -- heartbeat -------------------------------------------------------------
+    # -- the pages' health ---------------------------------------------------
 
     def start_heartbeat(self, heartbeat: Heartbeat) -> None:
         """Ping every ready page each ``interval``; report those that leave a
@@ -360,7 +327,7 @@ class Router:
         if peer.grant is not None:
             denial = peer.grant.check_inbound(link.channel)
             if denial is not None:
-                raise self._audit(link.window_id, denial)
+                raise capabilities.deny(denial, link.window_id, self.refusals)
 
     @property
     def sessions(self) -> tuple[Session, ...]:
