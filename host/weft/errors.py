@@ -137,3 +137,13 @@ class PluginStateError(Error, ValueError):
 
 class StartupError(Error, RuntimeError):
     """weft cannot start as asked (set-up out of order, a Qt part missing)."""
+
+
+class LoadError(Error):
+    """A window's page could not be loaded (a file missing from the app
+    folder, a bad URL, a network error)."""
+
+
+class ScriptError(Error):
+    """JavaScript run by ``Window.evaluate`` threw, or gave back something
+    that is not a JSON value (a DOM node, a function)."""

@@ -288,3 +288,21 @@ def test_several_refusals_and_navigations_in_a_row(runtime: weft.Runtime, arun: 
             loaded.close()
 
     arun(main())
+
+
+def test_evaluate_gives_json_values_and_says_what_went_wrong(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<!DOCTYPE html><p id=x>text</p>")
+        assert await win.evaluate("const a = [1, {b: 'c'}]; a") == [1, {"b": "c"}]
+        assert await win.evaluate("undefined") is None
+        assert await win.evaluate("Promise.resolve(1)") is None  # not awaited
+        with pytest.raises(weft.ScriptError, match="^ReferenceError: nope is not defined$"):
+            await win.evaluate("nope + 1")
+        with pytest.raises(weft.ScriptError, match="^Error: thrown on purpose$"):
+            await win.evaluate("throw new Error('thrown on purpose')")
+        with pytest.raises(weft.ScriptError, match='not a JSON value: a HTMLParagraphElement at "value"'):
+            await win.evaluate("document.getElementById('x')")
+        with pytest.raises(weft.ScriptError, match='not a JSON value: a Function at "f"'):
+            await win.evaluate("({f() {}})")
+
+    arun(main())

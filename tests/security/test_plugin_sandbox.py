@@ -139,7 +139,7 @@ def test_a_plugin_reaches_only_the_origins_it_was_granted(
             await plugin.start()
             await plugin.wait_ready()
         await plugin_eval(denied, "window.result = null; " + FETCH % (origin + "/denied") + ".then(r => window.result = r)")
-        await plugin_eval(denied, "new Image().src = %r; new WebSocket(%r)" % (
+        await plugin_eval(denied, "new Image().src = %r; new WebSocket(%r); 1" % (
             origin + "/denied-img", origin.replace("http", "ws") + "/denied-ws"))
         await plugin_eval(granted, "window.result = null; " + FETCH % (origin + "/granted") + ".then(r => window.result = r)")
         for plugin, expected in ((denied, "refused TypeError"), (granted, "read ok")):

@@ -32,7 +32,7 @@ FROM_HOST = {kind for kind, spec in DATA["frames"].items() if "host" in spec["fr
 #: weft errors that stay in Python: raised to Python callers, never rebuilt
 #: from the wire. A new weft.Error subclass must be put here or in protocol.json.
 HOST_ONLY_ERRORS = {"SubscriberOverflowError", "RuntimeClosedError", "ManifestError", "WindowOptionError",
-                    "PluginStateError", "StartupError", "SandboxError"}
+                    "PluginStateError", "StartupError", "SandboxError", "LoadError", "ScriptError"}
 
 needs_qt = pytest.mark.skipif(conftest.weft_app is None, reason="Qt is absent")
 
@@ -101,6 +101,17 @@ def test_error_classes_cross_the_wire_by_name() -> None:
 
 
 # -- runtime.js and runtime.d.ts -----------------------------------------
+
+
+def test_every_runtime_part_is_injected() -> None:
+    # Read from scripts.py's source: importing it needs Qt.
+    import ast
+
+    scripts = ASSETS.parent / "host" / "weft" / "webengine" / "scripts.py"
+    (order,) = [ast.literal_eval(node.value) for node in ast.walk(ast.parse(scripts.read_text("utf-8")))
+                if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "RUNTIME_PARTS"]
+    assert sorted(f"{part}.js" for part in order) == sorted(PARTS) and len(set(order)) == len(order)
+    assert order[0] == "captures" and order[-1] == "api"  # globals taken first; window.runtime defined last
 
 
 def test_runtime_js_sends_and_handles_exactly_the_protocol_kinds() -> None:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 
 from .. import policy
-from ..errors import DisconnectedError
+from ..errors import DisconnectedError, ScriptError
 from ..ipc import capabilities
 from ..ipc.bulk import THRESHOLD as BULK_THRESHOLD
 from ..ipc.capabilities import Grant
@@ -23,7 +23,7 @@ from ..ipc.router import Router
 from .bridge import connect_bridge
 from .bulk import BulkStore, PageLane
 from .schemes import origin_of
-from .scripts import bridge_scripts
+from .scripts import asset, bridge_scripts
 
 log = logging.getLogger("weft.page")
 console = logging.getLogger("weft.console")
@@ -152,7 +152,9 @@ class AppPage(QWebEnginePage):
     async def evaluate(self, source: str, *, timeout: float = 10.0) -> Any:
         """Run ``source`` (an expression, or statements whose last value is
         the result) in the page's own world; return that value as JSON
-        decodes it. A Promise result is not awaited."""
+        decodes it. A Promise result is not awaited (it gives None). Raises
+        :class:`weft.ScriptError` if the script throws or its value is not
+        JSON (a DOM node, a function)."""
         future: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
 
         def done(result: str | None) -> None:
@@ -161,13 +163,18 @@ class AppPage(QWebEnginePage):
 
         # Qt hands arrays and objects back as '' (PySide6 6.11), so the value
         # crosses as JSON text; the source crosses as a JSON string literal.
-        self.runJavaScript("JSON.stringify((0, eval)(" + json.dumps(source) + ") ?? null)", 0, done)
+        self.runJavaScript(asset("evaluate.js") + "(" + json.dumps(source) + ")", 0, done)
         try:
             async with asyncio.timeout(timeout):
                 text = await future
         except TimeoutError:
             raise DisconnectedError(f"window {self.window_id!r} did not run the script within {timeout} s") from None
-        return None if text is None else json.loads(text)
+        if not text:  # the page went before it answered
+            raise DisconnectedError(f"window {self.window_id!r} gave no answer to the script")
+        answer = json.loads(text)
+        if "error" in answer:
+            raise ScriptError(f"{answer['error']['name']}: {answer['error']['message']}")
+        return answer["value"]
 
     def createWindow(self, type: QWebEnginePage.WebWindowType) -> QWebEnginePage | None:  # noqa: N802
         log.warning("window %s: refused to open a new window (%s)", self.window_id, type.name)
