@@ -27,7 +27,7 @@ from typing import Any, Callable
 import pytest
 
 import weft
-from tests.conftest import in_page, open_page
+from tests.conftest import in_page, js_value_until, open_page
 from tests.unit.test_bulk import FakeLane
 from tests.unit.test_router import FakePage, connected, post, turn
 from weft.ipc import Limits, Router
@@ -334,6 +334,38 @@ def test_a_page_past_its_running_calls_is_refused_and_its_handlers_end_with_it(a
         await win.close()
         await until_seen(lambda: len(cancelled) == 6)
         assert cancelled == ["busy"] * 6
+
+    try:
+        arun(main(), timeout=60)
+    finally:
+        arun(rt.shutdown())
+
+
+@pytest.mark.parametrize("lane", ["json", "bulk"])
+def test_a_real_page_past_its_burst_has_its_invokes_refused(arun: Any, lane: str) -> None:
+    # A bucket that refills one token in 1,000 s, and no heartbeat (whose
+    # pongs spend tokens too): the page's hello spends one token of the
+    # burst, then exactly BURST - 1 of its 30 invokes are let in, on either
+    # lane. (Bytes take the bulk lane, each uploaded on its own: there the
+    # calls arrive in the order their uploads end.)
+    rt = weft.Runtime(limits=weft.ipc.Limits(rate=0.001, burst=BURST), heartbeat=None)
+    let_in, refused = BURST - 1, 30 - (BURST - 1)
+
+    async def main() -> None:
+        handled: list[int] = []
+        rt.handle("py:count", lambda payload, window_id: handled.append(payload[0] if lane == "bulk" else payload))
+        win = await open_page(rt, "<p>busy</p>")
+        # Read with evaluate: a message about the outcome would be refused too.
+        await win.evaluate("""window.outcome = null;
+            Promise.allSettled(Array.from({length: 30}, (_, i) => runtime.invoke("py:count", %s)))
+              .then((all) => { window.outcome = all.map((r) => r.status === "fulfilled" ? "answered" : r.reason.name); });
+            1""" % ("new Uint8Array([i])" if lane == "bulk" else "i"))
+        outcome = await js_value_until(win, "window.outcome")
+        assert sorted(outcome) == ["RateLimitError"] * refused + ["answered"] * let_in, outcome
+        assert sorted(handled) == [i for i, result in enumerate(outcome) if result == "answered"]
+        if lane == "json":
+            assert handled == list(range(let_in))  # in order: the first ones
+        assert rt.rate_limited(win.id) == refused
 
     try:
         arun(main(), timeout=60)
