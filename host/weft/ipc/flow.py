@@ -3,9 +3,10 @@
 * :class:`TokenBucket` — each page may post ``Limits.rate`` frames per
   second with bursts of ``Limits.burst``; the excess is refused and counted.
   Every frame spends a token, whatever its kind and whether or not it is
-  well formed (see :meth:`weft.ipc.router.Router.receive`).
+  well formed (see :mod:`weft.ipc.admission`).
 * :class:`Heartbeat` — how often the router pings each page's runtime and how
-  long it waits for the answer before it calls the page unresponsive.
+  long it waits for the answer before it calls the page unresponsive (see
+  :mod:`weft.ipc.heartbeat`).
 * :data:`SLICE` — how many inbound frames the router handles per event-loop
   turn, so a flood never stalls the host's other work.
 """
