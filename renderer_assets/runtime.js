@@ -1,9 +1,9 @@
 // weft runtime: defines `window.runtime` in the page's own script world, at
 // document creation, before any page script runs. The host appends the call
 // `(protocol, config)` with two JSON objects: protocol.json (frame kinds,
-// reserved channels, error names, limits: the constants Python uses too)
-// and this page's
-// { windowId, maxMessageChars, maxDepth, bulkThreshold, maxBulkBytes, bulkKey }.
+// channel rules, error names, limits: the constants Python uses too) and
+// this page's { windowId, maxMessageChars, maxDepth, bulkThreshold,
+// maxBulkBytes, bulkKey }.
 //
 // Frames are batched per microtask into one JSON array string and relayed to
 // the isolated world (transport.js) as a CustomEvent; the wire format is
