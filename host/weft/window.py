@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import attrs
@@ -68,8 +69,18 @@ class Window:
 
     async def wait_ready(self, timeout: float | None = 10.0) -> None:
         """Wait until the page's ``window.runtime`` is connected. Sending does
-        not need this (messages wait for the page); tests and timing do."""
-        await self._host.router.wait_ready(self._id, timeout=timeout)
+        not need this (messages wait for the page); tests and timing do.
+
+        Raises :class:`weft.LoadError` if the page could not be loaded.
+        """
+        page = self._live_view().page()
+        # Chromium's error page gets a runtime too, and may connect before
+        # the failure is reported: the load has the last word.
+        async with asyncio.timeout(timeout):
+            await page.wait_loaded()
+            if page.load_error is not None:
+                raise page.load_error
+            await self._host.router.wait_ready(self._id, timeout=None)
 
     # -- what it shows -----------------------------------------------------
 

@@ -306,3 +306,30 @@ def test_evaluate_gives_json_values_and_says_what_went_wrong(runtime: weft.Runti
             await win.evaluate("({f() {}})")
 
     arun(main())
+
+
+def test_a_page_that_cannot_load_is_loud(
+    runtime: weft.Runtime, arun: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def main() -> None:
+        failed = runtime.channel_events("load-failed")
+        win = await runtime.create_window(title="typo", width=300, height=200, url="app://indx.html")
+        with pytest.raises(weft.LoadError, match="could not load app://localhost/indx.html"):
+            await win.wait_ready()
+        event = await next_event(failed)
+        assert (event.window_id, event.type, event.payload["url"]) == (win.id, "load-failed",
+                                                                        "app://localhost/indx.html")
+        # The window can be pointed somewhere that exists, and is fine again.
+        win.load_url("app://index.html")
+        await win.wait_ready()
+        # A navigation weft refuses is not a failure of the window's page.
+        await win.evaluate("location.href = 'https://example.com/'; 1")
+        await win.evaluate("location.href = 'app://localhost/sub/index.html'; 1")
+        await win.wait_ready()
+        assert win.url == "app://localhost/sub/index.html"
+        failed.close()
+
+    with caplog.at_level(logging.ERROR, logger="weft.page"):
+        arun(main())
+    lines = [r.getMessage() for r in caplog.records if r.name == "weft.page" and r.levelno >= logging.ERROR]
+    assert len(lines) == 1 and lines[0].startswith(f"window window-1: could not load app://localhost/indx.html")

@@ -8,7 +8,7 @@ import attrs
 
 from .. import protocol
 
-EventType = Literal["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed"]
+EventType = Literal["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed", "load-failed"]
 
 #: Channels that carry window system events (``EventType``'s values; from
 #: protocol.json). A page may not send on them, so ``on_channel("close", ...)``
@@ -33,7 +33,8 @@ class IpcEvent:
     and from the runtime's watch over pages: ``unresponsive`` (its page did
     not answer the heartbeat in time; ``{"seconds"}``), ``responsive`` (it
     answers again) and ``crashed`` (its renderer process died;
-    ``{"status", "exit_code"}``)."""
+    ``{"status", "exit_code"}``); and ``load-failed`` (its page could not be
+    loaded; ``{"url", "error", "code"}``)."""
 
 
 def system_event(window_id: str, type: EventType, payload: Any = None) -> IpcEvent:

@@ -11,10 +11,10 @@ import signal
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QUrl
-from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage, QWebEngineProfile
 
 from .. import policy
-from ..errors import DisconnectedError, ScriptError
+from ..errors import DisconnectedError, LoadError, ScriptError
 from ..ipc import capabilities
 from ..ipc.bulk import THRESHOLD as BULK_THRESHOLD
 from ..ipc.capabilities import Grant
@@ -27,6 +27,9 @@ from .scripts import asset, bridge_scripts
 
 log = logging.getLogger("weft.page")
 console = logging.getLogger("weft.console")
+
+_NET_ABORTED = -3
+"""Chromium's net::ERR_ABORTED: a navigation weft refused, not a failure."""
 
 _CONSOLE_LEVELS = {
     QWebEnginePage.JavaScriptConsoleMessageLevel.InfoMessageLevel: logging.INFO,
@@ -76,6 +79,11 @@ class AppPage(QWebEnginePage):
         router.attach(window_id, self._bridge, grant, lane)
         self.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.loadFinished.connect(self._on_load_finished)
+        self.load_error: LoadError | None = None
+        """Why the main frame's last load failed (None: it did not)."""
+        self._loading = False
+        self._load_waiters: list[asyncio.Future[None]] = []
+        self.loadingChanged.connect(self._on_loading_changed)
 
     # The document tells the router when it goes (runtime.js sends "bye" on
     # pagehide). Not Qt's loadStarted: Qt emits it for navigations that
@@ -90,10 +98,12 @@ class AppPage(QWebEnginePage):
         """Load ``url``; its origin becomes the one the page may stay on."""
         self._origin = origin_of(url)
         self._router.unload(self.window_id, "page is loading a new document")
+        self.load_error, self._loading = None, True  # before Qt says so, for wait_loaded()
         self.load(url)
 
     def reload_document(self) -> None:
         self._router.unload(self.window_id, "page is reloading")
+        self._loading = True
         self.triggerAction(QWebEnginePage.WebAction.Reload)
 
     def _on_render_process_terminated(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:
@@ -130,6 +140,34 @@ class AppPage(QWebEnginePage):
             capabilities.record(self._grant.owner, "navigation", url.toString(), decision.reason)
         self._scripts_stale = True
         return False
+
+    def _on_loading_changed(self, info: QWebEngineLoadingInfo) -> None:
+        status = info.status()
+        if status == QWebEngineLoadingInfo.LoadStatus.LoadStartedStatus:
+            self.load_error, self._loading = None, True
+            return
+        # A navigation weft refused (aborted) leaves the document as it was:
+        # not a failure of this window's page.
+        if status == QWebEngineLoadingInfo.LoadStatus.LoadFailedStatus and info.errorCode() != _NET_ABORTED:
+            url = info.url().toString()
+            self.load_error = LoadError(f"window {self.window_id!r} could not load {url}: {info.errorString()}")
+            log.error("window %s: could not load %s: %s (%s %d)", self.window_id, url, info.errorString(),
+                      info.errorDomain().name, info.errorCode())
+            self._router.publish(system_event(self.window_id, "load-failed",
+                                              {"url": url, "error": info.errorString(), "code": info.errorCode()}))
+        self._loading = False
+        waiters, self._load_waiters = self._load_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    async def wait_loaded(self) -> None:
+        """Return once the main frame's current load has finished, or failed
+        (see :attr:`load_error`)."""
+        if self._loading:
+            waiter = asyncio.get_running_loop().create_future()
+            self._load_waiters.append(waiter)
+            await waiter
 
     def _on_load_finished(self, ok: bool) -> None:
         if not ok:  # also what Chromium refused by itself (ftp://, bad schemes)
