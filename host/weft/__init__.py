@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import ipc, plugins, remote
 from .errors import (
+    ArgumentError,
     ChannelError,
     DisconnectedError,
     Error,
@@ -36,6 +37,7 @@ from .errors import (
     RateLimitError,
     RuntimeClosedError,
     ScriptError,
+    SessionError,
     StartupError,
     SubscriberOverflowError,
     WindowNotFoundError,
@@ -70,6 +72,7 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
+    "ArgumentError",
     "ChannelError",
     "DisconnectedError",
     "Error",
@@ -88,6 +91,7 @@ __all__ = [
     "RuntimeClosedError",
     "SandboxError",
     "ScriptError",
+    "SessionError",
     "StartupError",
     "SubscriberOverflowError",
     "Window",

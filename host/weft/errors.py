@@ -147,3 +147,13 @@ class LoadError(Error):
 class ScriptError(Error):
     """JavaScript run by ``Window.evaluate`` threw, or gave back something
     that is not a JSON value (a DOM node, a function)."""
+
+
+class ArgumentError(Error, TypeError):
+    """A call was given an argument of the wrong kind: one window id where
+    a list of them goes, a handler that is not callable."""
+
+
+class SessionError(Error, ValueError):
+    """A remote session cannot be opened as asked: both ends on one page, or
+    an end already in another session on that channel."""

@@ -23,6 +23,7 @@ from typing import Any, Awaitable, Callable
 import attrs
 
 from ..errors import (
+    ArgumentError,
     DisconnectedError,
     Error,
     HandlerExistsError,
@@ -80,7 +81,7 @@ class Handlers:
         """Answer ``channel`` with ``fn``; returns the function that unregisters it."""
         codec.check_channel(channel, from_page=True)
         if not callable(fn):
-            raise TypeError(f"handler for {channel!r} is not callable: {fn!r}")
+            raise ArgumentError(f"handler for {channel!r} is not callable: {fn!r}")
         if channel in self._by_channel:
             raise HandlerExistsError(f"{channel!r} already has a handler")
         self._by_channel[channel] = fn

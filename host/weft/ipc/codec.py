@@ -412,7 +412,7 @@ def frame_dict(frame: Frame) -> dict[str, Any]:
         return {"k": "notice", "e": frame.error}
     if isinstance(frame, Ping):
         return {"k": "ping", "i": frame.beat}
-    raise TypeError(f"not an outbound frame: {frame!r}")
+    raise ProtocolError(f"not an outbound frame: {frame!r}")
 
 
 def encode_payload(payload: Any) -> str:

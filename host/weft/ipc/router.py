@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import attrs
 
-from ..errors import Error, ProtocolError, RuntimeClosedError, WindowNotFoundError
+from ..errors import ArgumentError, Error, ProtocolError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
 from . import admission, bulk, calls, capabilities, codec
 from .bulk import BulkRef, Lane
 from .calls import DEFAULT_INVOKE_TIMEOUT, Handler, Handlers
@@ -99,7 +99,7 @@ class Router:
         """Route for a new page; with a ``grant``, only its channels; with a
         ``lane``, binary and long messages take the bulk lane."""
         if window_id in self._peers:
-            raise ValueError(f"window id {window_id!r} is already in use")
+            raise WindowOptionError(f"window id {window_id!r} is already in use")
         self._loop = self._loop or asyncio.get_running_loop()
         self._peers[window_id] = Peer(window_id, port, self._loop, grant, lane,
                                       bucket=TokenBucket(self.limits.rate, self.limits.burst, self.clock))
@@ -236,7 +236,7 @@ class Router:
     async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
         """Hand one message to several windows; report each window's outcome."""
         if isinstance(window_ids, str):
-            raise TypeError("broadcast() takes a list of window ids, not one id")
+            raise ArgumentError("broadcast() takes a list of window ids, not one id")
         codec.check_channel(channel)
         encoded = encode(Send(channel=channel, payload=payload))  # once, for every page
         delivered: list[str] = []

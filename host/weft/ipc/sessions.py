@@ -35,7 +35,7 @@ from typing import Any, Callable, Literal
 
 import attrs
 
-from ..errors import DisconnectedError, Error, PayloadError, ProtocolError
+from ..errors import DisconnectedError, Error, PayloadError, ProtocolError, SessionError
 from .codec import Send
 from .peer import Peer
 from .refusals import RefusalLog
@@ -199,11 +199,11 @@ class SessionTable:
         """Pair two ends; ``check(link)`` raises if a page may not take part.
         An end belongs to at most one session."""
         if host.window_id == remote.window_id:
-            raise ValueError("a session pairs two different pages")
+            raise SessionError("a session pairs two different pages")
         for link in (host, remote):
             check(link)
             if link in self._links:
-                raise ValueError(f"{link.window_id!r} is already in {self._links[link].id} on {link.channel!r}")
+                raise SessionError(f"{link.window_id!r} is already in {self._links[link].id} on {link.channel!r}")
         session = Session(host=host, remote=remote)
         self._links[host] = self._links[remote] = session
         session.start(self._send, self._release)

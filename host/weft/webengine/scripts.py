@@ -11,6 +11,7 @@ from PySide6.QtCore import QFile, QIODevice
 from PySide6.QtWebEngineCore import QWebEngineScript
 
 from .. import protocol
+from ..errors import StartupError
 
 
 #: runtime.js's parts, files in renderer_assets/runtime/, in the order they run.
@@ -35,7 +36,7 @@ def _runtime_js() -> str:
     the parts share one closure and nothing reaches the page's globals."""
     head, slot, tail = asset("runtime.js").partition(_PARTS_SLOT)
     if not slot or _PARTS_SLOT in tail:
-        raise RuntimeError("runtime.js must have exactly one line where its parts go")
+        raise StartupError("runtime.js must have exactly one line where its parts go")
     return head + "".join(asset(f"runtime/{part}.js") for part in RUNTIME_PARTS) + tail
 
 
@@ -43,7 +44,7 @@ def _runtime_js() -> str:
 def _qwebchannel_js() -> str:
     file = QFile(":/qtwebchannel/qwebchannel.js")
     if not file.open(QIODevice.OpenModeFlag.ReadOnly):
-        raise RuntimeError("Qt's qwebchannel.js resource is missing from this PySide6")
+        raise StartupError("Qt's qwebchannel.js resource is missing from this PySide6")
     return bytes(file.readAll().data()).decode("utf-8")
 
 
