@@ -73,7 +73,8 @@ def test_send_reaches_every_kind_of_subscriber_in_order(runtime: weft.Runtime, a
         win = await open_page(runtime, "<p>x</p>")
         for_win = runtime.window_events_for(win.id)
         on_n = runtime.channel_events("n")
-        first = asyncio.ensure_future(runtime.recv_window_event())  # starts the inbox
+        first = asyncio.ensure_future(runtime.recv_window_event())  # starts the inbox ...
+        await asyncio.sleep(0)  # ... now, before the page sends (else, on a busy machine, after)
         await in_page(runtime, win, "for (let i = 0; i < 1000; i++) runtime.send('n', i);")
         received = [await first]
         while len([e for e in received if e.channel == "n"]) < 2:
