@@ -29,13 +29,25 @@
   // hears the other's announcement, so each side learns the other is there.
   listen.call(doc, "weft:runtime-up", announce);
 
-  new QWebChannel(qt.webChannelTransport, (channel) => {
-    bridge = channel.objects.bridge;
+  const channel = new QWebChannel(qt.webChannelTransport, (ready) => {
+    bridge = ready.objects.bridge;
     bridge.deliver.connect((batch) => {
       dispatch.call(doc, new Event("weft:to-page", { detail: batch }));
     });
     for (const batch of queued) bridge.post(batch);
     queued = null;
   });
+  // After a reload, Qt's side of the channel can still answer the previous
+  // document's requests and deliver its signals here. They are not this
+  // document's: qwebchannel.js would throw on them ("execCallbacks[id] is
+  // not a function") or warn ("Unhandled signal"); drop them quietly.
+  const handleResponse = channel.handleResponse;
+  const handleSignal = channel.handleSignal;
+  channel.handleResponse = (message) => {
+    if (Object.prototype.hasOwnProperty.call(channel.execCallbacks, message.id)) handleResponse(message);
+  };
+  channel.handleSignal = (message) => {
+    if (channel.objects[message.object]) handleSignal(message);
+  };
   announce();
 })();

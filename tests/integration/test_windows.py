@@ -333,3 +333,18 @@ def test_a_page_that_cannot_load_is_loud(
         arun(main())
     lines = [r.getMessage() for r in caplog.records if r.name == "weft.page" and r.levelno >= logging.ERROR]
     assert len(lines) == 1 and lines[0].startswith(f"window window-1: could not load app://localhost/indx.html")
+
+
+def test_reloads_leave_the_console_clean(runtime: weft.Runtime, arun: Any, caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        for _ in range(5):
+            win.reload()
+            await win.wait_ready()
+        # A round trip after the last reload: anything stray has arrived by now.
+        runtime.handle("ping", lambda payload, window_id: "pong")
+        assert (await in_page(runtime, win, "return await runtime.invoke('ping')"))["value"] == "pong"
+
+    with caplog.at_level(logging.INFO, logger="weft.console"):
+        arun(main())
+    assert [r.getMessage() for r in caplog.records if r.name == "weft.console"] == []
