@@ -130,3 +130,24 @@ def test_a_message_for_a_side_that_is_gone_is_answered_to_its_sender() -> None:
         assert "x" not in data(written["remote"]) and session.messages == 0
 
     asyncio.run(main())
+
+
+def test_a_handshake_that_times_out_leaks_no_error_and_a_session_prints_short() -> None:
+    unretrieved: list[Any] = []
+
+    async def main() -> None:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: unretrieved.append(context))
+        peers, written = pages()
+        table = SessionTable(peers, RefusalLog())
+        session = table.open(HOST, REMOTE, allow)
+        assert repr(session) == f"<weft Session {session.id} opening: host (rpc) <-> remote (rpc), 0 messages>"
+        with pytest.raises(TimeoutError, match="no hello from"):
+            await session.wait_open(timeout=0)
+        session.close("the handshake timed out")  # what remote.open_session does then
+        assert repr(session).startswith(f"<weft Session {session.id} closed:")
+
+    asyncio.run(main())
+    import gc
+
+    gc.collect()  # an unretrieved error is reported when its future is collected
+    assert unretrieved == []

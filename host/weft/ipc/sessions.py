@@ -66,7 +66,15 @@ class Link:
     channel: str
 
 
-@attrs.define(eq=False)
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    # Whoever awaits the future gets its error; nobody awaiting it (a
+    # handshake that timed out, then closed) is no reason for asyncio to
+    # report "exception was never retrieved".
+    if not future.cancelled():
+        future.exception()
+
+
+@attrs.define(eq=False, repr=False)
 class Session:
     """A pairing made by :meth:`Router.open_session`; see the module docstring."""
 
@@ -85,6 +93,13 @@ class Session:
         factory=lambda: asyncio.get_running_loop().create_future(), init=False)
     _send: Callable[[Link, Any], None] | None = attrs.field(default=None, init=False)
     _release: Callable[[Session], None] | None = attrs.field(default=None, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self._opened.add_done_callback(_retrieve)
+
+    def __repr__(self) -> str:
+        return (f"<weft Session {self.id} {self.state}: {self.host.window_id} ({self.host.channel}) <-> "
+                f"{self.remote.window_id} ({self.remote.channel}), {self.messages} messages>")
 
     def side_of(self, link: Link) -> Side:
         return "host" if link == self.host else "remote"
