@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from weft import (
+    ChannelError,
     DisconnectedError,
     HandlerError,
     HandlerExistsError,
@@ -365,5 +366,23 @@ def test_shutdown_ends_iterators_and_pending_calls() -> None:
         assert await router.recv_window_event() is None
         with pytest.raises(RuntimeClosedError):
             await router.send_to_window("w", "x")
+
+    asyncio.run(main())
+
+
+@pytest.mark.parametrize("channel", ["resize", "close", "crashed", "load-failed", "runtime:error", "weft:x"])
+def test_python_may_not_send_on_reserved_channels_either(channel: str) -> None:
+    async def main() -> None:
+        router = Router()
+        page = FakePage()
+        router.attach("a", page)
+        with pytest.raises(ChannelError, match="reserved"):
+            await router.send_to_window("a", channel, {"width": 1})
+        with pytest.raises(ChannelError, match="reserved"):
+            await router.broadcast(["a"], channel)
+        with pytest.raises(ChannelError, match="reserved"):
+            await router.invoke("a", channel, timeout=1)
+        await turn()
+        assert page.frames == []
 
     asyncio.run(main())

@@ -229,7 +229,9 @@ class Router:
 
     async def send_to_window(self, window_id: str, channel: str, payload: Any = None) -> None:
         """Hand a message to one window (held until its page is ready)."""
-        codec.check_channel(channel)
+        # Reserved names carry only what the runtime itself says (window
+        # events, its own channels), whichever side would send on them.
+        codec.check_channel(channel, from_page=True)
         peer = self._peer(window_id, channel)
         peer.send(Send(channel=channel, payload=payload))
 
@@ -237,7 +239,7 @@ class Router:
         """Hand one message to several windows; report each window's outcome."""
         if isinstance(window_ids, str):
             raise ArgumentError("broadcast() takes a list of window ids, not one id")
-        codec.check_channel(channel)
+        codec.check_channel(channel, from_page=True)
         encoded = encode(Send(channel=channel, payload=payload))  # once, for every page
         delivered: list[str] = []
         failed: dict[str, Error] = {}
@@ -256,7 +258,7 @@ class Router:
         self, window_id: str, channel: str, payload: Any = None, *, timeout: float | None = DEFAULT_INVOKE_TIMEOUT
     ) -> Any:
         """Ask a page's ``runtime.handle(channel, fn)`` and return its answer."""
-        codec.check_channel(channel)
+        codec.check_channel(channel, from_page=True)
         return await calls.invoke(self._peer(window_id, channel), self._call_ids, channel, payload, timeout=timeout)
 
     def handle(self, channel: str, fn: Handler) -> Callable[[], None]:
