@@ -115,6 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             from .demo import APP_DIR
             from .demo import main as demo_main
 
+            if not verbose:  # its activity window lists the mischief plugin's refusals
+                for name in ("weft.audit", "weft.page"):
+                    logging.getLogger(name).setLevel(logging.ERROR)
             return run(demo_main, app_dir=APP_DIR, no_sandbox=args.no_sandbox)
         app_main, app_dir = _load_main(args.path)
         return run(app_main, app_dir=app_dir, no_sandbox=args.no_sandbox)
