@@ -188,8 +188,6 @@ async def serve(
 _loading_app = False
 """True while ``weft run`` or a frozen app's launcher imports the app's
 module (see :func:`run`)."""
-
-
 _declared_dir: Path | None = None
 """The app folder, as ``weft run`` or a frozen app's launcher knows it."""
 
@@ -209,7 +207,7 @@ def loading_app(folder: Path) -> Iterator[None]:
 
 
 def _app_folder() -> Path:
-    running = active._current
+    running = active.running()
     if running is not None and getattr(running, "app_dir", None) is not None:
         return running.app_dir  # type: ignore[no-any-return]
     if _declared_dir is not None:

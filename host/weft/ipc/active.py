@@ -30,6 +30,11 @@ class Host(Protocol):
 _current: Host | None = None
 
 
+def running() -> Any | None:
+    """The running runtime, or None."""
+    return _current
+
+
 def current() -> Any:
     """The running runtime (typed by the caller's own role for it)."""
     if _current is None:
