@@ -59,7 +59,9 @@ def _script(name: str, source: str, world: int, *, subframes: bool = False) -> Q
 
 
 def lockdown_script() -> QWebEngineScript:
-    """For plugin pages: removes WebRTC and WebTransport from every frame."""
+    """For plugin pages, in every frame: no WebRTC or WebTransport, no
+    resource hints, no document.write, new frames locked before their
+    parent can reach them (see renderer_assets/lockdown.js)."""
     return _script("weft-lockdown", asset("lockdown.js"), QWebEngineScript.ScriptWorldId.MainWorld, subframes=True)
 
 
