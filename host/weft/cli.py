@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", parents=[common], help="run the demo app shipped with weft")
     run = commands.add_parser("run", parents=[common], help="run an app folder or file")
     run.add_argument("path", type=Path, help="a folder with main.py or index.html, or a .py file")
+    dev = commands.add_parser("dev", parents=[common], help="run an app; reload its windows as its files change")
+    dev.add_argument("path", type=Path, help="as for run; web file changes reload the windows, .py ones restart it")
+    dev.add_argument("--devtools", action="store_true", help="open DevTools for every window; remote debugging on")
     pack = commands.add_parser("package", help="freeze an app folder into a bundle, a .tar.gz and a .deb")
     pack.add_argument("path", type=Path, help="the app folder (with main.py or index.html)")
     pack.add_argument("--out", type=Path, default=Path("dist"), help="where the outputs go (default: ./dist)")
@@ -106,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    if args.command == "dev":  # no Qt in this process: the app runs in a child
+        from .dev import supervise
+
+        return supervise(args.path, no_sandbox=args.no_sandbox, verbose=verbose, devtools=args.devtools)
     from .app import run
 
     try:

@@ -22,7 +22,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("public objects", ("weft.window", "weft.plugins", "weft.remote")),
     ("the runtime", ("weft.runtime",)),
     ("the process", ("weft.app",)),
-    ("entry points", ("weft.cli", "weft.launcher", "weft.selfcheck", "weft.packager", "weft.demo", "weft")),
+    ("entry points", ("weft.cli", "weft.dev", "weft.watch", "weft.launcher", "weft.selfcheck", "weft.packager",
+                      "weft.demo", "weft")),
 ]
 
 

@@ -26,9 +26,17 @@ HARMLESS = (
     "Sandboxing disabled by user",
 )
 
+_hidden = HARMLESS
+
+
+def hide(*prefixes: str) -> None:
+    """Hide messages starting so as well (as the quiet start does: not with ``-v``)."""
+    global _hidden
+    _hidden += prefixes
+
 
 def _on_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
-    if not message.startswith(HARMLESS):
+    if not message.startswith(_hidden):
         print(message, file=sys.stderr)
 
 

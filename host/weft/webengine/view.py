@@ -9,6 +9,7 @@ from PySide6.QtGui import QCloseEvent, QMoveEvent, QResizeEvent
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from ..ipc.events import IpcEvent, system_event
+from . import devtools
 
 
 class WindowView(QWebEngineView):
@@ -21,12 +22,14 @@ class WindowView(QWebEngineView):
         self._publish = publish
         self._on_closed = on_closed
         self._active = False
+        devtools.attach(self)  # F12, under `weft dev`
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         # Ours first: QWebEngineView's own handler may end the renderer, and
         # pending calls should fail as "window closed", not as a crash.
         self._publish(system_event(self._window_id, "close"))
         self._on_closed()
+        devtools.detach(self)  # before the page goes: Chromium keeps an inspected page alive
         super().closeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802

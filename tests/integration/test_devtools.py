@@ -1,0 +1,110 @@
+"""What ``weft dev`` does inside the app process: F12 opens DevTools, and
+windows reload in place."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+import shiboken6
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+import weft
+from tests.conftest import next_event, open_page, write_plugin
+from weft import dev, plugins
+from weft.webengine import devtools
+from weft.webengine.devtools import DevToolsView
+
+
+@pytest.fixture
+def tools(arun: Any) -> Iterator[devtools.DevTools]:
+    on = devtools.enable()
+    yield on
+    arun(on.shutdown())
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
+    async with asyncio.timeout(timeout):
+        while not (value := predicate()):
+            await asyncio.sleep(0.02)
+    return value
+
+
+async def press_f12(view: Any) -> None:
+    # A shortcut belongs to the active window, as with a real keyboard.
+    view.activateWindow()
+    await until(view.isActiveWindow)
+    QTest.keyClick(view.focusProxy(), Qt.Key.Key_F12)
+
+
+def test_f12_opens_devtools_and_closes_them(runtime: weft.Runtime, arun: Any, tools: devtools.DevTools) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>", title="inspected")
+        view = win._view
+        await press_f12(view)
+        inspector = await until(lambda: tools.view_for(view))
+        assert isinstance(inspector, DevToolsView) and inspector.isVisible()
+        assert view.page().devToolsPage() is inspector.page()
+        assert inspector.windowTitle() == "DevTools: inspected"
+        await until(lambda: inspector.page().url().scheme() == "devtools")  # the front end loads
+        await press_f12(inspector)  # F12 in DevTools closes them
+        await until(lambda: not shiboken6.isValid(inspector))
+        assert view.page().devToolsPage() is None
+        await press_f12(view)  # and F12 opens them again
+        again = await until(lambda: tools.view_for(view))
+        await win.close()  # closing the window closes its DevTools
+        await until(lambda: not shiboken6.isValid(again))
+
+    arun(main())
+
+
+def test_devtools_open_at_start_for_app_and_plugin_windows(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    tools = devtools.enable(open_at_start=True)
+
+    async def main() -> None:
+        win = await runtime.create_window(html="<p>x</p>", width=300, height=200)
+        hidden = await runtime.create_window(html="<p>y</p>", width=300, height=200, visible=False)
+        folder = write_plugin(tmp_path, "seen", "<p>plugin</p>", visible=["true"])
+        plugin = await plugins.load(folder)
+        await plugin.start()
+        await until(lambda: tools.view_for(win._view) and tools.view_for(plugin._sandbox.view))
+        assert tools.view_for(hidden._view) is None  # nothing to inspect it beside
+        await plugin.stop()
+
+    try:
+        arun(main())
+    finally:
+        arun(tools.shutdown())
+
+
+def test_without_weft_dev_f12_does_nothing(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        await press_f12(win._view)
+        await win.evaluate("1")  # a round trip: the key has been handled
+        assert win._view.page().devToolsPage() is None
+
+    arun(main())
+
+
+def test_reload_keeps_the_window_where_it_is_and_says_what_it_cost(
+    runtime: weft.Runtime, arun: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def main() -> None:
+        hellos = runtime.channel_events("hello")
+        win = await runtime.create_window(html="<script>runtime.send('hello', performance.timeOrigin)</script>",
+                                          width=300, height=200)
+        first = (await next_event(hellos)).payload
+        win.set_size(345, 234)
+        win.set_position(21, 43)
+        await until(lambda: win.size == (345, 234) and win.position == (21, 43))
+        await dev.reload_windows("index.html")
+        assert (await next_event(hellos)).payload != first  # a new document
+        assert (win.size, win.position) == ((345, 234), (21, 43))
+
+    arun(main())
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("weft dev: reloaded window-1 in ") and line.endswith(" ms (index.html changed)"), line
