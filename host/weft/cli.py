@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", parents=[common], help="run an app; reload its windows as its files change")
     dev.add_argument("path", type=Path, help="as for run; web file changes reload the windows, .py ones restart it")
     dev.add_argument("--devtools", action="store_true", help="open DevTools for every window; remote debugging on")
+    new = commands.add_parser("new", help="make a new app folder: main.py, index.html, tests (--template vue: Vite + Vue)")
+    new.add_argument("name", type=Path, help="the folder to make; its name is the app's")
+    new.add_argument("--template", default="plain", help="plain (the default) or vue")
     pack = commands.add_parser("package", help="freeze an app folder into a bundle, a .tar.gz and a .deb")
     pack.add_argument("path", type=Path, help="the app folder (with main.py or index.html)")
     pack.add_argument("--out", type=Path, default=Path("dist"), help="where the outputs go (default: ./dist)")
@@ -107,6 +110,10 @@ def _package(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "new":  # no Qt needed
+        from .scaffold import run_new
+
+        return run_new(args.name, args.template)
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
     if args.command == "dev":  # no Qt in this process: the app runs in a child

@@ -71,6 +71,18 @@ def test_wheel_ships_renderer_assets(tmp_path: Path) -> None:
     assert found["runtime_assembled"]
     assert set(DEMO) <= set(found["demo_files"])  # type: ignore[arg-type]
     assert set(EXAMPLES) <= set(found["example_files"])  # type: ignore[arg-type]
+    # `weft new` works from the wheel (its templates are in it), and the app
+    # it makes passes its tests on the wheel's pytest plugin (weft.testing).
+    from tests.e2e.conftest import clean_env
+
+    env = clean_env()
+    subprocess.run([str(python.parent / "weft"), "new", "app"], cwd=tmp_path, env=env, check=True, timeout=60)
+    tests = subprocess.run([str(python), "-m", "pytest", "-p", "no:cacheprovider", "-q"], cwd=tmp_path / "app",
+                           env=env, capture_output=True, text=True, timeout=120)
+    assert tests.returncode == 0 and tests.stdout.splitlines()[-1].startswith("2 passed"), tests.stdout + tests.stderr
+    assert str(tmp_path / "venv") in subprocess.run(
+        [str(python), "-c", "import weft.testing; print(weft.testing.__file__)"], cwd=tmp_path / "app",
+        capture_output=True, text=True, check=True).stdout
 
 
 @pytest.mark.slow

@@ -1,0 +1,23 @@
+"""__APP_TITLE__'s tests: main.py runs headless on weft's pytest plugin
+(weft.testing). Run them with `python -m pytest` in the app's folder."""
+
+import pytest
+from weft.testing import evaluate, wait_for
+
+GREETING = "document.getElementById('greeting').textContent"
+
+
+@pytest.mark.weft
+async def test_greet_is_a_round_trip_to_python(weft_app):
+    win = await weft_app.window()  # main() ran and its page is ready
+    answer = await evaluate(win, 'runtime.invoke("greet", {name: "tests"})')
+    assert answer == "Hello, tests! (from Python)"
+
+
+@pytest.mark.weft
+async def test_the_page_shows_python_s_greeting(weft_app):
+    win = await weft_app.window()
+    assert await wait_for(win, GREETING) == "Hello, world! (from Python)"  # asked on load
+    await win.evaluate("document.getElementById('name').value = 'Ada';"
+                       "document.querySelector('#greet button').click()")
+    await wait_for(win, GREETING, "Hello, Ada! (from Python)")

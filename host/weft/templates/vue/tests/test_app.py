@@ -1,0 +1,28 @@
+"""__APP_TITLE__'s tests: main.py runs headless on weft's pytest plugin
+(weft.testing), with the UI that `npm run build` put in web/. Run them with
+`python -m pytest` in the app's folder."""
+
+from pathlib import Path
+
+import pytest
+from weft.testing import evaluate, wait_for
+
+GREETING = "document.getElementById('greeting').textContent"
+BUILT = (Path(__file__).parents[1] / "web" / "index.html").is_file()
+pytestmark = pytest.mark.skipif(not BUILT, reason="the UI is not built: run `npm install && npm run build`")
+
+
+@pytest.mark.weft
+async def test_greet_is_a_round_trip_to_python(weft_app):
+    win = await weft_app.window()  # main() ran and its page is ready
+    answer = await evaluate(win, 'runtime.invoke("greet", {name: "tests"})')
+    assert answer == "Hello, tests! (from Python)"
+
+
+@pytest.mark.weft
+async def test_the_vue_page_shows_python_s_greeting(weft_app):
+    win = await weft_app.window()
+    assert await wait_for(win, GREETING) == "Hello, world! (from Python)"  # asked when mounted
+    await win.evaluate("const input = document.getElementById('name'); input.value = 'Ada';"
+                       "input.dispatchEvent(new Event('input')); document.querySelector('#greet button').click()")
+    await wait_for(win, GREETING, "Hello, Ada! (from Python)")
