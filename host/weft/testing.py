@@ -78,7 +78,8 @@ _session = _Session()
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("weft_app_dir", "the app folder weft's fixtures serve, relative to the rootdir "
                   "(default: the nearest folder above the test with weft.toml or main.py)")
-    parser.addini("weft_timeout", "seconds an async weft test, or one weft_run call, may take", default=str(DEFAULT_TIMEOUT))
+    parser.addini("weft_timeout", "seconds an async weft test, or one weft_run call, may take",
+                  default=str(DEFAULT_TIMEOUT))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -97,8 +98,9 @@ def _uses_weft(item: pytest.Item) -> bool:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         # An async test marked weft runs on weft's loop even if it asks for no fixture.
-        if item.get_closest_marker("weft") is not None and "weft_loop" not in getattr(item, "fixturenames", ("weft_loop",)):
-            item.fixturenames.append("weft_loop")  # type: ignore[attr-defined]
+        names = getattr(item, "fixturenames", None)
+        if item.get_closest_marker("weft") is not None and names is not None and "weft_loop" not in names:
+            names.append("weft_loop")
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

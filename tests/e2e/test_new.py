@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import tomllib
@@ -40,19 +41,30 @@ def files_in(folder: Path) -> list[str]:
 def run_until_greeted(weft_command: str, folder: Path) -> tuple[int, str]:
     """``weft run FOLDER --no-sandbox`` until the page's greet round trip
     reaches Python (main.py prints it), then Ctrl+C as a person would."""
+    errors = tempfile.TemporaryFile("w+")
     process = subprocess.Popen([weft_command, "run", folder.name, "--no-sandbox"], cwd=folder.parent,
                                env={**clean_env(), "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+                               stderr=errors, text=True)
     lines: queue.Queue[str] = queue.Queue()
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for text in process.stdout:
+            lines.put(text)
+
+    threading.Thread(target=pump, daemon=True).start()
     try:
         line = lines.get(timeout=30)
     except queue.Empty:
-        process.kill()
-        raise AssertionError(f"no greeting within 30 s; stderr: {process.communicate()[1]}") from None
+        line = ""
     process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=30)
-    assert "Traceback" not in stderr, stderr
+    try:
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+    errors.seek(0)
+    stderr = errors.read()
+    assert line and "Traceback" not in stderr, f"stdout: {line!r}; stderr:\n{stderr}"
     return process.returncode, line
 
 
