@@ -78,10 +78,11 @@ def free_port() -> int:
 
 
 class _Interrupted(Exception):
-    """SIGTERM, which ends ``weft dev`` as Ctrl+C does."""
+    """SIGINT or SIGTERM: ``weft dev`` ends (SIGINT counts even where the
+    shell had it ignored, as for ``weft run``)."""
 
 
-def _on_terminate(signum: int, frame: Any) -> None:
+def _on_signal(signum: int, frame: Any) -> None:
     raise _Interrupted
 
 
@@ -142,7 +143,7 @@ def supervise(path: Path, *, no_sandbox: bool | None = None, verbose: bool = Fal
         port = free_port()
         env["QTWEBENGINE_REMOTE_DEBUGGING"] = f"127.0.0.1:{port}"
         print(f"DevTools: http://127.0.0.1:{port}", file=sys.stderr, flush=True)
-    previous = signal.signal(signal.SIGTERM, _on_terminate)
+    previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     child: _Child | None = _Child(command, env)
     first = True
     try:
@@ -173,7 +174,8 @@ def supervise(path: Path, *, no_sandbox: bool | None = None, verbose: bool = Fal
     except (KeyboardInterrupt, _Interrupted):
         return EXIT_INTERRUPTED
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         if child is not None:
             child.stop()
 
