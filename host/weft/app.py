@@ -188,6 +188,8 @@ async def serve(
 _loading_app = False
 """True while ``weft run`` or a frozen app's launcher imports the app's
 module (see :func:`run`)."""
+_left_to_command = False
+"""The app module's own ``weft.run(main)`` was left to the command."""
 _declared_dir: Path | None = None
 """The app folder, as ``weft run`` or a frozen app's launcher knows it."""
 
@@ -197,11 +199,15 @@ def loading_app(folder: Path) -> Iterator[None]:
     """While the command imports an app module from ``folder``: a
     ``weft.run(main)`` at its end (as README shows, for ``python main.py``)
     leaves the running to the command, which runs ``main`` once, with its own
-    options; and :data:`dir` is ``folder`` from now on."""
-    global _loading_app, _declared_dir
-    _loading_app, _declared_dir = True, folder
+    options (``sys.exit(weft.run(main))`` too: that exit is the command's to
+    make); and :data:`dir` is ``folder`` from now on."""
+    global _loading_app, _declared_dir, _left_to_command
+    _loading_app, _declared_dir, _left_to_command = True, folder, False
     try:
         yield
+    except SystemExit:
+        if not _left_to_command:
+            raise
     finally:
         _loading_app = False
 
@@ -255,7 +261,9 @@ def run(
     Run as ``python main.py``, weft's own flags on its command line count:
     ``--no-sandbox`` and ``-v``/``--verbose``, as for the ``weft`` command.
     """
+    global _left_to_command
     if _loading_app:  # see loading_app()
+        _left_to_command = True
         log.debug("weft.run(%s) while `weft run` loads the app: left to the command", main)
         return 0
     if no_sandbox is None and argv is None:

@@ -57,6 +57,22 @@ def test_an_app_that_calls_weft_run_itself_runs_once_under_the_command(weft_comm
     assert (code, stdout) == (0, "result: 42 from window-1\n"), stderr
 
 
+def test_sys_exit_weft_run_main_works_under_the_command_and_as_a_script(weft_command: str, tmp_path: Path) -> None:
+    # sys.exit(weft.run(main)) keeps main's exit code for `python main.py`;
+    # under `weft run` (and frozen) the command runs main once, and exits.
+    app = _app(tmp_path, {"main.py": "import sys\n" + ROUND_TRIP_APP + "\nsys.exit(weft.run(main))\n",
+                          "index.html": ROUND_TRIP_PAGE})
+    for command in ([weft_command, "run", str(app), "--no-sandbox"], [sys.executable, str(app / "main.py"), "--no-sandbox"]):
+        code, stdout, stderr = run_weft(command)
+        assert (code, stdout) == (0, "result: 42 from window-1\n"), (command, stderr)
+    (tmp_path / "failing").mkdir()
+    failing = _app(tmp_path / "failing", {"main.py": "import sys, weft\nasync def main():\n    raise RuntimeError('no')\n"
+                                                     "sys.exit(weft.run(main))\n"})
+    for command in ([weft_command, "run", str(failing), "--no-sandbox"], [sys.executable, str(failing / "main.py"), "--no-sandbox"]):
+        code, _, stderr = run_weft(command)
+        assert code == 1 and "RuntimeError: no" in stderr, (command, stderr)
+
+
 def test_python_main_py_takes_weft_flags_and_refuses_in_one_line(tmp_path: Path) -> None:
     app = _app(tmp_path, {"main.py": ROUND_TRIP_APP + "\nweft.run(main)\n", "index.html": ROUND_TRIP_PAGE})
     code, stdout, stderr = run_weft([sys.executable, str(app / "main.py"), "--no-sandbox"])
