@@ -4,6 +4,8 @@ Run it:   weft run .        (or: python main.py)
 Test it:  python -m pytest  (tests/ runs it headless)
 """
 
+import sys
+
 import weft
 from weft import ipc, window
 
@@ -20,4 +22,4 @@ async def main() -> None:
     await window.create_window(title="__APP_TITLE__", width=800, height=600, url="app://index.html")
 
 
-weft.run(main)  # returns when the last window closes
+sys.exit(weft.run(main))  # when the last window closes: 0; if main() raised: 1

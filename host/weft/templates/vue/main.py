@@ -5,6 +5,8 @@ Run it:        weft run .        (or: python main.py)
 Test it:       python -m pytest  (tests/ runs it headless)
 """
 
+import sys
+
 import weft
 from weft import ipc, window
 
@@ -33,4 +35,4 @@ async def main() -> None:
         await window.create_window(html=NOT_BUILT, **options)
 
 
-weft.run(main)  # returns when the last window closes
+sys.exit(weft.run(main))  # when the last window closes: 0; if main() raised: 1

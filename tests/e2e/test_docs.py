@@ -1,0 +1,54 @@
+"""The code samples of README and docs/ run as written."""
+
+from __future__ import annotations
+
+import queue
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from tests.e2e.conftest import clean_env
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def code_blocks(page: Path, language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", page.read_text("utf-8"), re.S)
+
+
+def test_the_readme_tour_runs_as_written(weft_command: str, tmp_path: Path) -> None:
+    readme = ROOT / "README.md"
+    tour = next(block for block in code_blocks(readme, "python") if "ipc.invoke(win.id, \"title\")" in block)
+    page = next(block for block in code_blocks(readme, "html") if "runtime.handle(\"title\"" in block)
+    (tmp_path / "main.py").write_text(tour)
+    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>The tour</title>\n" + page)
+    process = subprocess.Popen([weft_command, "run", str(tmp_path), "--no-sandbox", "-v"], env=clean_env(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stderr: list[str] = []
+    reader = threading.Thread(target=lambda: stderr.extend(process.stderr), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
+    try:
+        assert lines.get(timeout=30) == "The tour\n"  # Python's invoke("title") came back
+    finally:
+        process.send_signal(signal.SIGINT)
+        code = process.wait(timeout=30)
+        reader.join(timeout=30)  # to the end of its stderr
+    assert code == 130
+    # The page's invoke("add") came back too, and it logged the sum.
+    assert any(line.startswith("weft.console: [window-1] 5 (") for line in stderr), stderr
+
+
+def test_the_weft_testing_sample_passes_in_a_new_app(weft_command: str, tmp_path: Path) -> None:
+    sample = code_blocks(ROOT / "docs" / "dev.md", "python")
+    assert len(sample) == 1
+    subprocess.run([weft_command, "new", "hello"], cwd=tmp_path, env=clean_env(), check=True, capture_output=True)
+    (tmp_path / "hello" / "tests" / "test_docs_sample.py").write_text(sample[0])
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=tmp_path / "hello",
+                          env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1].startswith("3 passed"), done.stdout
