@@ -1,13 +1,14 @@
 """The entry point of an app that ``weft package`` froze.
 
 The bundle holds the app's folder as ``app/``; its ``main.py`` (if any) is
-frozen as the module ``main``. Flags: ``--no-sandbox`` (as for ``weft``) and
-``--weft-self-check`` (see :mod:`weft.selfcheck`).
+frozen as the module ``main``. Flags: ``--no-sandbox`` and ``-v`` (as for
+``weft``) and ``--weft-self-check`` (see :mod:`weft.selfcheck`).
 """
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
+import logging
 import sys
 from pathlib import Path
 
@@ -26,6 +27,8 @@ def launch(app_module: str | None) -> int:
 
     args = sys.argv[1:]
     no_sandbox = True if "--no-sandbox" in args else None
+    if "-v" in args or "--verbose" in args:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if FLAG in args:
         return run_self_check(no_sandbox=no_sandbox)
     app_dir = bundled_app_dir()
@@ -33,6 +36,13 @@ def launch(app_module: str | None) -> int:
         return run(_index_only(app_dir), app_dir=app_dir, no_sandbox=no_sandbox)
     from .app import loading_app
 
+    # Made, then run: a module ending with sys.exit(weft.run(main)) stops at
+    # that line (loading_app absorbs the exit), and stays the module it was.
+    spec = importlib.util.find_spec(app_module)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"the bundle has no module {app_module!r}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[app_module] = module
     with loading_app(app_dir):
-        module = importlib.import_module(app_module)
+        spec.loader.exec_module(module)
     return run(module.main, app_dir=getattr(module, "APP_DIR", app_dir), no_sandbox=no_sandbox)

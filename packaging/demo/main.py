@@ -1,3 +1,9 @@
-"""The weft demo as an app folder, for `weft package packaging/demo`."""
+"""The weft demo as an app folder, for `weft package packaging/demo`
+(or `python packaging/demo/main.py`)."""
 
-from weft.demo import APP_DIR, main  # noqa: F401  (the launcher runs main, serving APP_DIR)
+import sys
+
+import weft
+from weft.demo import APP_DIR, main
+
+sys.exit(weft.run(main, app_dir=APP_DIR))

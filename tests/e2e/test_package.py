@@ -8,13 +8,14 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
+import signal
 import subprocess
 import tarfile
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import clean_env, run_weft
+from tests.e2e.conftest import AS_ROOT, Running, clean_env, run_weft
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -72,6 +73,26 @@ def test_the_installed_deb_runs_its_self_check_without_the_source_tree(
     # It ran the frozen weft inside the extracted package, not the checkout.
     assert f"weft from {root / 'opt/weft-demo/_internal/weft'}" in output
     assert str(REPO) not in output
+
+
+@pytest.mark.slow
+def test_the_frozen_app_runs_its_main_once_and_stops_on_ctrl_c(packaged: tuple[Path, str], tmp_path: Path) -> None:
+    # packaging/demo/main.py ends with sys.exit(weft.run(main)), as weft new's
+    # apps do: frozen, the launcher runs main once, with its own flags.
+    out, _ = packaged
+    bundle = next(path for path in out.iterdir() if path.is_dir() and (path / path.name).is_file())
+    running = Running([str(bundle / bundle.name), "--no-sandbox", "-v"], cwd=tmp_path)
+    running.wait_for_lines("window main connected", "window activity connected")
+    running.process.send_signal(signal.SIGINT)
+    code, _, stderr = running.finish()
+    assert code == 130, stderr[-3000:]
+    assert "Traceback" not in stderr and stderr.count("window main connected") == 1
+    # As root without --no-sandbox: one line, exit code 2, no traceback.
+    if AS_ROOT:
+        done = subprocess.run([str(bundle / bundle.name)], cwd=tmp_path, env=clean_env(), capture_output=True,
+                              text=True, timeout=60)
+        assert (done.returncode, done.stderr.count("\n")) == (2, 1), done.stderr
+        assert done.stderr.startswith("weft: weft is running as root")
 
 
 def test_bad_app_folders_and_missing_tools_get_a_clear_message(weft_command: str, tmp_path: Path) -> None:
