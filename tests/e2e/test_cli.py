@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
-from tests.e2e.conftest import AS_ROOT, Running, run_weft
+from tests.e2e.conftest import AS_ROOT, Running, clean_env, run_weft
 
 ROUND_TRIP_APP = '''
 import weft
@@ -41,6 +42,22 @@ def test_demo_runs_and_stops_on_ctrl_c(weft_command: str) -> None:
     code, _, stderr = running.finish()
     assert code == 130, f"exit code {code}; the end of its stderr:\n{stderr[-4000:]}"
     assert "Traceback" not in stderr
+
+
+def test_the_demo_is_quiet_unless_asked(weft_command: str) -> None:
+    process = subprocess.Popen([weft_command, "demo", "--no-sandbox"], env=clean_env(), text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    try:
+        line = process.stdout.readline()  # once the Mischief plugin has been refused everything
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert line.startswith("weft demo: the Mischief plugin tried 18 things") and "18 were refused" in line
+    assert process.returncode == 130, stderr
+    # Its refusals are on the audit trail, which the terminal shows with -v only.
+    assert stderr.splitlines() == [
+        "weft: Chromium's sandbox is OFF for this process (you asked to run without it)."], stderr
 
 
 def test_run_a_folder_with_main_py(weft_command: str, tmp_path: Path) -> None:

@@ -70,6 +70,8 @@ async def main() -> None:
     async def on_mischief_report(payload: Any, window_id: str) -> None:
         results = payload.get("results", {}) if isinstance(payload, dict) else {}
         refused = sum(str(r).startswith("refused") for r in results.values())
+        print(f"weft demo: the Mischief plugin tried {len(results)} things a plugin may not do; "
+              f"{refused} were refused (the Activity window lists them)", flush=True)
         await tell_activity({"type": "mischief", "payload": f"{refused} of {len(results)} attempts refused"})
 
     async def tell_activity(entry: dict[str, Any]) -> None:
