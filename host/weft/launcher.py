@@ -12,6 +12,8 @@ import logging
 import sys
 from pathlib import Path
 
+from .errors import StartupError
+
 
 def bundled_app_dir() -> Path:
     base = Path(getattr(sys, "_MEIPASS", Path(sys.argv[0]).resolve().parent))
@@ -40,7 +42,7 @@ def launch(app_module: str | None) -> int:
     # that line (loading_app absorbs the exit), and stays the module it was.
     spec = importlib.util.find_spec(app_module)
     if spec is None or spec.loader is None:
-        raise ImportError(f"the bundle has no module {app_module!r}")
+        raise StartupError(f"the bundle has no module {app_module!r}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[app_module] = module
     with loading_app(app_dir):

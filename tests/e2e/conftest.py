@@ -39,7 +39,8 @@ class Running:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        threading.Thread(target=self._pump, daemon=True).start()
+        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
+        self._pump_thread.start()
 
     def _pump(self) -> None:
         assert self.process.stderr is not None
@@ -59,6 +60,7 @@ class Running:
 
     def finish(self, timeout: float = 30.0) -> tuple[int, str, str]:
         stdout, _ = self.process.communicate(timeout=timeout)
+        self._pump_thread.join(timeout=timeout)  # to the end of its stderr: the last lines too
         while not self.lines.empty():
             self.seen.append(self.lines.get_nowait())
         return self.process.returncode, stdout, "".join(self.seen)
