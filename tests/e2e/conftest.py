@@ -39,13 +39,22 @@ class Running:
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
-        self._pump_thread = threading.Thread(target=self._pump, daemon=True)
-        self._pump_thread.start()
+        self._stdout: list[str] = []
+        # Both pipes are read by threads of ours (communicate() would take
+        # the last stderr lines from under the pump).
+        self._pumps = [threading.Thread(target=self._pump, daemon=True),
+                       threading.Thread(target=self._pump_stdout, daemon=True)]
+        for pump in self._pumps:
+            pump.start()
 
     def _pump(self) -> None:
         assert self.process.stderr is not None
         for line in self.process.stderr:
             self.lines.put(line)
+
+    def _pump_stdout(self) -> None:
+        assert self.process.stdout is not None
+        self._stdout.extend(self.process.stdout)
 
     def wait_for_lines(self, *needles: str, timeout: float = 30.0) -> None:
         """Wait until each needle has appeared in some line, in any order."""
@@ -59,8 +68,10 @@ class Running:
             missing = {needle for needle in missing if needle not in line}
 
     def finish(self, timeout: float = 30.0) -> tuple[int, str, str]:
-        stdout, _ = self.process.communicate(timeout=timeout)
-        self._pump_thread.join(timeout=timeout)  # to the end of its stderr: the last lines too
+        self.process.wait(timeout=timeout)
+        for pump in self._pumps:
+            pump.join(timeout=timeout)  # to the end of both pipes: the last lines too
+        stdout = "".join(self._stdout)
         while not self.lines.empty():
             self.seen.append(self.lines.get_nowait())
         return self.process.returncode, stdout, "".join(self.seen)
