@@ -32,6 +32,7 @@ from .errors import (
     NoHandlerError,
     PayloadError,
     PermissionDeniedError,
+    PlatformError,
     PluginStateError,
     ProtocolError,
     RateLimitError,
@@ -47,7 +48,7 @@ from .ipc.events import IpcEvent
 from .webengine.chromium import SandboxError
 
 if TYPE_CHECKING:
-    from . import window
+    from . import clipboard, screens, shell, window
     from .app import run
     from .runtime import Runtime
     from .window import Window
@@ -55,7 +56,8 @@ if TYPE_CHECKING:
 # What needs Qt loads on first use, so that the Qt-free parts (weft.ipc,
 # weft.policy, the manifest, the errors) import without it.
 _LAZY = {"app": ("app", None), "run": ("app", "run"), "Runtime": ("runtime", "Runtime"), "Window": ("window", "Window"),
-         "window": ("window", None)}
+         "window": ("window", None), "clipboard": ("clipboard", None), "screens": ("screens", None),
+         "shell": ("shell", None)}
 
 
 def __getattr__(name: str) -> Any:
@@ -84,6 +86,7 @@ __all__ = [
     "NoHandlerError",
     "PayloadError",
     "PermissionDeniedError",
+    "PlatformError",
     "PluginStateError",
     "ProtocolError",
     "RateLimitError",
@@ -97,9 +100,12 @@ __all__ = [
     "Window",
     "WindowNotFoundError",
     "WindowOptionError",
+    "clipboard",
     "ipc",
     "plugins",
     "remote",
     "run",
+    "screens",
+    "shell",
     "window",
 ]

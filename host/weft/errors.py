@@ -154,6 +154,11 @@ class ArgumentError(Error, TypeError):
     a list of them goes, a handler that is not callable."""
 
 
+class PlatformError(Error):
+    """The desktop cannot do what was asked: it lacks the service (no trash,
+    no screen, no file manager), or the service refused."""
+
+
 class SessionError(Error, ValueError):
     """A remote session cannot be opened as asked: both ends on one page, or
     an end already in another session on that channel."""

@@ -30,7 +30,8 @@ FROM_HOST = {kind for kind, spec in DATA["frames"].items() if "host" in spec["fr
 #: weft errors that stay in Python: raised to Python callers, never rebuilt
 #: from the wire. A new weft.Error subclass must be put here or in protocol.json.
 HOST_ONLY_ERRORS = {"SubscriberOverflowError", "RuntimeClosedError", "ManifestError", "WindowOptionError",
-                    "PluginStateError", "StartupError", "SandboxError", "LoadError", "ScriptError", "ArgumentError", "SessionError"}
+                    "PluginStateError", "StartupError", "SandboxError", "LoadError", "ScriptError", "ArgumentError", "SessionError",
+                    "PlatformError"}
 
 
 

@@ -1,0 +1,68 @@
+"""The system clipboard: text, HTML and PNG images.
+
+Each call reads or replaces the whole clipboard, as a person's copy does::
+
+    from weft import clipboard
+
+    clipboard.write_html("<b>bold</b>", text="bold")
+    clipboard.read_text()   # "bold"
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData
+from PySide6.QtGui import QClipboard, QGuiApplication, QImage
+
+from .errors import PayloadError, RuntimeClosedError
+
+
+def _clipboard() -> QClipboard:
+    if QGuiApplication.instance() is None:
+        raise RuntimeClosedError("no QApplication: start weft with weft.run(main) before using the clipboard")
+    return QGuiApplication.clipboard()
+
+
+def read_text() -> str:
+    """The clipboard's plain text; ``""`` when it holds none."""
+    return _clipboard().text()
+
+
+def write_text(text: str) -> None:
+    """Put ``text`` on the clipboard, replacing what was there."""
+    _clipboard().setText(text)
+
+
+def read_html() -> str | None:
+    """The clipboard's HTML, or ``None`` when it holds none."""
+    data = _clipboard().mimeData()
+    return data.html() if data is not None and data.hasHtml() else None
+
+
+def write_html(html: str, text: str | None = None) -> None:
+    """Put ``html`` on the clipboard, with ``text`` for the places that take
+    only plain text (none: those places get nothing)."""
+    data = QMimeData()
+    data.setHtml(html)
+    if text is not None:
+        data.setText(text)
+    _clipboard().setMimeData(data)
+
+
+def read_image() -> bytes | None:
+    """The clipboard's image encoded as PNG, or ``None`` when it holds none."""
+    image = _clipboard().image()
+    if image.isNull():
+        return None
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(buffer.data().data())
+
+
+def write_image(png: bytes) -> None:
+    """Put the PNG image ``png`` on the clipboard; :class:`weft.PayloadError`
+    if it is not a PNG Qt can decode."""
+    image = QImage.fromData(QByteArray(png), "PNG")
+    if image.isNull():
+        raise PayloadError("write_image: the bytes are not a PNG image")
+    _clipboard().setImage(image)
