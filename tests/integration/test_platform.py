@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 import attrs
 import pytest
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QBuffer, QIODevice, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QImage
 
 import weft
@@ -56,8 +56,6 @@ def test_png_round_trips(qapp: Any) -> None:
     image = QImage(3, 2, QImage.Format.Format_ARGB32)
     image.fill(QColor(17, 34, 51, 255))
     image.setPixelColor(2, 1, QColor(200, 100, 0, 255))
-    from PySide6.QtCore import QBuffer, QIODevice
-
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG")
