@@ -165,3 +165,26 @@ def test_show_in_folder_opens_the_folder_without_a_file_manager(tmp_path: Path, 
     (tmp_path / "report.pdf").write_text("x")
     shell.show_in_folder(tmp_path / "report.pdf")
     assert opened == [QUrl.fromLocalFile(str(tmp_path)).toString()]
+
+
+def test_without_a_qapplication_each_says_how_to_start_weft() -> None:
+    # A fresh process: this one has pytest-qt's QApplication.
+    import subprocess
+    import sys
+
+    script = """
+import asyncio, weft
+from weft import clipboard, screens, shell
+for call in (clipboard.read_text, screens.all, screens.primary, lambda: shell.trash(".")):
+    try:
+        call()
+    except weft.RuntimeClosedError as error:
+        print(error)
+try:
+    asyncio.run(shell.open_external("https://example.org"))
+except weft.RuntimeClosedError as error:
+    print(error)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
+    lines = out.splitlines()
+    assert len(lines) == 5 and all("no QApplication: start weft with weft.run(main)" in line for line in lines), out
