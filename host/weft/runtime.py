@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import itertools
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from PySide6.QtCore import QUrl
 
@@ -23,9 +23,10 @@ from .ipc.codec import Limits
 from .ipc.flow import Heartbeat
 from .ipc.router import Router
 from .ipc.subscriptions import DEFAULT_BOUND
-from .plugins.manifest import Manifest
+from .plugins.manifest import PERMISSIONS, Manifest
 from .plugins.plugin import Plugin, PluginHost, PluginState
 from .webengine.engine import Engine
+from .webengine.permissions import APP_DEFAULT
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 from .window import Window, WindowHost, _positive
 
@@ -117,21 +118,29 @@ class Runtime(Calls):
         x: int | None = None,
         y: int | None = None,
         visible: bool = True,
+        permissions: Iterable[str] | None = None,
     ) -> Window:
         """Open a window showing ``url`` (``app://index.html`` or a path in the
         app folder) or ``html`` (served from memory on the app origin).
 
         Returns once the window exists; its page keeps loading, and messages
         sent to it meanwhile are delivered when its runtime is up.
+
+        ``permissions`` are the web permissions its page is granted, by the
+        plugin manifest's names (default: ``notifications`` and
+        ``clipboard-read-write``); every other request is denied at once.
         """
         if (url is None) == (html is None):
             raise WindowOptionError("give exactly one of url= or html=")
         _positive("width", width)
         _positive("height", height)
+        granted = APP_DEFAULT if permissions is None else frozenset(permissions)
+        if unknown := sorted(granted - PERMISSIONS):
+            raise WindowOptionError(f"unknown web permissions {unknown}; known: {sorted(PERMISSIONS)}")
         target = app_url(url) if url is not None else None
         engine = self._engine_for_window()
         window_id = self._new_id(id)
-        view = engine.create_view(window_id, self.router.publish, lambda: self._on_closed(window_id))
+        view = engine.create_view(window_id, self.router.publish, lambda: self._on_closed(window_id), granted)
         window = Window(self._window_host, window_id, view)
         self._windows[window_id] = window
         self._all_closed.clear()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 import attrs
 import shiboken6
@@ -186,11 +186,13 @@ async def create_window(
     x: int | None = None,
     y: int | None = None,
     visible: bool = True,
+    permissions: Iterable[str] | None = None,
 ) -> Window:
     """Open a window on the running runtime; see :meth:`weft.Runtime.create_window`."""
     maker: _Windows = active.current()
     return await maker.create_window(
-        title=title, width=width, height=height, url=url, html=html, id=id, x=x, y=y, visible=visible
+        title=title, width=width, height=height, url=url, html=html, id=id, x=x, y=y, visible=visible,
+        permissions=permissions,
     )
 
 

@@ -15,6 +15,7 @@ from ..ipc.events import IpcEvent
 from ..ipc.router import Router
 from .bulk import BulkStore
 from .page import AppPage
+from .permissions import APP_DEFAULT
 from .schemes import APP_SCHEME, FolderSchemeHandler, html_path
 from .lifetime import delete_later
 from .view import WindowView
@@ -33,15 +34,19 @@ class Engine:
         # An off-the-record profile: nothing of the app's pages is written to
         # disk unless the app does so itself.
         self.profile = QWebEngineProfile()
+        # Each window has its own web permissions: none is remembered for the
+        # origin, so every request reaches its page's policy.
+        self.profile.setPersistentPermissionsPolicy(QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime)
         self.schemes = FolderSchemeHandler(app_dir, self.profile, bulk=BulkStore(router.limits.max_bulk_bytes))
         self.profile.installUrlSchemeHandler(APP_SCHEME.encode(), self.schemes)
         self._views: set[WindowView] = set()
         self._gone: set[asyncio.Future[None]] = set()
 
-    def create_view(self, window_id: str, publish: Callable[[IpcEvent], None], on_closed: Callable[[], None]) -> WindowView:
+    def create_view(self, window_id: str, publish: Callable[[IpcEvent], None], on_closed: Callable[[], None],
+                    permissions: frozenset[str] = APP_DEFAULT) -> WindowView:
         view = WindowView(window_id, publish, on_closed)
         page = AppPage(self.profile, window_id, self._router, self._router.limits.max_batch_chars, view,
-                       bulk=self.schemes.bulk)
+                       bulk=self.schemes.bulk, permissions=permissions)
         view.setPage(page)
         page.windowCloseRequested.connect(view.close)  # the page called window.close()
         self._views.add(view)

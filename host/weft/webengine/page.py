@@ -11,7 +11,7 @@ import signal
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QUrl
-from PySide6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineCore import QWebEngineLoadingInfo, QWebEnginePage, QWebEnginePermission, QWebEngineProfile
 
 from .. import policy
 from ..errors import DisconnectedError, LoadError, ScriptError
@@ -21,6 +21,7 @@ from ..ipc.capabilities import Grant
 from ..ipc.events import system_event
 from ..ipc.router import Router
 from .bridge import connect_bridge
+from . import permissions as permission_rules
 from .bulk import BulkStore, PageLane
 from .schemes import origin_of
 from .scripts import asset, bridge_scripts
@@ -56,9 +57,17 @@ class AppPage(QWebEnginePage):
         grant: Grant | None = None,
         bulk: BulkStore | None = None,
         on_request_blocked: Callable[[str, str], None] | None = None,
+        *,
+        permissions: frozenset[str] = permission_rules.APP_DEFAULT,
+        on_permission_denied: Callable[[str, str], None] | None = None,
     ) -> None:
         super().__init__(profile, parent)
         self._on_request_blocked = on_request_blocked
+        # Every permission request is answered (one left pending hangs the page).
+        self.permissions = permissions
+        """Web permissions this page is granted; every other request is denied."""
+        self._on_permission_denied = on_permission_denied or self._log_permission_denied
+        self.permissionRequested.connect(self._on_permission_requested)
         self.window_id = window_id
         self._router = router
         self._grant = grant
@@ -140,6 +149,12 @@ class AppPage(QWebEnginePage):
             capabilities.record(self._grant.owner, "navigation", url.toString(), decision.reason)
         self._scripts_stale = True
         return False
+
+    def _on_permission_requested(self, permission: QWebEnginePermission) -> None:
+        permission_rules.answer(permission, self.permissions, self._on_permission_denied)
+
+    def _log_permission_denied(self, name: str, reason: str) -> None:
+        log.info("window %s: denied the web permission %s (%s)", self.window_id, name, reason)
 
     def _on_loading_changed(self, info: QWebEngineLoadingInfo) -> None:
         status = info.status()

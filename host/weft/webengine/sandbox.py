@@ -27,7 +27,6 @@ from PySide6.QtCore import QObject, QUrl
 from PySide6.QtWebEngineCore import (
     QWebEngineDownloadRequest,
     QWebEnginePage,
-    QWebEnginePermission,
     QWebEngineProfile,
     QWebEngineSettings,
     QWebEngineUrlRequestInfo,
@@ -41,26 +40,15 @@ from ..ipc.events import IpcEvent, system_event
 from ..ipc.router import Router
 from ..plugins.manifest import Manifest
 from .lifetime import delete_later
+from . import permissions
 from .page import AppPage
 from .bulk import BulkStore
 from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler, origin_of
-from .scripts import lockdown_script
+from .scripts import geolocation_denied_script, lockdown_script
 from .view import WindowView
 
 log = logging.getLogger("weft.plugins")
 
-_PERMISSION_NAMES = {
-    QWebEnginePermission.PermissionType.Notifications: "notifications",
-    QWebEnginePermission.PermissionType.Geolocation: "geolocation",
-    QWebEnginePermission.PermissionType.MediaAudioCapture: "audio-capture",
-    QWebEnginePermission.PermissionType.MediaVideoCapture: "video-capture",
-    QWebEnginePermission.PermissionType.MediaAudioVideoCapture: "audio-video-capture",
-    QWebEnginePermission.PermissionType.DesktopVideoCapture: "desktop-video-capture",
-    QWebEnginePermission.PermissionType.DesktopAudioVideoCapture: "desktop-audio-video-capture",
-    QWebEnginePermission.PermissionType.MouseLock: "mouse-lock",
-    QWebEnginePermission.PermissionType.ClipboardReadWrite: "clipboard-read-write",
-    QWebEnginePermission.PermissionType.LocalFontsAccess: "local-fonts",
-}
 
 _A = QWebEngineSettings.WebAttribute
 _LOCKED_SETTINGS = {
@@ -146,15 +134,19 @@ class PluginSandbox:
         if manifest.window.visible:
             self.view = WindowView(self.window_id, self._publish_from_view, lambda: self.end("closed"))
             self.page = AppPage(self.profile, self.window_id, router, limit, self.view, grant, self._files.bulk,
-                               self._on_request_blocked)
+                               self._on_request_blocked, permissions=caps.permissions,
+                               on_permission_denied=self._on_permission_denied)
             self.view.setPage(self.page)
             self.view.setWindowTitle(manifest.window.title)
             self.view.resize(manifest.window.width, manifest.window.height)
         else:
             self.page = AppPage(self.profile, self.window_id, router, limit, None, grant, self._files.bulk,
-                               self._on_request_blocked)
+                               self._on_request_blocked, permissions=caps.permissions,
+                               on_permission_denied=self._on_permission_denied)
         self.page.scripts().insert(lockdown_script())
-        self.page.permissionRequested.connect(self._on_permission_requested)
+        if "geolocation" not in caps.permissions:
+            self.page.scripts().insert(geolocation_denied_script())
+        permissions.preset(self.profile, own, caps.permissions)
         self.page.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.page.open(QUrl(f"{PLUGIN_SCHEME}://{manifest.id}/{manifest.entry}"))
         if self.view is not None:
@@ -162,15 +154,8 @@ class PluginSandbox:
 
     # -- what the page asks for ----------------------------------------------
 
-    def _on_permission_requested(self, permission: QWebEnginePermission) -> None:
-        name = _PERMISSION_NAMES.get(permission.permissionType(), permission.permissionType().name)
-        decision = policy.permission(name, self.manifest.capabilities.permissions)
-        if decision:
-            log.info("plugin %s: granted %s", self.manifest.id, name)
-            permission.grant()
-        else:
-            capabilities.record(self.manifest.id, "permission", name, decision.reason)
-            permission.deny()
+    def _on_permission_denied(self, name: str, reason: str) -> None:
+        capabilities.record(self.manifest.id, "permission", name, reason)
 
     def _on_request_blocked(self, url: str, reason: str) -> None:
         self.blocked += 1

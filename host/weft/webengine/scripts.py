@@ -65,6 +65,13 @@ def lockdown_script() -> QWebEngineScript:
     return _script("weft-lockdown", asset("lockdown.js"), QWebEngineScript.ScriptWorldId.MainWorld, subframes=True)
 
 
+def geolocation_denied_script() -> QWebEngineScript:
+    """For plugin pages not granted geolocation: its requests are denied at
+    once (a hidden page's would wait for ever; see the asset)."""
+    return _script("weft-geolocation-denied", asset("geolocation-denied.js"),
+                   QWebEngineScript.ScriptWorldId.MainWorld, subframes=True)
+
+
 def bridge_scripts(config: dict[str, Any]) -> list[QWebEngineScript]:
     """The transport (isolated world) and ``window.runtime`` (page world).
 
