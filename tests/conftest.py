@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -43,6 +44,8 @@ def loop(qapp: Any) -> asyncio.AbstractEventLoop:
     asyncio.set_event_loop(event_loop)
     yield event_loop
     event_loop.close()
+    if "weft.clipboard" in sys.modules:  # as weft.run does: nothing of Python's on the clipboard at exit
+        sys.modules["weft.clipboard"].release()
 
 
 @pytest.fixture

@@ -292,4 +292,6 @@ def run(
     finally:
         interrupts.close()
         asyncio.set_event_loop(None)
+        if "weft.clipboard" in sys.modules:  # only if the app used it
+            sys.modules["weft.clipboard"].release()
     return EXIT_INTERRUPTED if interrupted else code

@@ -46,6 +46,24 @@ def write_html(html: str, text: str | None = None) -> None:
     if text is not None:
         data.setText(text)
     _clipboard().setMimeData(data)
+    global _python_data
+    _python_data = True
+
+
+_python_data = False
+"""weft put a QMimeData made in Python on the clipboard."""
+
+
+def release() -> None:
+    """Before Python ends: a QMimeData made in Python must not outlive it
+    (PySide6 6.11 crashes at exit when the clipboard still holds one, as a
+    plain PySide6 script shows). Its text stays on the clipboard; its HTML
+    goes. ``weft.run`` calls this as it ends."""
+    global _python_data
+    if _python_data and QGuiApplication.instance() is not None:
+        clipboard = QGuiApplication.clipboard()
+        clipboard.setText(clipboard.text())
+    _python_data = False
 
 
 def read_image() -> bytes | None:

@@ -52,3 +52,13 @@ def test_the_weft_testing_sample_passes_in_a_new_app(weft_command: str, tmp_path
                           env=clean_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.stdout.splitlines()[-1].startswith("3 passed"), done.stdout
+
+
+def test_the_platform_sample_runs_as_written(weft_command: str, tmp_path: Path) -> None:
+    (sample,) = code_blocks(ROOT / "docs" / "platform.md", "python")
+    (tmp_path / "main.py").write_text(sample)
+    done = subprocess.run([weft_command, "run", str(tmp_path), "--no-sandbox"], env=clean_env(),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "Done" and lines[1].endswith(" True True"), done.stdout

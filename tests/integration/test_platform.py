@@ -188,3 +188,20 @@ except weft.RuntimeClosedError as error:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
     lines = out.splitlines()
     assert len(lines) == 5 and all("no QApplication: start weft with weft.run(main)" in line for line in lines), out
+
+
+def test_an_app_that_put_html_on_the_clipboard_exits_cleanly(tmp_path: Path) -> None:
+    # PySide6 6.11 crashes at exit while the clipboard holds a QMimeData made
+    # in Python; weft.run hands the clipboard Qt's own copy of the text first.
+    import subprocess
+    import sys
+
+    from tests.e2e.conftest import clean_env
+
+    (tmp_path / "main.py").write_text(
+        "import sys, weft\nfrom weft import clipboard\n"
+        "async def main():\n    clipboard.write_html('<b>Done</b>', text='Done')\n"
+        "sys.exit(weft.run(main, no_sandbox=True))\n")
+    done = subprocess.run([sys.executable, str(tmp_path / "main.py")], env=clean_env(), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
