@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QUrl
-from PySide6.QtWebEngineCore import QWebEnginePermission, QWebEngineProfile
+from PySide6.QtWebEngineCore import QWebEnginePermission
 
 from .. import policy
 
@@ -49,20 +48,3 @@ def answer(permission: QWebEnginePermission, granted: frozenset[str],
     else:
         on_denied(name, decision.reason)
         permission.deny()
-
-
-def preset(profile: QWebEngineProfile, origin: str, granted: frozenset[str]) -> None:
-    """Decide every persistent permission of ``origin`` on ``profile`` in
-    advance. A page without a view (a headless plugin) never gets to ask
-    for geolocation, so its request would hang; decided in advance, it is
-    answered at once."""
-    for kind, name in NAMES.items():
-        if not QWebEnginePermission.isPersistent(kind):
-            continue
-        permission = profile.queryPermission(QUrl(origin + "/"), kind)
-        if not permission.isValid():
-            continue
-        if policy.permission(name, granted):
-            permission.grant()
-        else:
-            permission.deny()

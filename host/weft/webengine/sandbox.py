@@ -40,7 +40,6 @@ from ..ipc.events import IpcEvent, system_event
 from ..ipc.router import Router
 from ..plugins.manifest import Manifest
 from .lifetime import delete_later
-from . import permissions
 from .page import AppPage
 from .bulk import BulkStore
 from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler, origin_of
@@ -146,7 +145,6 @@ class PluginSandbox:
         self.page.scripts().insert(lockdown_script())
         if "geolocation" not in caps.permissions:
             self.page.scripts().insert(geolocation_denied_script())
-        permissions.preset(self.profile, own, caps.permissions)
         self.page.renderProcessTerminated.connect(self._on_render_process_terminated)
         self.page.open(QUrl(f"{PLUGIN_SCHEME}://{manifest.id}/{manifest.entry}"))
         if self.view is not None:
