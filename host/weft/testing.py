@@ -30,7 +30,6 @@ out with ``WEFT_NO_SANDBOX=1`` (unless that is set already) and says so.
 from __future__ import annotations
 
 import asyncio
-import importlib.resources
 import inspect
 import itertools
 import json
@@ -400,7 +399,9 @@ _keys = itertools.count(1)
 
 
 def _script() -> str:
-    return importlib.resources.files("weft.renderer_assets").joinpath("testing.js").read_text("utf-8")
+    from .webengine.scripts import asset  # read once, as every renderer asset is
+
+    return asset("testing.js")
 
 
 async def evaluate(win: Window, expression: str, *, timeout: float = 10.0) -> Any:

@@ -165,9 +165,10 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
         url = job.requestUrl()
-        decision = policy.serve(self.origin, initiator_origin(job))
+        initiator = initiator_origin(job)
+        decision = policy.serve(self.origin, initiator)
         if not decision:
-            self._on_refused(initiator_origin(job) or "", url.toString(), decision.reason)
+            self._on_refused(initiator or "", url.toString(), decision.reason)
             job.fail(_refusal_for(job))
             return
         if self._headers:
