@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 import attrs
 import shiboken6
 from PySide6.QtCore import QUrl
+from PySide6.QtWidgets import QWidget
 
 from .errors import WindowNotFoundError, WindowOptionError
 from .ipc import active
@@ -17,7 +18,7 @@ from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 if TYPE_CHECKING:
     from .webengine.view import WindowView
 
-__all__ = ["Window", "WindowHost", "create_window", "windows"]
+__all__ = ["Window", "WindowHost", "create_window", "native_of", "windows"]
 
 
 @attrs.frozen(kw_only=True)
@@ -51,6 +52,13 @@ class Window:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def native(self) -> QWidget:
+        """The window's top-level Qt widget: an escape hatch for what weft
+        does not wrap. weft owns it; closing or deleting it is :meth:`close`'s
+        job, and its page is weft's."""
+        return self._live_view()
 
     def _live_view(self) -> WindowView:
         if self._closed or not shiboken6.isValid(self._view):
@@ -196,6 +204,20 @@ async def create_window(
     )
 
 
+def native_of(window: Window | str | None) -> QWidget | None:
+    """The top-level widget of a weft :class:`Window` or window id (None:
+    None), for what is modal to a window; :class:`weft.WindowNotFoundError`
+    if it is not open."""
+    if window is None:
+        return None
+    if isinstance(window, str):
+        maker: _Windows = active.current()
+        window = maker.window(window)
+    if not isinstance(window, Window):
+        raise WindowNotFoundError(f"window= takes a weft Window or a window id, not {window!r}")
+    return window.native
+
+
 def windows() -> tuple[Window, ...]:
     """The running runtime's open windows, oldest first."""
     maker: _Windows = active.current()
@@ -209,3 +231,5 @@ class _Windows(Protocol):
 
     @property
     def windows(self) -> tuple[Window, ...]: ...
+
+    def window(self, window_id: str) -> Window: ...

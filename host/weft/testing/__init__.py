@@ -40,13 +40,13 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterator, TypeVar
 import attrs
 import pytest
 
-from .errors import Error, ScriptError
+from ..errors import Error, ScriptError
 
 if TYPE_CHECKING:
-    from .ipc.events import IpcEvent
-    from .ipc.subscriptions import Subscription
-    from .runtime import Runtime
-    from .window import Window
+    from ..ipc.events import IpcEvent
+    from ..ipc.subscriptions import Subscription
+    from ..runtime import Runtime
+    from ..window import Window
 
 T = TypeVar("T")
 
@@ -113,7 +113,7 @@ def _prepare(config: pytest.Config) -> None:
     if _session.prepared:
         return
     _session.prepared = True
-    from .webengine.chromium import OPT_OUT_ENV
+    from ..webengine.chromium import OPT_OUT_ENV
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     if hasattr(os, "geteuid") and os.geteuid() == 0 and OPT_OUT_ENV not in os.environ:
@@ -123,7 +123,7 @@ def _prepare(config: pytest.Config) -> None:
             reporter.write_line(f"weft.testing: running as root, where Chromium's sandbox cannot run: "
                                 f"pages run without it ({OPT_OUT_ENV}=1)")
     try:
-        from . import app
+        from .. import app
 
         app.prepare()
     except (ImportError, Error):
@@ -172,7 +172,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 def weft_loop(pytestconfig: pytest.Config) -> Iterator[asyncio.AbstractEventLoop]:
     """The session's one qasync loop, on weft's QApplication."""
     _prepare(pytestconfig)
-    from . import app
+    from .. import app
 
     refused = None
     try:
@@ -232,7 +232,7 @@ def weft_app_dir(request: pytest.FixtureRequest) -> Path:
 def weft_runtime(weft_app_dir: Path, weft_run: Callable[..., Any]) -> Iterator[Runtime]:
     """A fresh :class:`weft.Runtime` serving the app folder, active for the
     test (``weft.ipc`` and ``weft.window`` act on it), shut down after."""
-    from .runtime import Runtime
+    from ..runtime import Runtime
 
     runtime = Runtime(app_dir=weft_app_dir)
     with runtime.activated():
@@ -245,7 +245,7 @@ def weft_app(weft_runtime: Runtime, weft_app_dir: Path, weft_run: Callable[..., 
              request: pytest.FixtureRequest) -> Iterator[App]:
     """The app's ``async def main()`` (from its ``main.py``, loaded as
     ``weft run`` loads it) running on ``weft_runtime``; see :class:`App`."""
-    from .cli import UsageError, _load_main
+    from ..cli import UsageError, _load_main
 
     try:
         main, _ = _load_main(weft_app_dir)
@@ -385,7 +385,7 @@ async def open_window(url: str | None = "app://index.html", *, html: str | None 
     """Open a window on the running runtime (``weft_runtime``), showing
     ``url`` or ``html``, and wait until its page's runtime is connected.
     ``options`` are :func:`weft.window.create_window`'s."""
-    from . import window
+    from .. import window
 
     if html is not None:
         url = None
@@ -399,7 +399,7 @@ _keys = itertools.count(1)
 
 
 def _script() -> str:
-    from .webengine.scripts import asset  # read once, as every renderer asset is
+    from ..webengine.scripts import asset  # read once, as every renderer asset is
 
     return asset("testing.js")
 
