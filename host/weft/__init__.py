@@ -48,7 +48,7 @@ from .ipc.events import IpcEvent
 from .webengine.chromium import SandboxError
 
 if TYPE_CHECKING:
-    from . import clipboard, screens, shell, window
+    from . import clipboard, dialog, menu, notifications, screens, shell, tray, window
     from .app import run
     from .runtime import Runtime
     from .window import Window
@@ -57,7 +57,8 @@ if TYPE_CHECKING:
 # weft.policy, the manifest, the errors) import without it.
 _LAZY = {"app": ("app", None), "run": ("app", "run"), "Runtime": ("runtime", "Runtime"), "Window": ("window", "Window"),
          "window": ("window", None), "clipboard": ("clipboard", None), "screens": ("screens", None),
-         "shell": ("shell", None)}
+         "shell": ("shell", None), "dialog": ("dialog", None), "menu": ("menu", None), "tray": ("tray", None),
+         "notifications": ("notifications", None)}
 
 
 def __getattr__(name: str) -> Any:
@@ -101,11 +102,15 @@ __all__ = [
     "WindowNotFoundError",
     "WindowOptionError",
     "clipboard",
+    "dialog",
     "ipc",
+    "menu",
+    "notifications",
     "plugins",
     "remote",
     "run",
     "screens",
     "shell",
+    "tray",
     "window",
 ]
