@@ -60,7 +60,7 @@ export interface Runtime extends DesktopBridge {
    * names Python refuses: empty, longer than 256 characters (code points),
    * with a character that is not printable (Unicode categories C and Z, the
    * space apart), or reserved for the runtime (`close`, `focus`, `blur`,
-   * `resize`, `move`, `unresponsive`, `responsive`, `crashed`, `load-failed`,
+   * `resize`, `move`, `unresponsive`, `responsive`, `crashed`, `load-failed`, `drop`,
    * `runtime:*`, `weft:*`). `on`, `once`, `invoke` and `handle` check names alike (`on`,
    * `once` and `handle` accept reserved ones). */
   send(channel: string, payload?: Payload): void;

@@ -11,11 +11,11 @@ import asyncio
 import contextlib
 import itertools
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import Qt, QUrl
 
-from . import remote
+from . import icons, remote
 from .errors import PluginStateError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
 from .ipc import active
 from .ipc.api import Calls
@@ -28,7 +28,10 @@ from .plugins.plugin import Plugin, PluginHost, PluginState
 from .webengine.engine import Engine
 from .webengine.permissions import APP_DEFAULT
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
-from .window import Window, WindowHost, _positive
+from .window import Chrome, Window, WindowHost, _positive
+
+if TYPE_CHECKING:
+    from .menu import Menu
 
 
 class Runtime(Calls):
@@ -119,6 +122,14 @@ class Runtime(Calls):
         y: int | None = None,
         visible: bool = True,
         permissions: Iterable[str] | None = None,
+        frameless: bool = False,
+        always_on_top: bool = False,
+        resizable: bool = True,
+        min_size: tuple[int, int] | None = None,
+        max_size: tuple[int, int] | None = None,
+        fullscreen: bool = False,
+        icon: icons.Icon | None = None,
+        menu: Menu | None = None,
     ) -> Window:
         """Open a window showing ``url`` (``app://index.html`` or a path in the
         app folder) or ``html`` (served from memory on the app origin).
@@ -129,11 +140,20 @@ class Runtime(Calls):
         ``permissions`` are the web permissions its page is granted, by the
         plugin manifest's names (default: ``notifications`` and
         ``clipboard-read-write``); every other request is denied at once.
+
+        As a window: ``frameless`` (no title bar or borders: the page's
+        ``data-weft-drag-region`` elements move it, its edges resize it),
+        ``always_on_top``, ``resizable`` (by the person), ``min_size`` and
+        ``max_size`` (``(width, height)``), ``fullscreen``, ``icon`` (a path
+        to an image file or PNG bytes) and ``menu`` (a :class:`weft.menu.Menu`
+        shown as its menu bar).
         """
         if (url is None) == (html is None):
             raise WindowOptionError("give exactly one of url= or html=")
         _positive("width", width)
         _positive("height", height)
+        chrome = Chrome(frameless=frameless, always_on_top=always_on_top, resizable=resizable, min_size=min_size,
+                        max_size=max_size, fullscreen=fullscreen, icon=icon, menu=menu)
         granted = APP_DEFAULT if permissions is None else frozenset(permissions)
         if unknown := sorted(granted - PERMISSIONS):
             raise WindowOptionError(f"unknown web permissions {unknown}; known: {sorted(PERMISSIONS)}")
@@ -146,13 +166,16 @@ class Runtime(Calls):
         self._all_closed.clear()
         view.setWindowTitle(title)
         view.resize(width, height)
+        window._dress(chrome, width, height)
         if x is not None and y is not None:
             view.move(x, y)
         if target is None:
             target = QUrl(f"{APP_SCHEME}://{APP_HOST}{self._add_document(window_id, html or '')}")
         view.page().open(target)
         if visible:
-            view.show()
+            view.showFullScreen() if fullscreen else view.show()
+        elif fullscreen:
+            view.setWindowState(view.windowState() | Qt.WindowState.WindowFullScreen)
         return window
 
     def _add_document(self, window_id: str, html: str) -> str:

@@ -7,16 +7,21 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 import attrs
 import shiboken6
-from PySide6.QtCore import QUrl
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QMainWindow, QWidget
 
-from .errors import WindowNotFoundError, WindowOptionError
+from . import icons, screens
+from .errors import ArgumentError, WindowNotFoundError, WindowOptionError
 from .ipc import active
 from .ipc.router import Router
+from .webengine import devtools
+from .webengine.chrome import FramelessChrome
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 
 if TYPE_CHECKING:
-    from .webengine.view import WindowView
+    from .menu import Menu
+    from .webengine.view import WindowFrame
 
 __all__ = ["Window", "WindowHost", "create_window", "native_of", "windows"]
 
@@ -35,11 +40,12 @@ class Window:
     """One open window. Made by :func:`create_window`; its ``id`` is how
     ``weft.ipc`` addresses it."""
 
-    def __init__(self, host: WindowHost, window_id: str, view: WindowView) -> None:
+    def __init__(self, host: WindowHost, window_id: str, view: WindowFrame) -> None:
         self._host = host
         self._id = window_id
         self._view = view
         self._closed = False
+        self._resizable = True
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open"
@@ -54,13 +60,14 @@ class Window:
         return self._closed
 
     @property
-    def native(self) -> QWidget:
-        """The window's top-level Qt widget: an escape hatch for what weft
-        does not wrap. weft owns it; closing or deleting it is :meth:`close`'s
-        job, and its page is weft's."""
+    def native(self) -> QMainWindow:
+        """The window's top-level Qt widget (a QMainWindow whose central
+        widget shows the page): an escape hatch for what weft does not wrap.
+        weft owns it: close it with :meth:`close`, and leave its page and
+        menu bar to weft."""
         return self._live_view()
 
-    def _live_view(self) -> WindowView:
+    def _live_view(self) -> WindowFrame:
         if self._closed or not shiboken6.isValid(self._view):
             raise WindowNotFoundError(f"window {self._id!r} is closed")
         return self._view
@@ -141,7 +148,11 @@ class Window:
         return size.width(), size.height()
 
     def set_size(self, width: int, height: int) -> None:
-        self._live_view().resize(_positive("width", width), _positive("height", height))
+        """Resize the window (one made with ``resizable=False`` too: only
+        the person cannot resize it)."""
+        size = QSize(_positive("width", width), _positive("height", height))
+        view = self._live_view()
+        view.setFixedSize(size) if not self._resizable else view.resize(size)
 
     @property
     def position(self) -> tuple[int, int]:
@@ -176,11 +187,134 @@ class Window:
     def restore(self) -> None:
         self._live_view().showNormal()
 
+    def center(self) -> None:
+        """Move the window to the middle of the screen it is on."""
+        view = self._live_view()
+        area = (view.screen() or QGuiApplication.primaryScreen()).availableGeometry()
+        frame = view.frameGeometry()
+        frame.moveCenter(area.center())
+        view.move(frame.topLeft())
+
+    @property
+    def screen(self) -> screens.Screen:
+        """The screen the window is on (most of it, when it spans two)."""
+        screen = self._live_view().screen() or QGuiApplication.primaryScreen()
+        return screens._screen(screen)
+
+    @property
+    def fullscreen(self) -> bool:
+        return self._live_view().isFullScreen()
+
+    def set_fullscreen(self, fullscreen: bool) -> None:
+        """Fill the screen, without the window's frame (False: back as it was)."""
+        view = self._live_view()
+        view.showFullScreen() if _flag("fullscreen", fullscreen) else view.showNormal()
+
+    @property
+    def always_on_top(self) -> bool:
+        return bool(self._live_view().windowFlags() & Qt.WindowType.WindowStaysOnTopHint)
+
+    def set_always_on_top(self, on_top: bool) -> None:
+        """Keep the window above others (a hint: the window manager decides)."""
+        view = self._live_view()
+        visible = view.isVisible()
+        view.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, _flag("always_on_top", on_top))
+        if visible:  # changing a window's flags hides it
+            view.show()
+
+    def set_icon(self, icon: icons.Icon | None) -> None:
+        """The window's icon: a path to an image file or PNG bytes (None:
+        the application's)."""
+        self._live_view().setWindowIcon(QIcon() if icon is None else icons.load(icon, "icon"))
+
+    def set_menu(self, menu: Menu | None) -> None:
+        """Show ``menu`` as the window's menu bar (None: remove it); its
+        items are reported by :func:`weft.menu.on_item` with this window's id."""
+        from . import menu as menus
+
+        menus.install(self._live_view(), menu, self._id)
+
+    # -- tools -------------------------------------------------------------
+
+    def open_devtools(self) -> None:
+        """Open Chromium's DevTools on this window's page, in a window of its own."""
+        devtools.open_for(self._live_view())
+
+    def close_devtools(self) -> None:
+        """Close this window's DevTools, if open."""
+        devtools.close_for(self._live_view())
+
+    # -- what create_window set up -------------------------------------------
+
+    def _dress(self, chrome: Chrome, width: int, height: int) -> None:
+        """Apply the chrome options, before the window is first shown."""
+        view = self._live_view()
+        if chrome.frameless:
+            view.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            FramelessChrome(view, view.view)
+        if chrome.always_on_top:
+            view.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        if chrome.min_size is not None:
+            view.setMinimumSize(*chrome.min_size)
+        if chrome.max_size is not None:
+            view.setMaximumSize(*chrome.max_size)
+        if not chrome.resizable:
+            self._resizable = False
+            view.setFixedSize(QSize(width, height).expandedTo(view.minimumSize()).boundedTo(view.maximumSize()))
+        if chrome.icon is not None:
+            self.set_icon(chrome.icon)
+        if chrome.menu is not None:
+            self.set_menu(chrome.menu)
+
 
 def _positive(name: str, value: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise WindowOptionError(f"{name} is a positive whole number of pixels, not {value!r}")
     return value
+
+
+def _flag(name: str, value: bool) -> bool:
+    if not isinstance(value, bool):
+        raise WindowOptionError(f"{name} is True or False, not {value!r}")
+    return value
+
+
+def _size(name: str, value: tuple[int, int] | None) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise WindowOptionError(f"{name} is (width, height) in pixels, not {value!r}")
+    return _positive(f"{name} width", value[0]), _positive(f"{name} height", value[1])
+
+
+@attrs.frozen(kw_only=True)
+class Chrome:
+    """How a window looks and behaves as a window (``create_window``'s
+    options beyond its page); checked as it is made."""
+
+    frameless: bool = attrs.field(default=False, validator=lambda _, a, v: _flag(a.name, v))
+    always_on_top: bool = attrs.field(default=False, validator=lambda _, a, v: _flag(a.name, v))
+    resizable: bool = attrs.field(default=True, validator=lambda _, a, v: _flag(a.name, v))
+    fullscreen: bool = attrs.field(default=False, validator=lambda _, a, v: _flag(a.name, v))
+    min_size: tuple[int, int] | None = attrs.field(default=None, converter=lambda v: _size("min_size", v))
+    max_size: tuple[int, int] | None = attrs.field(default=None, converter=lambda v: _size("max_size", v))
+    icon: icons.Icon | None = None
+    menu: Menu | None = None
+
+    def __attrs_post_init__(self) -> None:
+        if self.min_size and self.max_size and (self.min_size[0] > self.max_size[0]
+                                                or self.min_size[1] > self.max_size[1]):
+            raise WindowOptionError(f"min_size {self.min_size} is larger than max_size {self.max_size}")
+        if self.icon is not None:
+            try:
+                icons.load(self.icon, "icon")
+            except ArgumentError as error:
+                raise WindowOptionError(str(error)) from None
+        if self.menu is not None:
+            from . import menu as menus
+
+            if not isinstance(self.menu, menus.Menu):
+                raise WindowOptionError(f"menu is a weft.menu.Menu, not {type(self.menu).__name__}")
 
 
 async def create_window(
@@ -195,12 +329,21 @@ async def create_window(
     y: int | None = None,
     visible: bool = True,
     permissions: Iterable[str] | None = None,
+    frameless: bool = False,
+    always_on_top: bool = False,
+    resizable: bool = True,
+    min_size: tuple[int, int] | None = None,
+    max_size: tuple[int, int] | None = None,
+    fullscreen: bool = False,
+    icon: icons.Icon | None = None,
+    menu: Menu | None = None,
 ) -> Window:
     """Open a window on the running runtime; see :meth:`weft.Runtime.create_window`."""
     maker: _Windows = active.current()
     return await maker.create_window(
         title=title, width=width, height=height, url=url, html=html, id=id, x=x, y=y, visible=visible,
-        permissions=permissions,
+        permissions=permissions, frameless=frameless, always_on_top=always_on_top, resizable=resizable,
+        min_size=min_size, max_size=max_size, fullscreen=fullscreen, icon=icon, menu=menu,
     )
 
 

@@ -303,7 +303,7 @@ def test_target_blank_links_open_nothing(
         await plugin.wait_ready()
         # A real click (a user gesture), which the popup blocker lets through
         # to the page's createWindow, which must refuse it.
-        target = plugin._sandbox.view.focusProxy() or plugin._sandbox.view
+        target = plugin._sandbox.view.view.focusProxy()  # the page's render widget
         async with asyncio.timeout(10):
             while not any(getattr(r, "direction", None) == "new window" for r in caplog.records):
                 QTest.mouseClick(target, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(50, 30))

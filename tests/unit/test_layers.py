@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("plugin manifests, Qt-free", ("weft.plugins.manifest",)),
     ("Qt adapters", ("weft.webengine",)),
     ("public objects", ("weft.window", "weft.plugins", "weft.remote", "weft.clipboard", "weft.shell",
-                        "weft.screens", "weft.dialog", "weft.menu", "weft.tray", "weft.notifications")),
+                        "weft.screens", "weft.icons", "weft.dialog", "weft.menu", "weft.tray", "weft.notifications")),
     ("the runtime", ("weft.runtime",)),
     ("the process", ("weft.app",)),
     ("entry points", ("weft.cli", "weft.dev", "weft.watch", "weft.launcher", "weft.selfcheck", "weft.packager",

@@ -8,7 +8,8 @@ import attrs
 
 from .. import protocol
 
-EventType = Literal["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed", "load-failed"]
+EventType = Literal["close", "focus", "blur", "resize", "move", "unresponsive", "responsive", "crashed", "load-failed",
+                    "drop"]
 
 #: Channels that carry window system events (``EventType``'s values; from
 #: protocol.json). A page may not send on them, so ``on_channel("close", ...)``
@@ -34,7 +35,9 @@ class IpcEvent:
     not answer the heartbeat in time; ``{"seconds"}``), ``responsive`` (it
     answers again) and ``crashed`` (its renderer process died;
     ``{"status", "exit_code"}``); and ``load-failed`` (its page could not be
-    loaded; ``{"url", "error", "code"}``)."""
+    loaded; ``{"url", "error", "code"}``); ``drop``: files were dropped on
+    the window (``{"paths", "x", "y"}``: absolute paths, and where, in the
+    page's CSS pixels)."""
 
 
 def system_event(window_id: str, type: EventType, payload: Any = None) -> IpcEvent:

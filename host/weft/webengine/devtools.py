@@ -1,7 +1,7 @@
 """DevTools for weft's windows, in ``weft dev``: F12 in a window opens a
 DevTools window on its page, and F12 again (in either) closes it.
 
-Off until :func:`enable`: every :class:`~weft.webengine.view.WindowView`
+Off until :func:`enable`: every :class:`~weft.webengine.view.WindowFrame`
 (app windows and plugins' windows alike) calls :func:`attach` as it is made,
 which does nothing unless DevTools are on.
 """
@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from typing import TYPE_CHECKING
+
 import shiboken6
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
@@ -18,6 +20,9 @@ from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from .lifetime import delete_later
+
+if TYPE_CHECKING:
+    from .view import WindowFrame
 
 log = logging.getLogger("weft.devtools")
 
@@ -35,16 +40,38 @@ def enable(*, open_at_start: bool = False) -> DevTools:
     return _tools
 
 
-def attach(view: QWebEngineView) -> None:
+def attach(view: WindowFrame) -> None:
     """Give a new window F12 (if DevTools are on)."""
     if _tools is not None:
         _tools.attach(view)
 
 
-def detach(view: QWebEngineView) -> None:
+def detach(view: WindowFrame) -> None:
     """A window is closing: close its DevTools window, if it has one."""
-    if _tools is not None and (tools := _tools.view_for(view)) is not None:
-        tools.close()
+    close_for(view)
+
+
+_asked: DevTools | None = None
+"""DevTools windows opened by ``Window.open_devtools()`` outside ``weft dev``."""
+
+
+def open_for(view: WindowFrame) -> None:
+    """Show DevTools for ``view``'s page (``Window.open_devtools``), with or
+    without ``weft dev``; raised if already open."""
+    global _asked
+    if _tools is not None:
+        _tools.open(view)
+        return
+    if _asked is None:
+        _asked = DevTools(open_at_start=False)
+    _asked.open(view)
+
+
+def close_for(view: WindowFrame) -> None:
+    """Close the DevTools window on ``view``'s page, if one is open."""
+    for keeper in (_tools, _asked):
+        if keeper is not None and (tools := keeper.view_for(view)) is not None:
+            tools.close()
 
 
 class _FrontendPage(QWebEnginePage):
@@ -87,7 +114,7 @@ class DevTools:
         self.open_at_start = open_at_start
         self._views: list[DevToolsView] = []
 
-    def attach(self, view: QWebEngineView) -> None:
+    def attach(self, view: WindowFrame) -> None:
         QShortcut(KEY, view, lambda: self.toggle(view))
         if self.open_at_start:
             # After the window's maker has set its page and shown it.
@@ -97,12 +124,12 @@ class DevTools:
         self._views = [view for view in self._views if shiboken6.isValid(view)]
         return self._views
 
-    def view_for(self, view: QWebEngineView) -> DevToolsView | None:
+    def view_for(self, view: WindowFrame) -> DevToolsView | None:
         """The DevTools window open on ``view``'s page, if one is."""
         page = view.page()
         return next((tools for tools in self._live() if tools.inspected is page), None)
 
-    def open(self, view: QWebEngineView) -> DevToolsView:
+    def open(self, view: WindowFrame) -> DevToolsView:
         """Show DevTools for ``view``'s page (raised, if already open)."""
         tools = self.view_for(view)
         if tools is None:
@@ -114,7 +141,7 @@ class DevTools:
             tools.raise_()
         return tools
 
-    def toggle(self, view: QWebEngineView) -> None:
+    def toggle(self, view: WindowFrame) -> None:
         tools = self.view_for(view)
         if tools is None:
             self.open(view)

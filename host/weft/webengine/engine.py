@@ -18,7 +18,7 @@ from .page import AppPage
 from .permissions import APP_DEFAULT
 from .schemes import APP_SCHEME, FolderSchemeHandler, html_path
 from .lifetime import delete_later
-from .view import WindowView
+from .view import WindowFrame
 
 
 class Engine:
@@ -39,12 +39,12 @@ class Engine:
         self.profile.setPersistentPermissionsPolicy(QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime)
         self.schemes = FolderSchemeHandler(app_dir, self.profile, bulk=BulkStore(router.limits.max_bulk_bytes))
         self.profile.installUrlSchemeHandler(APP_SCHEME.encode(), self.schemes)
-        self._views: set[WindowView] = set()
+        self._views: set[WindowFrame] = set()
         self._gone: set[asyncio.Future[None]] = set()
 
     def create_view(self, window_id: str, publish: Callable[[IpcEvent], None], on_closed: Callable[[], None],
-                    permissions: frozenset[str] = APP_DEFAULT) -> WindowView:
-        view = WindowView(window_id, publish, on_closed)
+                    permissions: frozenset[str] = APP_DEFAULT) -> WindowFrame:
+        view = WindowFrame(window_id, publish, on_closed)
         page = AppPage(self.profile, window_id, self._router, self._router.limits.max_batch_chars, view,
                        bulk=self.schemes.bulk, permissions=permissions)
         view.setPage(page)
@@ -57,7 +57,7 @@ class Engine:
         self.schemes.add_document(path, html)
         return path
 
-    def release_view(self, view: WindowView, window_id: str) -> None:
+    def release_view(self, view: WindowFrame, window_id: str) -> None:
         """Forget a closed window and let Qt delete it (and its page)."""
         self.schemes.remove_document(html_path(window_id))
         self._views.discard(view)

@@ -44,7 +44,7 @@ from .page import AppPage
 from .bulk import BulkStore
 from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler, origin_of
 from .scripts import geolocation_denied_script, lockdown_script
-from .view import WindowView
+from .view import WindowFrame
 
 log = logging.getLogger("weft.plugins")
 
@@ -129,9 +129,9 @@ class PluginSandbox:
 
         grant = Grant(owner=manifest.id, send=caps.send, receive=caps.receive)
         limit = router.limits.max_batch_chars
-        self.view: WindowView | None = None
+        self.view: WindowFrame | None = None
         if manifest.window.visible:
-            self.view = WindowView(self.window_id, self._publish_from_view, lambda: self.end("closed"))
+            self.view = WindowFrame(self.window_id, self._publish_from_view, lambda: self.end("closed"))
             self.page = AppPage(self.profile, self.window_id, router, limit, self.view, grant, self._files.bulk,
                                self._on_request_blocked, permissions=caps.permissions,
                                on_permission_denied=self._on_permission_denied)
@@ -192,7 +192,7 @@ class PluginSandbox:
         self.end("stopped")
         doomed: QObject = self.view if self.view is not None else self.page
         if shiboken6.isValid(doomed):
-            if isinstance(doomed, WindowView):
+            if isinstance(doomed, WindowFrame):
                 doomed.hide()
             await asyncio.wait_for(delete_later(doomed), timeout=10)
         if shiboken6.isValid(self.profile):

@@ -1,18 +1,44 @@
-"""A top-level window showing one page, reporting window system events."""
+"""A top-level window showing one page, reporting window system events.
+
+The window is a :class:`WindowFrame` (a QMainWindow, so it can carry a menu
+bar) around a :class:`PageView`, the QWebEngineView that shows the page.
+"""
 
 from __future__ import annotations
 
 from typing import Callable
 
 from PySide6.QtCore import QEvent
-from PySide6.QtGui import QCloseEvent, QMoveEvent, QResizeEvent
+from PySide6.QtGui import QCloseEvent, QDropEvent, QMoveEvent, QResizeEvent
+from PySide6.QtWebEngineCore import QWebEnginePage
+from PySide6.QtWidgets import QMainWindow
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from ..ipc.events import IpcEvent, system_event
 from . import devtools
 
 
-class WindowView(QWebEngineView):
+class PageView(QWebEngineView):
+    """The page's view. Files dropped on it are published as a ``drop``
+    event (``{"paths", "x", "y"}``, in the page's CSS pixels) before Chromium
+    handles the drop, so the page's own DOM drop events fire as well."""
+
+    def __init__(self, frame: WindowFrame, window_id: str, publish: Callable[[IpcEvent], None]) -> None:
+        super().__init__(frame)
+        self._window_id = window_id
+        self._publish = publish
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths:
+            zoom = self.zoomFactor() or 1.0
+            where = event.position()
+            self._publish(system_event(self._window_id, "drop", {
+                "paths": paths, "x": round(where.x() / zoom), "y": round(where.y() / zoom)}))
+        super().dropEvent(event)
+
+
+class WindowFrame(QMainWindow):
     """Publishes ``close``, ``focus``, ``blur``, ``resize`` and ``move`` as
     IpcEvents, and calls ``on_closed`` once when the window has closed."""
 
@@ -22,7 +48,16 @@ class WindowView(QWebEngineView):
         self._publish = publish
         self._on_closed = on_closed
         self._active = False
+        self.view = PageView(self, window_id, publish)
+        self.setCentralWidget(self.view)
+        self.setFocusProxy(self.view)
         devtools.attach(self)  # F12, under `weft dev`
+
+    def page(self) -> QWebEnginePage:
+        return self.view.page()
+
+    def setPage(self, page: QWebEnginePage) -> None:  # noqa: N802 (as QWebEngineView's)
+        self.view.setPage(page)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
         # Ours first: QWebEngineView's own handler may end the renderer, and
