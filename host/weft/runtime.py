@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from PySide6.QtCore import Qt, QUrl
 
-from . import icons, remote
+from . import icons, notifications, remote
 from .errors import PluginStateError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
 from .ipc import active
 from .ipc.api import Calls
@@ -87,6 +87,7 @@ class Runtime(Calls):
         self._check_open()
         if self._engine is None:
             self._engine = Engine(self.app_dir, self.router)
+            notifications.attach(self._engine.profile)  # a page's Notification shows as weft.notifications.send
             self._start_watching()
         return self._engine
 

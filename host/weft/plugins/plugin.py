@@ -85,6 +85,10 @@ class Plugin:
         self._host.ensure_open()
         self._host.start_watching()
         self._sandbox = PluginSandbox(self.manifest, self._host.router, self._host.router.publish, self._on_ended)
+        if "notifications" in self.manifest.capabilities.permissions:  # granted: its pages' show as the app's do
+            from .. import notifications
+
+            notifications.attach(self._sandbox.profile)
         if self._sandbox.view is not None and x is not None and y is not None:
             self._sandbox.view.move(x, y)
         self.state = PluginState.RUNNING
