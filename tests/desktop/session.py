@@ -21,6 +21,7 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -316,3 +317,16 @@ def _start_bus(session: Session) -> None:
                              stdout=subprocess.PIPE)
     assert process.stdout is not None
     session.bus = _read_line(process.stdout.fileno(), "the session bus's address", process, session)
+
+
+_GRAB = """import sys
+from PySide6.QtGui import QGuiApplication
+app = QGuiApplication(sys.argv[:1])
+sys.exit(0 if app.primaryScreen().grabWindow(0).save(sys.argv[1], "PNG") else 1)
+"""
+
+
+def screenshot(session: Session, path: Path) -> Path:
+    """Save the whole screen of ``session`` as a PNG at ``path`` (Qt on xcb in a child)."""
+    session.run(sys.executable, "-c", _GRAB, str(path), timeout=30)
+    return path

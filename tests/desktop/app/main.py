@@ -1,0 +1,61 @@
+"""The weft side of tests/desktop: run with ``weft run`` inside the desktop
+session. It reports what happens as ``desktop-test: {json}`` lines on stdout:
+the tray's availability, a notification's outcome, a page's Notification, a
+click on the tray icon."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import QBuffer, QIODevice
+from PySide6.QtGui import QColor, QGuiApplication, QImage
+
+from weft import ipc, notifications, window
+
+PAGE = """<!doctype html><title>weft desktop test</title><p>desktop test</p>
+<script>
+Notification.requestPermission().then(() => {
+  const shown = new Notification("From the page", {body: "page body"});
+  for (const outcome of ["show", "error", "close"])
+    shown.addEventListener(outcome, () => runtime.send("page-notification", {outcome}));
+});
+</script>"""
+
+kept: list[Any] = []
+
+
+def report(event: str, **data: Any) -> None:
+    print("desktop-test:", json.dumps({"event": event, **data}), flush=True)
+
+
+def icon_png() -> bytes:
+    image = QImage(32, 32, QImage.Format.Format_ARGB32)
+    image.fill(QColor("#2a7ae2"))
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    image.save(buffer, "PNG")
+    return bytes(buffer.data())
+
+
+async def main() -> None:
+    report("start", app_name=QGuiApplication.applicationDisplayName() or QGuiApplication.applicationName())
+    icon = icon_png()
+    report("sent", ok=await notifications.send("From Python", "python body", icon=icon))
+    ipc.on_channel("page-notification", lambda payload, window_id: report("page", **payload))
+    await window.create_window(title="weft desktop test", width=480, height=320, html=PAGE)
+
+    try:  # a tray that fails is reported, and the notifications' tests go on
+        show_tray(icon)
+    except Exception as exc:
+        report("tray-error", error=repr(exc))
+
+
+def show_tray(icon: bytes) -> None:
+    from weft import tray
+
+    report("tray-available", available=tray.available())
+    icon_in_tray = tray.Tray(icon=icon, tooltip="weft desktop test")
+    icon_in_tray.on_click(lambda *args: report("tray-click"))
+    kept.append(icon_in_tray)
+    report("tray", shown=icon_in_tray.show())
