@@ -176,13 +176,16 @@ _balloon_tray: Any = None
 
 
 async def _notify_tray(app_name: str, title: str, body: str, image: QImage | None) -> int:
-    from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+    from PySide6.QtWidgets import QApplication, QStyle, QSystemTrayIcon
 
     if not QSystemTrayIcon.isSystemTrayAvailable():
         raise PlatformError("no system tray to show the notification in")
     global _balloon_tray
     if _balloon_tray is None:
-        _balloon_tray = QSystemTrayIcon(QApplication.windowIcon(), QApplication.instance())
+        app_icon = QApplication.windowIcon()
+        if app_icon.isNull():  # a tray icon needs some icon to be shown
+            app_icon = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+        _balloon_tray = QSystemTrayIcon(app_icon, QApplication.instance())
         _balloon_tray.show()
     icon = QIcon(QPixmap.fromImage(image)) if image is not None else QSystemTrayIcon.MessageIcon.Information
     _balloon_tray.showMessage(title, body, icon)
@@ -190,14 +193,14 @@ async def _notify_tray(app_name: str, title: str, body: str, image: QImage | Non
 
 
 async def _close_tray(notification_id: int) -> None:
-    pass
+    """A balloon cannot be taken back: it goes by itself."""
 
 
-_LINUX = not sys.platform.startswith(("win", "darwin"))
-_backend = _notify_dbus if _LINUX else _notify_tray
+_FREEDESKTOP = not sys.platform.startswith(("win", "darwin"))
+_backend = _notify_dbus if _FREEDESKTOP else _notify_tray
 """What shows a notification: ``(app_name, title, body, image) -> id``, or
-:class:`PlatformError`. Tests may swap it for a recorder."""
-_closer = _close_dbus if _LINUX else _close_tray
+:class:`PlatformError` saying what is missing."""
+_closer = _close_dbus if _FREEDESKTOP else _close_tray
 
 
 # --- pages' Notification objects ------------------------------------------------
