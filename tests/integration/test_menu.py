@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLineEdit, QMainWindow, QMenu
 
 import weft
-from tests.conftest import open_page
+from tests.conftest import js_value_until, open_page
 from weft import menu
 from weft.testing.menus import menu_items, pick_menu_item, wait_for_popup
 
@@ -237,3 +237,55 @@ def test_popup_arguments(runtime: weft.Runtime, arun: Any) -> None:
     with pytest.raises(weft.WindowNotFoundError):
         arun(menu.popup(menu.Menu([menu.Item("a", id="a")]), window="ghost"))
     assert not isinstance(QCoreApplication.instance().activePopupWidget(), QMenu)
+
+
+# -- on weft windows -------------------------------------------------------------
+
+
+def test_a_weft_windows_menu_bar(runtime: weft.Runtime, arun: Any, chosen: list[Any]) -> None:
+    async def main() -> None:
+        m = file_menu()
+        win = await open_page(runtime, "<p>page</p>", menu=m)
+        assert isinstance(win.native, QMainWindow)
+        assert [entry["label"] for entry in menu_items(win)] == ["&File", "Help"]
+        await pick_menu_item(win, "recent-b")
+        assert chosen == [("recent-b", win.id)]
+        win.set_menu(menu.Menu([menu.Submenu("Edit", [menu.Item("Undo", id="undo")])]))
+        assert [entry["label"] for entry in menu_items(win)] == ["Edit"]
+        assert len(m._copies) == 1  # the old bar lets go of its menu as it goes, once Qt deletes it
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        assert m._copies == []
+        win.set_menu(None)
+        with pytest.raises(weft.ArgumentError, match="has no menu bar"):
+            menu_items(win)
+
+    arun(main())
+
+
+def test_an_accelerator_works_while_the_page_has_the_focus(runtime: weft.Runtime, arun: Any,
+                                                           chosen: list[Any]) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<input id=field autofocus>")
+        win.set_menu(file_menu())  # on a window already shown
+        win.focus()
+        page_widget = win.native.focusWidget()
+        assert page_widget is not None and win.native.centralWidget().isAncestorOf(page_widget)
+        QTest.keyClick(page_widget, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+        assert chosen == [("open", win.id)]
+        # A key the menu does not take still reaches the page.
+        QTest.keyClick(page_widget, Qt.Key.Key_X)
+        assert await js_value_until(win, "document.getElementById('field').value", "x") == "x"
+        assert chosen == [("open", win.id)]
+
+    arun(main())
+
+
+def test_closing_the_window_ends_its_popup(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>page</p>")
+        task = asyncio.ensure_future(menu.popup(menu.Menu([menu.Item("Copy", id="copy")]), window=win))
+        await wait_for_popup()
+        await win.close()
+        assert await task is None
+
+    arun(main())
