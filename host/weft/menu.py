@@ -48,12 +48,23 @@ from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMenuBar, QWidge
 from .errors import ArgumentError, RuntimeClosedError
 from .window import Window, native_of
 
-__all__ = ["Entry", "Item", "Menu", "Separator", "Submenu", "build", "install", "on_item", "popup"]
+__all__ = ["Entry", "Item", "Menu", "Separator", "Submenu", "build", "check_bar", "install", "on_item", "popup"]
 
 log = logging.getLogger("weft.menu")
 
 #: ``callback(item_id, window_id)``: sync, or async (run as a task).
 ItemCallback = Callable[[Any, Any], Any]
+
+
+def _check_label(entry: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str):
+        raise ArgumentError(f"a menu entry's label is a string, not {value!r}")
+
+
+def _entries(value: Any) -> tuple[Any, ...]:
+    if not isinstance(value, (list, tuple)):
+        raise ArgumentError(f"menu entries are a list of Item, Separator and Submenu, not {value!r}")
+    return tuple(value)
 
 
 def _check_accelerator(item: Item, attribute: Any, value: str | None) -> None:
@@ -71,7 +82,7 @@ class Item:
     """A menu entry a person can choose; ``on_click(item_id, window_id)``
     runs when they do (as :func:`on_item` subscribers do)."""
 
-    label: str = attrs.field(validator=attrs.validators.instance_of(str))
+    label: str = attrs.field(validator=_check_label)
     id: str | None = attrs.field(default=None, kw_only=True)
     """How :func:`on_item`, :func:`popup` and :class:`Menu`'s state name it."""
     accelerator: str | None = attrs.field(default=None, kw_only=True, validator=_check_accelerator)
@@ -103,8 +114,8 @@ class Separator:
 class Submenu:
     """A nested menu, opened from an entry labelled ``label``."""
 
-    label: str = attrs.field(validator=attrs.validators.instance_of(str))
-    items: tuple[Entry, ...] = attrs.field(converter=tuple)
+    label: str = attrs.field(validator=_check_label)
+    items: tuple[Entry, ...] = attrs.field(converter=_entries)
     enabled: bool = attrs.field(default=True, kw_only=True)
 
 
@@ -130,7 +141,7 @@ class Menu:
     checked and enabled. Changing the state (here, or a person toggling a
     checkable item) updates every Qt copy of the menu."""
 
-    items: tuple[Entry, ...] = attrs.field(converter=tuple)
+    items: tuple[Entry, ...] = attrs.field(converter=_entries)
     _checked: dict[str, bool] = attrs.field(factory=dict, init=False)
     _enabled: dict[str, bool] = attrs.field(factory=dict, init=False)
     _by_id: dict[str, Item] = attrs.field(factory=dict, init=False)
@@ -318,17 +329,24 @@ def build(m: Menu, window_id: str | None, parent: QWidget | None = None) -> QMen
     return qmenu
 
 
+def check_bar(m: Menu | None) -> None:
+    """:class:`weft.ArgumentError` unless ``m`` can be a menu bar: a Menu of
+    Submenus (or None). For checking ``create_window(menu=...)`` early."""
+    if m is None:
+        return
+    if not isinstance(m, Menu):
+        raise ArgumentError(f"menu= takes a weft.menu.Menu or None, not {m!r}")
+    for entry in m.items:
+        if not isinstance(entry, Submenu):
+            raise ArgumentError(f"a menu bar holds Submenus only (File, Edit, ...); {entry!r} is not one")
+
+
 def install(main_window: QMainWindow, m: Menu | None, window_id: str) -> None:
     """Give ``main_window`` a menu bar built from ``m`` (None: none), the
     choices dispatched with ``window_id``. Its accelerators are shortcuts of
     that window. Replaces (and deletes) the menu bar it had."""
     _application()
-    if m is not None:
-        if not isinstance(m, Menu):
-            raise ArgumentError(f"menu= takes a weft.menu.Menu or None, not {m!r}")
-        for entry in m.items:
-            if not isinstance(entry, Submenu):
-                raise ArgumentError(f"a menu bar holds Submenus only (File, Edit, ...); {entry!r} is not one")
+    check_bar(m)
     old = main_window.menuWidget()
     if m is None:
         main_window.setMenuWidget(None)  # type: ignore[arg-type]

@@ -89,6 +89,9 @@ def test_a_menu_bar_shows_nesting_separators_accelerators_and_states(main_window
     (lambda: menu.Item("x", on_click="nope"), "not callable"),
     (lambda: menu.Menu([menu.Item("a", id="same"), menu.Submenu("s", [menu.Item("b", id="same")])]), "'same'"),
     (lambda: menu.Menu(["File"]), "not 'File'"),
+    (lambda: menu.Menu(menu.Item("x", id="x")), "a list of"),
+    (lambda: menu.Submenu("File", None), "a list of"),
+    (lambda: menu.Item(None, id="x"), "label is a string"),
     (lambda: menu.on_item("nope"), "callable"),
 ])
 def test_bad_menus_are_refused(qapp: Any, make: Callable[[], Any], problem: str) -> None:
@@ -101,6 +104,10 @@ def test_a_menu_bar_holds_submenus_only(main_window: QMainWindow) -> None:
         menu.install(main_window, menu.Menu([menu.Item("Quit", id="quit")]), "w1")
     with pytest.raises(weft.ArgumentError, match="weft.menu.Menu"):
         menu.install(main_window, [menu.Submenu("File", [])], "w1")  # type: ignore[arg-type]
+    menu.check_bar(None)
+    menu.check_bar(file_menu())
+    with pytest.raises(weft.ArgumentError, match="Submenus only"):
+        menu.check_bar(menu.Menu([menu.Separator()]))
 
 
 def test_choices_reach_on_click_and_every_subscriber(main_window: QMainWindow, arun: Any,
