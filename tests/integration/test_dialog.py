@@ -93,6 +93,11 @@ def test_a_file_that_does_not_exist_is_not_taken(files: Path, arun: Callable[...
         with pytest.raises(weft.ArgumentError, match=r"did not take 'nope.txt': its Open button stays disabled"):
             await answer_dialog("nope.txt")
         assert await call is None  # the helper gave up, as a person would
+        for call in (dialog.open_file(directory=files), dialog.save_file(directory=files)):
+            call = asyncio.ensure_future(call)  # a folder where a file goes: Qt's dialog opens the folder
+            with pytest.raises(weft.ArgumentError, match=r"did not take 'sub': it stayed open"):
+                await answer_dialog("sub")
+            assert await call is None
         for wrong in (["a.txt", "b.png"], True, []):
             call = asyncio.ensure_future(dialog.open_file(directory=files))
             with pytest.raises(weft.ArgumentError, match="takes one path|answered with a path"):
@@ -222,14 +227,15 @@ def test_a_dialog_is_modal_to_its_window(runtime: weft.Runtime, files: Path, aru
     arun(main())
 
 
-def test_without_a_window_a_dialog_is_application_modal(arun: Callable[..., Any]) -> None:
+def test_without_a_window_a_dialog_is_application_modal(files: Path, arun: Callable[..., Any]) -> None:
     async def main() -> None:
-        call = asyncio.ensure_future(dialog.message("x"))
-        box = await next_dialog()
-        assert box.parentWidget() is None
-        assert box.windowModality() == Qt.WindowModality.ApplicationModal
-        seen = await answer_dialog("OK")
-        assert (await call, seen.window) == ("OK", None)
+        for call, answer in ((dialog.message("x"), "OK"), (dialog.open_folder(directory=files), None)):
+            call = asyncio.ensure_future(call)
+            box = await next_dialog()
+            assert box.parentWidget() is None
+            assert box.windowModality() == Qt.WindowModality.ApplicationModal
+            seen = await answer_dialog(answer)
+            assert (await call, seen.window) == (answer, None)
 
     arun(main())
 
@@ -264,11 +270,13 @@ def test_cancelling_the_call_closes_the_dialog(runtime: weft.Runtime, files: Pat
         win = await open_page(runtime, "<p>main</p>")
         for make in (lambda: dialog.open_file(directory=files), lambda: dialog.confirm("?", window=win)):
             call = asyncio.ensure_future(make())
-            await next_dialog()
+            box = await next_dialog()
+            closed: list[int] = []
+            box.finished.connect(closed.append)
             call.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await call
-            assert shown() == []
+            assert closed == [QDialog.DialogCode.Rejected] and shown() == []
 
     arun(main())
 
@@ -339,3 +347,22 @@ def test_bad_arguments_are_refused(call: Callable[[Path], Any], message: str, fi
     with pytest.raises(weft.ArgumentError, match=message):
         arun(call(files))
     assert shown() == []
+
+
+def test_without_a_qapplication_a_dialog_says_how_to_start_weft() -> None:
+    # A fresh process: this one has pytest-qt's QApplication.
+    import subprocess
+    import sys
+
+    script = """
+import asyncio, weft
+from weft import dialog
+for call in (dialog.open_file(), dialog.open_folder(), dialog.save_file(), dialog.message("x"), dialog.confirm("x")):
+    try:
+        asyncio.run(call)
+    except weft.RuntimeClosedError as error:
+        print(error)
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True).stdout
+    lines = out.splitlines()
+    assert len(lines) == 5 and all("no QApplication: start weft with weft.run(main)" in line for line in lines), out

@@ -1,9 +1,11 @@
 """Answer weft's dialogs in tests, as a person would::
 
     import asyncio
+    import pytest
     from weft import dialog
     from weft.testing import answer_dialog
 
+    @pytest.mark.weft
     async def test_pick(tmp_path):
         (tmp_path / "a.txt").write_text("x")
         path, seen = await asyncio.gather(dialog.open_file(directory=tmp_path, filters={"Text": ["*.txt"]}),
