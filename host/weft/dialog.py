@@ -117,15 +117,15 @@ async def save_file(*, window: WindowRef = None, title: str | None = None, direc
 
 async def message(text: str, *, window: WindowRef = None, title: str | None = None, kind: Kind = "info",
                   buttons: Sequence[str] = ("OK",)) -> str | None:
-    """Show ``text`` with ``buttons`` (labels, shown as written, in order;
-    the first is the default) and an icon for ``kind``.
+    """Show ``text`` (plain text) with ``buttons`` (labels, shown as
+    written, in order; the first is the default) and an icon for ``kind``.
 
     Returns the label of the button pressed. With one button, Escape and the
     window's close button press it (as an alert's only button is also its
     dismissal); with several, they dismiss the box and this returns ``None``.
     """
     _check_text("text", text)
-    if kind not in _ICONS:
+    if not isinstance(kind, str) or kind not in _ICONS:
         raise ArgumentError(f"kind is 'info', 'warning', 'error' or 'question', not {kind!r}")
     labels = _buttons(buttons)
     box = _message_box("message", window, title, text, _ICONS[kind])
@@ -177,6 +177,7 @@ def _message_box(call: str, window: WindowRef, title: str | None, text: str, ico
     box = _MessageBox(_parent(window))
     _mark(box, call)
     box.setWindowTitle(QApplication.applicationDisplayName() if title is None else title)
+    box.setTextFormat(Qt.TextFormat.PlainText)  # shown as written: no markup, no images, from a page's string
     box.setText(text)
     box.setIcon(icon)
     return box

@@ -163,6 +163,17 @@ def test_message_returns_the_label_pressed(arun: Callable[..., Any]) -> None:
     assert (seen.buttons, seen.default) == (buttons, "Save")
 
 
+def test_message_text_is_shown_as_written(arun: Callable[..., Any]) -> None:
+    async def main() -> None:
+        call = asyncio.ensure_future(dialog.message('<img src="/etc/x.png"><b>bold?</b>', kind="error"))
+        box = await next_dialog()
+        assert isinstance(box, QMessageBox) and box.textFormat() == Qt.TextFormat.PlainText
+        assert (await answer_dialog("OK")).text == '<img src="/etc/x.png"><b>bold?</b>'
+        assert await call == "OK"
+
+    arun(main())
+
+
 def test_message_kinds_show_their_icons(arun: Callable[..., Any]) -> None:
     for kind in ("info", "warning", "error", "question"):
         label, seen = arun(asyncio.gather(dialog.message("x", kind=kind), answer_dialog("OK")))
@@ -336,6 +347,7 @@ def test_answer_dialog_times_out_without_a_dialog(arun: Callable[..., Any]) -> N
     (lambda d: dialog.save_file(name=""), r"name is a file name"),
     (lambda d: dialog.message(None), r"text is a string, not None"),
     (lambda d: dialog.message("x", kind="fatal"), r"kind is 'info', 'warning', 'error' or 'question', not 'fatal'"),
+    (lambda d: dialog.message("x", kind=["info"]), r"kind is 'info', 'warning', 'error' or 'question', not \['info'\]"),
     (lambda d: dialog.message("x", buttons="OK"), r"buttons is a non-empty list of labels"),
     (lambda d: dialog.message("x", buttons=()), r"buttons is a non-empty list of labels"),
     (lambda d: dialog.message("x", buttons=("OK", "")), r"a button's label is a non-empty string"),
