@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
-import sys
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -44,8 +43,7 @@ def loop(qapp: Any) -> asyncio.AbstractEventLoop:
     asyncio.set_event_loop(event_loop)
     yield event_loop
     event_loop.close()
-    if "weft.clipboard" in sys.modules:  # as weft.run does: nothing of Python's on the clipboard at exit
-        sys.modules["weft.clipboard"].release()
+    weft_app.release_desktop()  # as weft.run does: no tray icon left, nothing of Python's on the clipboard
 
 
 @pytest.fixture

@@ -292,6 +292,14 @@ def run(
     finally:
         interrupts.close()
         asyncio.set_event_loop(None)
-        if "weft.clipboard" in sys.modules:  # only if the app used it
-            sys.modules["weft.clipboard"].release()
+        release_desktop()
     return EXIT_INTERRUPTED if interrupted else code
+
+
+def release_desktop() -> None:
+    """As the app ends, before the QApplication goes: tray icons are removed
+    and nothing of Python's stays on the clipboard (``weft.run`` and
+    weft.testing call this; only what the app used is touched)."""
+    for used in ("weft.tray", "weft.clipboard"):
+        if used in sys.modules:
+            sys.modules[used].release()

@@ -313,8 +313,10 @@ class Chrome:
         if self.menu is not None:
             from . import menu as menus
 
-            if not isinstance(self.menu, menus.Menu):
-                raise WindowOptionError(f"menu is a weft.menu.Menu, not {type(self.menu).__name__}")
+            try:
+                menus.check_bar(self.menu)
+            except ArgumentError as error:
+                raise WindowOptionError(f"menu: {error}") from None
 
 
 async def create_window(

@@ -161,7 +161,7 @@ def test_fullscreen_center_and_screen(runtime: weft.Runtime, arun: Any) -> None:
     ("max_size", 300, r"max_size is \(width, height\)"),
     ("icon", "/no/such/icon.png", "no image file"),
     ("icon", b"not a png", "not a PNG"),
-    ("menu", "File", "menu is a weft.menu.Menu"),
+    ("menu", "File", "menu: menu= takes a weft.menu.Menu"),
 ])
 def test_bad_window_options_are_named(runtime: weft.Runtime, arun: Any, option: str, value: Any, says: str) -> None:
     with pytest.raises(weft.WindowOptionError, match=says):

@@ -190,6 +190,7 @@ def weft_loop(pytestconfig: pytest.Config) -> Iterator[asyncio.AbstractEventLoop
     asyncio._set_running_loop(None)
     asyncio.set_event_loop(None)
     loop.close()
+    app.release_desktop()  # as weft.run does
 
 
 @pytest.fixture
