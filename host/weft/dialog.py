@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Literal, TypeVar
 
 import shiboken6
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMessageBox, QWidget
 
 from .errors import ArgumentError, RuntimeClosedError
@@ -174,7 +174,8 @@ def _file_dialog(call: str, window: WindowRef, title: str | None, directory: Fol
 
 def _message_box(call: str, window: WindowRef, title: str | None, text: str, icon: QMessageBox.Icon) -> QMessageBox:
     _check_text("title", title, optional=True)
-    box = _MessageBox(_parent(window))
+    box = QMessageBox(_parent(window))
+    box.installEventFilter(_Dismissable(box))
     _mark(box, call)
     box.setWindowTitle(QApplication.applicationDisplayName() if title is None else title)
     box.setTextFormat(Qt.TextFormat.PlainText)  # shown as written: no markup, no images, from a page's string
@@ -183,21 +184,19 @@ def _message_box(call: str, window: WindowRef, title: str | None, text: str, ico
     return box
 
 
-class _MessageBox(QMessageBox):
-    """A QMessageBox that Escape and the close button dismiss when it has
-    no escape button (Qt's ignores both then, and could not be dismissed)."""
+class _Dismissable(QObject):
+    """Lets Escape and the close button dismiss a message box with no
+    escape button (Qt's ignores both then, so it could not be dismissed).
+    An event filter, not a subclass: Qt shows only QMessageBox itself
+    natively, never a subclass of it."""
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
-        if self.escapeButton() is None and event.matches(QKeySequence.StandardKey.Cancel):
-            self.reject()
-            return
-        super().keyPressEvent(event)
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt override)
-        if self.escapeButton() is None:
-            QDialog.closeEvent(self, event)  # rejects it
-            return
-        super().closeEvent(event)
+    def eventFilter(self, box: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        escape = event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Cancel)
+        if (escape or event.type() == QEvent.Type.Close) and isinstance(box, QMessageBox) \
+                and box.escapeButton() is None:
+            box.reject()
+            return True
+        return False
 
 
 def _parent(window: WindowRef) -> QWidget | None:
