@@ -4,11 +4,18 @@ talking through Python."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
 
 import weft
 from tests.conftest import js_value_until as _until
 from weft import demo
+from weft.testing.dialogs import answer_dialog
+from weft.testing.menus import menu_items, pick_menu_item
 
 
 def test_demo_two_windows_talk_through_python(arun: Any) -> None:
@@ -61,3 +68,73 @@ def test_demo_two_windows_talk_through_python(arun: Any) -> None:
         arun(main())
     finally:
         arun(rt.shutdown())
+
+
+def test_demo_menus_dialogs_and_drops(arun: Any, tmp_path: Path) -> None:
+    """The demo as a person uses its desktop side: File ▸ Open through the
+    menu bar and the page's button, a file dropped on the window, View ▸
+    Activity window, File ▸ Save the note as… (a notification follows), and
+    Help ▸ About."""
+    picked = tmp_path / "picked.txt"
+    picked.write_text("twelve bytes")
+    dropped = tmp_path / "dropped.png"
+    dropped.write_bytes(b"x")
+    rt = weft.Runtime(app_dir=demo.APP_DIR)
+    files = "document.getElementById('files').textContent"
+
+    async def main() -> None:
+        with rt.activated():
+            await demo.main()
+            main_window, activity = rt.window("main"), rt.window("activity")
+            assert [entry["label"] for entry in menu_items(main_window)] == ["&File", "&View", "&Help"]
+            # File ▸ Open a file… (Ctrl+O): a dialog modal to the main window.
+            seen, _ = await asyncio.gather(answer_dialog(picked), pick_menu_item(main_window, "open"))
+            assert seen.kind == "open_file" and seen.title == "Open a file"
+            await _until(main_window, files, "opened picked.txt (12 bytes)")
+            # The page's own button asks Python for the same dialog; cancelling changes nothing.
+            await main_window.evaluate("document.getElementById('open-file').click(); 1")
+            await answer_dialog(None)
+            assert await main_window.evaluate(files) == "opened picked.txt (12 bytes)"
+            # A file dropped on the window: Python hears "drop" and tells the page.
+            await drop_files(main_window, [dropped])
+            await _until(main_window, files, "dropped: dropped.png")
+            # View ▸ Activity window (checked) hides the activity window, and shows it again.
+            await pick_menu_item(main_window, "activity")
+            await until(lambda: not activity.visible)
+            await pick_menu_item(main_window, "activity")
+            await until(lambda: activity.visible)
+            # File ▸ Save the note as…: a save dialog, the file written, then a
+            # notification (which this headless machine cannot show: send says so).
+            target = tmp_path / "saved.txt"
+            seen, _ = await asyncio.gather(answer_dialog(target), pick_menu_item(main_window, "save-note"))
+            assert seen.kind == "save_file"
+            await _until(activity, f"document.getElementById('log').textContent.includes({str(target)!r})", True)
+            assert target.read_text() == "A note kept by the host.\nEdit it and save."
+            # Help ▸ About: a message box, answered with its one button.
+            seen, _ = await asyncio.gather(answer_dialog("OK"), pick_menu_item(main_window, "about"))
+            assert seen.kind == "message" and "weft.menu" in seen.text
+            # File ▸ Quit closes the demo.
+            await pick_menu_item(main_window, "quit")
+            await asyncio.wait_for(rt.wait_until_closed(), 10)
+
+    try:
+        arun(main(), timeout=90)
+    finally:
+        arun(rt.shutdown())
+
+
+async def until(predicate: Any, timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():
+            await asyncio.sleep(0.01)
+
+
+async def drop_files(win: weft.Window, paths: list[Path]) -> None:
+    """Drop ``paths`` on the window as a file manager would (Qt's own drag events)."""
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    view, at = win.native.view, QPoint(200, 200)
+    args = (Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(view, QDragEnterEvent(at, *args))
+    QApplication.sendEvent(view, QDragMoveEvent(at, *args))
+    QApplication.sendEvent(view, QDropEvent(QPointF(at), *args))

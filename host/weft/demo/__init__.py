@@ -6,6 +6,10 @@ with ``button-response`` and keeps every window's click count in sync with
 asks the main page for its details with ``ipc.invoke``, and the activity
 window lists the main window's system events (focus, resize, move).
 
+The main window has a menu bar (File, View, Help: dialogs, a notification,
+window options), files dropped on it are listed in it, and a tray icon
+brings it forward where the desktop has a tray (see :mod:`.desktop`).
+
 Three sandboxed plugins run beside them (``plugins/`` in the repository,
 ``weft.examples`` when installed): Notes, which loads and saves its note
 through the host on its granted channels; Mischief, which tries every
@@ -22,6 +26,7 @@ from typing import Any
 
 from .. import ipc, plugins, remote, window
 from ..ipc.events import IpcEvent
+from .desktop import MENU_BAR, Desktop
 
 APP_DIR = Path(__file__).resolve().parent
 PLUGINS_DIR = Path(str(importlib.resources.files("weft.examples")))
@@ -46,14 +51,18 @@ async def main() -> None:
             raise TypeError("reverse takes a string")
         return {"reversed": payload[::-1], "length": len(payload)}
 
+    async def quit_demo() -> None:
+        desktop.close()
+        for plugin in loaded:
+            await plugin.stop()
+        for other in window.windows():
+            await other.close()
+
     async def on_system_event(event: IpcEvent) -> None:
-        if event.type is None or event.window_id != "main":
+        if event.type is None or event.window_id != "main" or event.type == "drop":
             return
         if event.type == "close":
-            for plugin in loaded:
-                await plugin.stop()
-            for other in window.windows():
-                await other.close()
+            await quit_demo()
             return
         if "activity" in open_ids():
             await ipc.send_to_window("activity", "activity", {"type": event.type, "payload": event.payload})
@@ -89,8 +98,10 @@ async def main() -> None:
     ipc.on_channel("panel-changed", on_panel_changed)
     loaded: list[plugins.Plugin] = []
 
+    desktop = Desktop(note, tell_activity, quit_demo)
     main_window = await window.create_window(
-        title="weft demo", width=720, height=600, url="app://index.html", id="main", x=40, y=40)
+        title="weft demo", width=720, height=640, url="app://index.html", id="main", x=40, y=40, menu=MENU_BAR)
+    desktop.show_tray()
     await window.create_window(
         title="weft demo · activity", width=420, height=600, url="app://activity.html", id="activity", x=780, y=40)
 

@@ -30,3 +30,20 @@ runtime.handle("page-info", () => ({
   url: location.href,
   language: navigator.language,
 }));
+
+// The desktop: Python opens the dialog, the menu bar does the same, and files
+// dropped on the window arrive in Python as a "drop" event it passes on.
+function showFile(file) {
+  $("files").textContent = `opened ${file.name} (${file.bytes} bytes)`;
+}
+$("open-file").addEventListener("click", async () => {
+  const file = await runtime.invoke("open-file");
+  if (file) showFile(file);
+});
+runtime.on("file-opened", showFile);
+runtime.on("files-dropped", (paths) => {
+  $("files").textContent = `dropped: ${paths.map((p) => p.split(/[\\/]/).pop()).join(", ")}`;
+});
+// This page takes drops: without these, Chromium would try to open the file.
+document.addEventListener("dragover", (event) => event.preventDefault());
+document.addEventListener("drop", (event) => event.preventDefault());
