@@ -191,9 +191,9 @@ class _Dismissable(QObject):
     natively, never a subclass of it."""
 
     def eventFilter(self, box: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
-        escape = event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Cancel)
-        if (escape or event.type() == QEvent.Type.Close) and isinstance(box, QMessageBox) \
-                and box.escapeButton() is None:
+        dismiss = event.type() == QEvent.Type.Close or (
+            event.type() == QEvent.Type.KeyPress and event.matches(QKeySequence.StandardKey.Cancel))
+        if dismiss and isinstance(box, QMessageBox) and box.escapeButton() is None:
             box.reject()
             return True
         return False
