@@ -18,7 +18,11 @@ Fixtures: ``weft_app_dir`` (the app folder), ``weft_runtime`` (a fresh
 ``weft_loop`` (the session's one qasync loop). ``async def`` tests marked
 ``@pytest.mark.weft``, or asking for ``weft_runtime`` / ``weft_app``, run on
 that loop. Helpers: :func:`open_window`, :func:`evaluate`, :func:`wait_for`,
-:func:`next_event`.
+:func:`next_event`; for the desktop, :func:`answer_dialog` (answers the next
+weft.dialog through Qt's own widgets), :func:`pick_menu_item` (opens a
+window's menus and clicks the item) and :func:`menu_items`
+(:mod:`weft.testing.dialogs` and :mod:`weft.testing.menus` have the rest).
+The fixture ``weft_dialogs`` fails a test that leaves a dialog open.
 
 Loading the plugin imports no Qt: only a session that collected a test
 using weft sets ``QT_QPA_PLATFORM=offscreen`` (unless set), decides
@@ -51,11 +55,24 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 #: The fixtures that make a test a weft test (its session then prepares Qt).
-FIXTURES = ("weft_loop", "weft_run", "weft_runtime", "weft_app")
+FIXTURES = ("weft_loop", "weft_run", "weft_runtime", "weft_app", "weft_dialogs")
 DEFAULT_TIMEOUT = 30.0
 #: What marks a folder as a weft app, when looking for the app of a test.
 APP_FILES = ("weft.toml", "main.py")
 _APPS = pytest.StashKey[list["App"]]()
+
+# The desktop helpers import Qt: they load on first use, so that loading
+# this plugin does not.
+_LAZY = {"answer_dialog": "dialogs", "next_dialog": "dialogs", "dismiss_dialogs": "dialogs",
+         "DialogSeen": "dialogs", "pick_menu_item": "menus", "menu_items": "menus", "wait_for_popup": "menus"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'weft.testing' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
 
 
 @attrs.define
@@ -204,6 +221,15 @@ def weft_run(weft_loop: asyncio.AbstractEventLoop, request: pytest.FixtureReques
         return _run(weft_loop, awaitable, timeout, request.node)
 
     return run
+
+
+@pytest.fixture
+def weft_dialogs(weft_loop: asyncio.AbstractEventLoop) -> Iterator[None]:
+    """Fails the test if it leaves a weft dialog open (and closes it)."""
+    yield
+    from .dialogs import dismiss_dialogs
+
+    assert dismiss_dialogs() == 0, "the test left a weft dialog open"
 
 
 @pytest.fixture
