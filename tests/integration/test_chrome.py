@@ -9,6 +9,7 @@ takes weft's own path (the one a desktop without ``startSystemMove`` gets).
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any, Callable
 
@@ -230,3 +231,23 @@ async def until_page(win: weft.Window, expression: str, timeout: float = 10.0) -
         while (value := await win.evaluate(expression)) is None:
             await asyncio.sleep(0.02)
     return value
+
+
+def test_the_frameless_title_bar_of_the_docs_works_as_written(runtime: weft.Runtime, arun: Any) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "platform.md").read_text()
+    (title_bar,) = [block for block in re.findall(r"```html\n(.*?)```", docs, re.S) if "data-weft-drag-region" in block]
+
+    async def main() -> None:
+        win = await open_page(runtime, "<body style='margin: 0'>" + title_bar, frameless=True, x=100, y=100)
+        quits = runtime.channel_events("quit")
+        await drag(win, QPoint(40, 10), QPoint(20, 20))
+        assert win.position == (120, 120)
+        where = await win.evaluate("(() => { const r = document.querySelector('button').getBoundingClientRect();"
+                                   " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+        QTest.mouseClick(render_widget(win), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(int(where[0]), int(where[1])))
+        assert (await next_event(quits)).window_id == win.id
+        assert win.position == (120, 120)
+        quits.close()
+
+    arun(main())
