@@ -33,14 +33,13 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPixmap
 from PySide6.QtWebEngineCore import QWebEngineNotification, QWebEngineProfile
 
+from . import icons
 from .errors import ArgumentError, PlatformError, RuntimeClosedError
-
-Icon = str | os.PathLike[str] | bytes
-"""A path to an image file Qt can read, or PNG bytes."""
+from .icons import Icon
 
 TIMEOUT = 5.0
 """Seconds a notification may take to reach the daemon before :func:`send` gives up."""
@@ -63,7 +62,7 @@ async def send(title: str, body: str = "", *, icon: Icon | None = None) -> bool:
     :class:`weft.ArgumentError` for arguments of the wrong kind."""
     if not isinstance(title, str) or not isinstance(body, str):
         raise ArgumentError(f"title and body are strings, not {type(title).__name__} and {type(body).__name__}")
-    image = _image(icon) if icon is not None else None
+    image = icons.image(icon) if icon is not None else None
     return await _deliver(title, body, image) is not None
 
 
@@ -71,23 +70,6 @@ def attach(profile: QWebEngineProfile) -> None:
     """Show the ``Notification`` objects of ``profile``'s pages through
     :func:`send`; the permission to make them is the page's own matter."""
     profile.setNotificationPresenter(_present)
-
-
-def _image(icon: Icon) -> QImage:
-    if isinstance(icon, (bytes, bytearray, memoryview)):
-        image = QImage()
-        if not image.loadFromData(QByteArray(bytes(icon)), "PNG"):
-            raise ArgumentError("icon: the bytes are not a PNG image")
-        return image
-    if not isinstance(icon, (str, os.PathLike)):
-        raise ArgumentError(f"icon is a path to an image file or PNG bytes, not {type(icon).__name__}")
-    path = Path(icon).expanduser()
-    if not path.is_file():
-        raise ArgumentError(f"icon: no image file at {str(path)!r}")
-    image = QImage(str(path))
-    if image.isNull():
-        raise ArgumentError(f"icon: {str(path)!r} is not an image Qt can read")
-    return image
 
 
 async def _deliver(title: str, body: str, image: QImage | None) -> int | None:

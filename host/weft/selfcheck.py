@@ -2,7 +2,9 @@
 the essentials, headless, and exits 0 only if it can.
 
 It opens a window and does a round trip each way, starts a sandboxed plugin,
-and checks that the plugin's requests outside its grant are still refused.
+checks that the plugin's requests outside its grant are still refused, and
+that the desktop modules work: a menu bar, a dialog answered, the library
+notifications use.
 """
 
 from __future__ import annotations
@@ -76,7 +78,33 @@ async def _checks(report: Report) -> None:
         report.add("forbidden requests refused", results == ["refused"] * 3 and plugin.blocked_requests >= 2,
                    f"{results}, {plugin.blocked_requests} blocked")
         await plugin.stop()
+    await _desktop_checks(report, win)
     await win.close()
+
+
+async def _desktop_checks(report: Report, win: Any) -> None:
+    """The desktop modules' Qt parts and libraries are there: a menu bar, a
+    dialog answered, the D-Bus library notifications use."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from . import dialog, menu, tray
+
+    win.set_menu(menu.Menu([menu.Submenu("&File", [menu.Item("&Quit", id="quit", accelerator="Ctrl+Q")])]))
+    labels = [action.text() for action in win.native.menuBar().actions()]
+    report.add("menu bar", labels == ["&File"], labels)
+    asked = asyncio.ensure_future(dialog.confirm("weft self-check", window=win))
+    async with asyncio.timeout(30):
+        while not isinstance(box := QApplication.activeModalWidget(), QMessageBox):
+            await asyncio.sleep(0.01)
+    box.defaultButton().click()
+    report.add("dialog shown and answered", await asyncio.wait_for(asked, 30) is True)
+    try:
+        import jeepney  # noqa: F401 (notifications' D-Bus library, imported on first send)
+    except ImportError as exc:
+        report.add("notifications' D-Bus library", False, exc)
+    else:
+        report.add("notifications' D-Bus library", True)
+    report.add("tray", True, "available" if tray.available() else "none on this desktop")
 
 
 def run_self_check(*, no_sandbox: bool | None = None) -> int:

@@ -68,7 +68,7 @@ def test_the_installed_deb_runs_its_self_check_without_the_source_tree(
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
-    assert "self-check: passed (4 checks)" in output
+    assert "self-check: passed (8 checks)" in output
     assert "forbidden requests refused" in output
     # It ran the frozen weft inside the extracted package, not the checkout.
     assert f"weft from {root / 'opt/weft-demo/_internal/weft'}" in output
