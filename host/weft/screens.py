@@ -45,7 +45,8 @@ def _rect(rect: QRect) -> Rect:
     return Rect(x=rect.x(), y=rect.y(), width=rect.width(), height=rect.height())
 
 
-def _screen(screen: QScreen) -> Screen:
+def describe(screen: QScreen) -> Screen:
+    """A :class:`Screen` of Qt's ``screen`` as it is now (for ``Window.screen``)."""
     geometry = screen.geometry()
     return Screen(name=screen.name(), x=geometry.x(), y=geometry.y(), width=geometry.width(),
                   height=geometry.height(), available=_rect(screen.availableGeometry()),
@@ -64,7 +65,7 @@ def all() -> list[Screen]:  # noqa: A001 (the public name is screens.all)
     _application()
     primary = QGuiApplication.primaryScreen()
     found = QGuiApplication.screens()
-    return [_screen(s) for s in sorted(found, key=lambda s: s is not primary)]
+    return [describe(s) for s in sorted(found, key=lambda s: s is not primary)]
 
 
 def primary() -> Screen:
@@ -73,4 +74,4 @@ def primary() -> Screen:
     screen = QGuiApplication.primaryScreen()
     if screen is None:
         raise PlatformError("the desktop reports no screen")
-    return _screen(screen)
+    return describe(screen)

@@ -199,7 +199,7 @@ class Window:
     def screen(self) -> screens.Screen:
         """The screen the window is on (most of it, when it spans two)."""
         screen = self._live_view().screen() or QGuiApplication.primaryScreen()
-        return screens._screen(screen)
+        return screens.describe(screen)
 
     @property
     def fullscreen(self) -> bool:
