@@ -2,7 +2,8 @@
 nothing to a user is hidden, unless weft logs at INFO (``-v``).
 
 On a headless machine that is: no OpenGL context (QRhiGles2), no Vulkan, no
-GBM, GPU info not ready, no D-Bus system bus, and "Sandboxing disabled by
+GBM, GPU info not ready, no D-Bus system bus, what the offscreen platform
+cannot do (raise a window, grab the keyboard), and "Sandboxing disabled by
 user." (which weft has already said in its own words). Anything else Qt
 says still reaches stderr, and Chromium's errors return with ``-v``.
 """
@@ -24,6 +25,9 @@ HARMLESS = (
     "GBM is not supported",
     "GPUInfo not initialized",
     "Sandboxing disabled by user",
+    # The offscreen platform cannot raise, activate or size windows, nor grab
+    # the keyboard for a popup menu; it says so each time.
+    "This plugin does not support ",
 )
 
 _hidden = HARMLESS
