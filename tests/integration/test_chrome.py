@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 import weft
 from weft.webengine.devtools import DevToolsView
 
-from ..conftest import next_event, open_page
+from ..conftest import js_value_until, next_event, open_page
 
 PNG = (Path(weft.__file__).parent.parent.parent / "packaging" / "icons" / "weft.png")
 
@@ -214,40 +214,13 @@ def test_dropped_files_arrive_as_a_drop_event_and_reach_the_page(
         buttons, keys = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
         QApplication.sendEvent(view, QDragEnterEvent(at.toPoint(), actions, data, buttons, keys))
         QApplication.sendEvent(view, QDragMoveEvent(at.toPoint(), actions, data, buttons, keys))
-        await until_page(win, "window.over || null")  # Chromium takes the drag in its own time
+        await js_value_until(win, "window.over || null")  # Chromium takes the drag in its own time
         QApplication.sendEvent(view, QDropEvent(at, actions, data, buttons, keys))
         while (event := await next_event(events)).type != "drop":
             pass
         assert event.channel == "drop" and event.window_id == win.id
         assert event.payload == {"paths": [str(file) for file in files], "x": 120, "y": 80}
-        assert await until_page(win, "window.dropped") == ["a.txt", "b c.png"]
+        assert await js_value_until(win, "window.dropped") == ["a.txt", "b c.png"]
         events.close()
-
-    arun(main())
-
-
-async def until_page(win: weft.Window, expression: str, timeout: float = 10.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while (value := await win.evaluate(expression)) is None:
-            await asyncio.sleep(0.02)
-    return value
-
-
-def test_the_frameless_title_bar_of_the_docs_works_as_written(runtime: weft.Runtime, arun: Any) -> None:
-    docs = (Path(__file__).resolve().parents[2] / "docs" / "platform.md").read_text()
-    (title_bar,) = [block for block in re.findall(r"```html\n(.*?)```", docs, re.S) if "data-weft-drag-region" in block]
-
-    async def main() -> None:
-        win = await open_page(runtime, "<body style='margin: 0'>" + title_bar, frameless=True, x=100, y=100)
-        quits = runtime.channel_events("quit")
-        await drag(win, QPoint(40, 10), QPoint(20, 20))
-        assert win.position == (120, 120)
-        where = await win.evaluate("(() => { const r = document.querySelector('button').getBoundingClientRect();"
-                                   " return [r.x + r.width / 2, r.y + r.height / 2]; })()")
-        QTest.mouseClick(render_widget(win), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
-                         QPoint(int(where[0]), int(where[1])))
-        assert (await next_event(quits)).window_id == win.id
-        assert win.position == (120, 120)
-        quits.close()
 
     arun(main())
