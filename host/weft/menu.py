@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import inspect
 import logging
 from typing import Any, Callable, Sequence, Union
 
@@ -45,6 +44,7 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction, QCursor, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMenuBar, QWidget
 
+from .callbacks import Callbacks, run_callback
 from .errors import ArgumentError, RuntimeClosedError
 from .window import Window, native_of
 
@@ -199,8 +199,7 @@ class Menu:
 
 # -- dispatch ---------------------------------------------------------------
 
-_subscribers: list[ItemCallback] = []
-_tasks: set[asyncio.Future[Any]] = set()
+_subscribers = Callbacks("menu.on_item", log)
 
 
 def on_item(callback: ItemCallback) -> Callable[[], None]:
@@ -208,44 +207,14 @@ def on_item(callback: ItemCallback) -> Callable[[], None]:
     chooses a menu item with an id, in any menu; ``window_id`` is the weft
     window the menu belongs to (None for tray menus and window-less popups).
     Returns the function that unsubscribes it."""
-    if not callable(callback):
-        raise ArgumentError(f"menu.on_item takes a callable, not {callback!r}")
-    _subscribers.append(callback)
-
-    def unsubscribe() -> None:
-        if callback in _subscribers:
-            _subscribers.remove(callback)
-
-    return unsubscribe
-
-
-def run_callback(logger: logging.Logger, callback: Callable[..., Any], *args: Any) -> None:
-    """Call ``callback(*args)``; an awaitable it returns runs as a task on
-    the loop. What it raises is logged on ``logger`` and goes no further, so
-    one failing callback does not stop the others. (weft.tray's clicks too.)"""
-    try:
-        result = callback(*args)
-    except Exception:
-        logger.exception("callback %r failed", callback)
-        return
-    if inspect.isawaitable(result):
-        task = asyncio.ensure_future(result)
-        _tasks.add(task)
-        task.add_done_callback(functools.partial(_on_task_done, logger, callback))
-
-
-def _on_task_done(logger: logging.Logger, callback: Any, task: asyncio.Future[Any]) -> None:
-    _tasks.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        logger.error("callback %r failed", callback, exc_info=task.exception())
+    return _subscribers.add(callback)
 
 
 def _dispatch(item: Item, window_id: str | None) -> None:
     if item.on_click is not None:
         run_callback(log, item.on_click, item.id, window_id)
     if item.id is not None:
-        for callback in tuple(_subscribers):
-            run_callback(log, callback, item.id, window_id)
+        _subscribers.call(item.id, window_id)
 
 
 # -- Qt copies ----------------------------------------------------------------

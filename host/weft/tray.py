@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QSystemTrayIcon
 
 from . import icons
 from . import menu as menus
+from .callbacks import Callbacks
 from .errors import ArgumentError, RuntimeClosedError
 from .icons import Icon
 
@@ -87,7 +88,7 @@ class Tray:
         self._native.activated.connect(self._on_activated)
         self._menu: menus.Menu | None = None
         self._qmenu: QMenu | None = None
-        self._clicks: list[Callable[[], Any]] = []
+        self._clicks = Callbacks("Tray.on_click", log)
         self._removed = False
         self.set_menu(menu)
 
@@ -136,20 +137,11 @@ class Tray:
         """Call ``callback()`` (sync or async) when the icon is clicked
         (activated: a left click on most desktops). Returns the function
         that unsubscribes it."""
-        if not callable(callback):
-            raise ArgumentError(f"Tray.on_click takes a callable, not {callback!r}")
-        self._clicks.append(callback)
-
-        def unsubscribe() -> None:
-            if callback in self._clicks:
-                self._clicks.remove(callback)
-
-        return unsubscribe
+        return self._clicks.add(callback)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:
-            for callback in tuple(self._clicks):
-                menus.run_callback(log, callback)
+            self._clicks.call()
 
     def show(self) -> bool:
         """Put the icon in the tray. True when shown; False (and one log

@@ -15,7 +15,8 @@ PACKAGE = ROOT / "host" / "weft"
 
 #: Lowest first. A module may import its own layer and those below it.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    ("base: errors and plain rules", ("weft.errors", "weft.files", "weft.policy", "weft.protocol")),
+    ("base: errors and plain rules", ("weft.errors", "weft.files", "weft.policy", "weft.protocol",
+                                      "weft.appconfig", "weft.paths", "weft.callbacks")),
     ("core: messages, Qt-free", ("weft.ipc",)),
     ("plugin manifests, Qt-free", ("weft.plugins.manifest",)),
     ("Qt adapters", ("weft.webengine",)),
