@@ -23,6 +23,7 @@ from . import ipc, plugins, remote
 from .errors import (
     ArgumentError,
     ChannelError,
+    ConfigError,
     DisconnectedError,
     Error,
     HandlerError,
@@ -77,6 +78,7 @@ __version__ = "0.1.0"
 __all__ = [
     "ArgumentError",
     "ChannelError",
+    "ConfigError",
     "DisconnectedError",
     "Error",
     "HandlerError",

@@ -81,18 +81,20 @@ class RuntimeClosedError(Error):
     """The runtime has shut down, or none is running."""
 
 
-class ManifestError(Error, ValueError):
-    """A plugin's ``plugin.toml`` is missing, unreadable or invalid.
-
-    ``path`` is the manifest file, ``field`` the dotted name of the field at
-    fault (empty when the file as a whole is).
-    """
+class _FileFieldError(Error, ValueError):
+    """A file of settings is invalid: ``path`` is the file, ``field`` the
+    dotted name of the field at fault (empty when the file as a whole is)."""
 
     def __init__(self, path: object, field: str, problem: str) -> None:
         where = f"{path}: {field}: " if field else f"{path}: "
         super().__init__(where + problem)
         self.path = path
         self.field = field
+
+
+class ManifestError(_FileFieldError):
+    """A plugin's ``plugin.toml`` is missing, unreadable or invalid
+    (``path``: the manifest file; ``field``: the field at fault)."""
 
 
 # Names a peer may send back as an error "type" that map onto our classes:
@@ -133,6 +135,11 @@ class WindowOptionError(Error, ValueError):
 
 class PluginStateError(Error, ValueError):
     """A plugin cannot do that in its state (one of the same id is running)."""
+
+
+class ConfigError(_FileFieldError):
+    """An app's ``weft.toml``, or a setting given in its place, is invalid
+    (``path``: the file, or what gave the setting; ``field``: the field at fault)."""
 
 
 class StartupError(Error, RuntimeError):

@@ -29,7 +29,7 @@ FROM_PAGE = {kind for kind, spec in DATA["frames"].items() if "page" in spec["fr
 FROM_HOST = {kind for kind, spec in DATA["frames"].items() if "host" in spec["from"]}
 #: weft errors that stay in Python: raised to Python callers, never rebuilt
 #: from the wire. A new weft.Error subclass must be put here or in protocol.json.
-HOST_ONLY_ERRORS = {"SubscriberOverflowError", "RuntimeClosedError", "ManifestError", "WindowOptionError",
+HOST_ONLY_ERRORS = {"SubscriberOverflowError", "RuntimeClosedError", "ManifestError", "ConfigError", "WindowOptionError",
                     "PluginStateError", "StartupError", "SandboxError", "LoadError", "ScriptError", "ArgumentError", "SessionError",
                     "PlatformError"}
 

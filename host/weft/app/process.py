@@ -1,0 +1,330 @@
+"""Running weft: the one QApplication and the one qasync event loop.
+
+:func:`run` is what apps call. :func:`prepare` and :func:`application` are the
+same steps for embedders and tests that make their own loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import os
+import signal
+import socket
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Awaitable, Callable, Iterator
+
+import qasync
+from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QSocketNotifier
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from .. import appconfig
+from ..appconfig import AppConfig
+from ..errors import ConfigError, StartupError
+from ..runtime import Runtime
+from ..webengine.chromium import SandboxDecision, SandboxError, decide_sandbox
+from ..webengine.quiet import quiet_start
+from ..webengine.schemes import register_schemes
+from . import identity, lifecycle
+
+log = logging.getLogger("weft")
+
+EXIT_INTERRUPTED = 130
+EXIT_REFUSED = 2
+"""A start weft refused (as root without ``--no-sandbox``, set-up out of order)."""
+_decision: SandboxDecision | None = None
+
+
+def _choose_platform() -> None:
+    """With no display to show windows on, run offscreen rather than abort
+    in Qt's xcb plugin, and say so."""
+    if sys.platform.startswith("linux") and not os.environ.get("QT_QPA_PLATFORM"):
+        if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"
+            print("weft: no display found (DISPLAY, WAYLAND_DISPLAY unset); windows run offscreen, unseen.",
+                  file=sys.stderr)
+
+
+def prepare(*, no_sandbox: bool | None = None) -> SandboxDecision:
+    """Decide the sandbox and the Qt platform and register weft's URL
+    schemes: the steps that must come before the QApplication exists. Safe to
+    call more than once."""
+    global _decision
+    if _decision is None:
+        if QApplication.instance() is not None:
+            raise StartupError("weft.app.prepare() must run before the QApplication is created")
+        _decision = decide_sandbox(no_sandbox)
+        _choose_platform()
+        register_schemes()
+    return _decision
+
+
+def application(argv: list[str] | None = None, *, no_sandbox: bool | None = None) -> QApplication:
+    """The process's QApplication, made after :func:`prepare` if new."""
+    existing = QApplication.instance()
+    if existing is not None:
+        if _decision is None:
+            raise StartupError("a QApplication exists but weft.app.prepare() did not run before it")
+        return existing  # type: ignore[return-value]
+    prepare(no_sandbox=no_sandbox)
+    if not log.isEnabledFor(logging.INFO):
+        quiet_start()
+    app = QApplication(argv if argv is not None else sys.argv[:1])
+    # weft decides when to stop (its last window closed), not Qt.
+    app.setQuitOnLastWindowClosed(False)
+    return app
+
+
+class _NestedLoopDriver:
+    """What qasync drives instead of the QApplication itself.
+
+    qasync runs the Qt loop with ``app.exec()`` and stops it with
+    ``app.exit()``, which emits ``aboutToQuit``. QtWebEngine tears its whole
+    context down on the first ``aboutToQuit`` and leaves a dangling
+    connection behind, so a second ``exit()`` in the same process crashes
+    (PySide6 6.11.3; seen with a bare QWebEngineProfile). Running each
+    ``run_until_complete`` on a nested QEventLoop never quits the
+    application: QtWebEngine lives until the process ends, and any number of
+    runs (tests, embedders, repeated ``weft.run``) are safe.
+    """
+
+    def __init__(self, app: QApplication) -> None:
+        self._app = app
+        self._loop: QEventLoop | None = None
+
+    def exec(self) -> int:
+        self._loop = QEventLoop()
+        try:
+            return self._loop.exec()
+        finally:
+            self._loop = None
+
+    def exit(self, code: int = 0) -> None:
+        if self._loop is not None:
+            self._loop.exit(code)
+
+    def eventDispatcher(self) -> QAbstractEventDispatcher:  # noqa: N802 (Qt's name, called by qasync)
+        return self._app.eventDispatcher()
+
+
+def event_loop(app: QApplication) -> asyncio.AbstractEventLoop:
+    """The asyncio loop on Qt's event loop: the one place weft makes it."""
+    return qasync.QEventLoop(_NestedLoopDriver(app))  # type: ignore[arg-type]
+
+
+class _Interrupts:
+    """Turns SIGINT/SIGTERM into a call on the event loop.
+
+    Qt's loop does not run Python code while it waits, so a plain signal
+    handler would only run at the next event; a wakeup fd read by a
+    QSocketNotifier wakes it at once.
+    """
+
+    def __init__(self, on_signal: Callable[[int], None]) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+        self._notifier = QSocketNotifier(self._reader.fileno(), QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._on_activated)
+        self._on_signal = on_signal
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno())
+        self._previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
+
+    def _on_activated(self) -> None:
+        try:
+            data = self._reader.recv(64)
+        except BlockingIOError:
+            return
+        for signum in data:
+            self._on_signal(signum)
+
+    def close(self) -> None:
+        self._notifier.setEnabled(False)
+        signal.set_wakeup_fd(self._previous_fd)
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._reader.close()
+        self._writer.close()
+
+
+def _home_of(main: Callable[..., Any]) -> Path | None:
+    try:
+        source = inspect.getsourcefile(main)
+    except TypeError:
+        return None
+    return Path(source).resolve().parent if source else None
+
+
+async def serve(
+    runtime: Runtime, main: Callable[[], Awaitable[Any]], stop: asyncio.Event | None = None, *,
+    quit_on_last_window_closed: bool = True,
+) -> int:
+    """Run ``main()`` on ``runtime`` until the last window closes (or until
+    ``main`` returns having opened none, or ``stop`` is set); then shut the
+    runtime down, closing what is still open. Without
+    ``quit_on_last_window_closed``, only ``stop`` (``weft.app.quit``, a
+    signal) ends it."""
+    stop = stop or asyncio.Event()
+    with runtime.activated():
+        main_task = asyncio.ensure_future(main())
+        closed = asyncio.ensure_future(runtime.wait_until_closed() if quit_on_last_window_closed else stop.wait())
+        stopped = asyncio.ensure_future(stop.wait())
+        try:
+            done, _ = await asyncio.wait({main_task, closed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if main_task in done:
+                main_task.result()
+                if runtime.windows or not quit_on_last_window_closed:
+                    await asyncio.wait({closed, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            return 0
+        except Exception:
+            traceback.print_exc()
+            return 1
+        finally:
+            for task in (main_task, closed, stopped):
+                task.cancel()
+            await asyncio.gather(main_task, closed, stopped, return_exceptions=True)
+            await runtime.shutdown()
+
+
+_loading_app = False
+"""True while ``weft run`` or a frozen app's launcher imports the app's
+module (see :func:`run`)."""
+_left_to_command = False
+"""The app module's own ``weft.run(main)`` was left to the command."""
+
+
+@contextlib.contextmanager
+def loading_app(folder: Path) -> Iterator[None]:
+    """While the command imports an app module from ``folder``: a
+    ``weft.run(main)`` at its end (as README shows, for ``python main.py``)
+    leaves the running to the command, which runs ``main`` once, with its own
+    options (``sys.exit(weft.run(main))`` too: that exit is the command's to
+    make); and :data:`dir` is ``folder`` from now on."""
+    global _loading_app, _left_to_command
+    _loading_app, _left_to_command = True, False
+    identity.declare_folder(folder)
+    try:
+        yield
+    except SystemExit:
+        if not _left_to_command:
+            raise
+    finally:
+        _loading_app = False
+
+
+def _script_flags(main: Callable[..., Any]) -> bool | None:
+    """weft's flags from the command line of ``python main.py`` (only for a
+    ``main`` defined in the script that was run): ``--no-sandbox`` (True, or
+    None to decide as usual), and ``-v``/``--verbose`` (INFO logging)."""
+    if getattr(main, "__module__", None) != "__main__":
+        return None
+    args = sys.argv[1:]
+    if ("-v" in args or "--verbose" in args) and not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    return True if "--no-sandbox" in args else None
+
+
+def run(
+    main: Callable[[], Awaitable[Any]],
+    *,
+    app_dir: str | Path | None = None,
+    argv: list[str] | None = None,
+    no_sandbox: bool | None = None,
+    id: str | None = None,  # noqa: A002 (weft.toml's name for it)
+    name: str | None = None,
+    version: str | None = None,
+    icon: str | Path | None = None,
+    single_instance: bool | None = None,
+    protocols: list[str] | None = None,
+    ephemeral: bool = False,
+    quit_on_last_window_closed: bool = True,
+) -> int:
+    """Run an async ``main()`` in a new weft runtime; return the exit code.
+
+    One QApplication, one qasync loop. ``app_dir`` (default: the folder of the
+    file that defines ``main``) is what ``app://localhost/`` serves; its
+    ``weft.toml`` says who the app is, and ``id``, ``name``, ``version``,
+    ``icon``, ``single_instance`` and ``protocols`` override it (see
+    :mod:`weft.app`). ``ephemeral``: app windows get a throwaway web profile
+    instead of the one kept under ``weft.app.paths.data``.
+    ``quit_on_last_window_closed=False`` keeps the app running with no window
+    open (a tray app), until :func:`weft.app.quit`.
+
+    Returns 0 when the last window closes (or ``app.quit``'s code), 1 if
+    ``main`` raised, 130 on Ctrl+C. A start weft refuses (a bad
+    ``weft.toml``, as root without ``--no-sandbox``) prints one line and
+    exits with code 2 (``SystemExit``).
+
+    Run as ``python main.py``, weft's own flags on its command line count:
+    ``--no-sandbox`` and ``-v``/``--verbose``, as for the ``weft`` command.
+    """
+    global _left_to_command
+    if _loading_app:  # see loading_app()
+        _left_to_command = True
+        log.debug("weft.run(%s) while `weft run` loads the app: left to the command", main)
+        return 0
+    if no_sandbox is None and argv is None:
+        no_sandbox = _script_flags(main)
+    folder = Path(app_dir).resolve() if app_dir is not None else _home_of(main)
+    try:
+        config = appconfig.load(folder or Path.cwd()).replace(
+            id=id, name=name, version=version, icon=icon, single_instance=single_instance, protocols=protocols)
+        app = application(argv, no_sandbox=no_sandbox)
+    except (ConfigError, SandboxError, StartupError) as exc:
+        print(f"weft: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_REFUSED) from None
+    identity.settle(config)
+    _introduce(app, config)
+    loop = event_loop(app)
+    asyncio.set_event_loop(loop)
+    runtime = Runtime(app_dir=folder)
+    stop = asyncio.Event()
+    outcome = {"code": 0, "interrupted": False}
+
+    def quit_with(code: int) -> None:
+        outcome["code"] = code
+        stop.set()
+
+    def on_signal(signum: int) -> None:
+        log.info("signal %d: closing all windows", signum)
+        outcome["interrupted"] = True
+        stop.set()
+
+    lifecycle.started(quit_with)
+    interrupts = _Interrupts(on_signal)
+    try:
+        with loop:
+            code = loop.run_until_complete(
+                serve(runtime, main, stop, quit_on_last_window_closed=quit_on_last_window_closed))
+    finally:
+        interrupts.close()
+        lifecycle.ended()
+        asyncio.set_event_loop(None)
+        release_desktop()
+    if outcome["interrupted"]:
+        return EXIT_INTERRUPTED
+    return code or outcome["code"]
+
+
+def _introduce(app: QApplication, config: AppConfig) -> None:
+    """Tell Qt (and through it the desktop) who the app is."""
+    app.setApplicationName(config.name)
+    app.setApplicationDisplayName(config.name)
+    app.setApplicationVersion(config.version)
+    app.setDesktopFileName(config.id)  # Wayland's app id; matches the .desktop file weft package writes
+    if config.icon is not None:
+        app.setWindowIcon(QIcon(str(config.icon)))
+
+
+def release_desktop() -> None:
+    """As the app ends, before the QApplication goes: tray icons are removed
+    and nothing of Python's stays on the clipboard (``weft.run`` and
+    weft.testing call this; only what the app used is touched)."""
+    for used in ("weft.tray", "weft.clipboard"):
+        if used in sys.modules:
+            sys.modules[used].release()
