@@ -28,7 +28,7 @@ from typing import Any
 import attrs
 
 from .errors import ConfigError
-from .files import open_regular
+from .files import read_regular
 
 CONFIG_NAME = "weft.toml"
 CONFIG_MAX_BYTES = 64 * 1024
@@ -77,11 +77,13 @@ _KNOWN = "id, name, version, icon, single_instance, protocols"
 def defaults(folder_name: str) -> AppConfig:
     """The config of an app folder named ``folder_name`` that has no
     ``weft.toml`` (or leaves out ``id`` and ``name``)."""
-    words = [word for word in re.split(r"[^A-Za-z0-9]+", folder_name) if word] or ["app"]
-    slug = "-".join(words).lower()
+    words = [word for word in re.split(r"[\W_]+", folder_name) if word] or ["app"]
+    title = " ".join(word[0].upper() + word[1:] for word in words)[:100]
+    # The id is ASCII: what is not (accents, other scripts) is left out.
+    slug = "-".join(re.sub(r"[^a-z0-9]+", "", word.lower()) for word in words).strip("-")
+    slug = re.sub(r"-{2,}", "-", slug) or "app"
     if slug[0].isdigit():
         slug = "app-" + slug
-    title = " ".join(word[0].upper() + word[1:] for word in words)
     return AppConfig(id=f"org.example.{slug}", name=title)
 
 
@@ -93,10 +95,11 @@ def load(folder: Path) -> AppConfig:
     if not path.exists():
         return base
     try:
-        with open_regular(path) as file:
-            raw = file.read(CONFIG_MAX_BYTES + 1)
+        raw = read_regular(path, CONFIG_MAX_BYTES)
     except OSError as exc:
         raise ConfigError(path, "", f"cannot read it: {exc.strerror or exc}") from None
+    if isinstance(raw, str):
+        raise ConfigError(path, "", f"cannot read it: it {raw}")
     if len(raw) > CONFIG_MAX_BYTES:
         raise ConfigError(path, "", f"larger than {CONFIG_MAX_BYTES} bytes")
     try:

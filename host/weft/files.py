@@ -49,3 +49,23 @@ def open_regular(path: Path, *, follow: bool = True) -> int | str:
     return fd
 
 
+
+
+def read_regular(path: Path, limit: int) -> bytes | str:
+    """The bytes of the regular file ``path``, read to at most one byte past
+    ``limit`` (so a caller sees a file too large without reading it all; not
+    by ``st_size``, which can lie for a file still growing or one of
+    ``/proc``), or why it is not a regular file. Raises OSError if it cannot
+    be opened or read."""
+    fd = open_regular(path)
+    if isinstance(fd, str):
+        return fd
+    try:
+        chunks: list[bytes] = []
+        left = limit + 1
+        while left > 0 and (chunk := os.read(fd, left)):
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)

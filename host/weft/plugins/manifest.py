@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 
 from ..errors import ChannelError, ManifestError
-from ..files import open_regular
+from ..files import open_regular, read_regular
 from ..ipc.codec import check_channel
 
 MANIFEST_NAME = "plugin.toml"
@@ -163,26 +163,16 @@ def _read_manifest(path: Path) -> bytes:
     """The bytes of ``plugin.toml``: a regular file of at most MANIFEST_MAX_BYTES."""
     too_large = f"is larger than {MANIFEST_MAX_BYTES} bytes, the most a {MANIFEST_NAME} may be"
     try:
-        fd = open_regular(path)
-        if isinstance(fd, str):
-            raise ManifestError(path, "", fd)
-        try:
-            # Not by st_size, which can lie (a file still growing, files of
-            # /proc): read one byte past the cap, never more.
-            chunks: list[bytes] = []
-            left = MANIFEST_MAX_BYTES + 1
-            while left > 0 and (chunk := os.read(fd, left)):
-                chunks.append(chunk)
-                left -= len(chunk)
-        finally:
-            os.close(fd)
+        data = read_regular(path, MANIFEST_MAX_BYTES)
     except FileNotFoundError:
         raise ManifestError(path, "", "no such file: a plugin is a folder with a plugin.toml") from None
     except OSError as exc:
         raise ManifestError(path, "", f"cannot be read: {exc.strerror or exc}") from None
-    if left == 0:
+    if isinstance(data, str):
+        raise ManifestError(path, "", data)
+    if len(data) > MANIFEST_MAX_BYTES:
         raise ManifestError(path, "", too_large)
-    return b"".join(chunks)
+    return data
 
 
 def _entry(reader: _Reader, folder: Path) -> str:
