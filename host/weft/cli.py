@@ -79,6 +79,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", parents=[common], help="run the demo app shipped with weft")
     run = commands.add_parser("run", parents=[common], help="run an app folder or file")
     run.add_argument("path", type=Path, help="a folder with main.py or index.html, or a .py file")
+    run.add_argument("--ephemeral", action="store_true",
+                     help="a throwaway web profile: nothing the pages store is kept")
+    run.add_argument("args", nargs="*", help="the app's own arguments (deep links among them); after -- they may start with -")
     dev = commands.add_parser("dev", parents=[common], help="run an app; reload its windows as its files change")
     dev.add_argument("path", type=Path, help="as for run; web file changes reload the windows, .py ones restart it")
     dev.add_argument("--devtools", action="store_true", help="open DevTools for every window; remote debugging on")
@@ -88,8 +91,8 @@ def _parser() -> argparse.ArgumentParser:
     pack = commands.add_parser("package", help="freeze an app folder into a bundle, a .tar.gz and a .deb")
     pack.add_argument("path", type=Path, help="the app folder (with main.py or index.html)")
     pack.add_argument("--out", type=Path, default=Path("dist"), help="where the outputs go (default: ./dist)")
-    pack.add_argument("--name", help="the app's name (default: the folder's name)")
-    pack.add_argument("--version", default="0.1.0", help="the app's version (default: 0.1.0)")
+    pack.add_argument("--name", help="the app's name (default: weft.toml's, else from the folder's name)")
+    pack.add_argument("--version", help="the app's version (default: weft.toml's, else 0.1.0)")
     pack.add_argument("--no-deb", action="store_true", help="skip the Debian package")
     pack.add_argument("--keep-all-qt", action="store_true", help="keep every Qt module (bigger; for comparison)")
     return parser
@@ -98,8 +101,9 @@ def _parser() -> argparse.ArgumentParser:
 def _package(args: argparse.Namespace) -> int:
     from .packager import human, package
 
-    result = package(args.path, out=args.out, name=args.name, version=args.version, deb=not args.no_deb,
-                     keep_all_qt=args.keep_all_qt, progress=lambda line: print(line, flush=True))
+    given = {"version": args.version} if args.version is not None else {}  # else weft.toml's
+    result = package(args.path, out=args.out, name=args.name, deb=not args.no_deb, keep_all_qt=args.keep_all_qt,
+                     progress=lambda line: print(line, flush=True), **given)
     print(f"\nbuilt in {result.seconds:.0f} s:")
     for label, artifact in (("bundle", result.bundle), ("tarball", result.tarball), ("deb", result.deb)):
         if artifact is not None:
@@ -109,7 +113,14 @@ def _package(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    # `weft run PATH --no-sandbox shelf://x`: the app's arguments may follow
+    # weft's flags (argparse leaves them over); what looks like a flag is not one.
+    if extra and (args.command != "run" or any(arg.startswith("-") for arg in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if extra:
+        args.args += extra
     if args.command == "new":  # no Qt needed
         from .scaffold import run_new
 
@@ -134,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                     logging.getLogger(name).setLevel(logging.ERROR)
             return run(demo_main, app_dir=APP_DIR, no_sandbox=args.no_sandbox)
         app_main, app_dir = _load_main(args.path)
-        return run(app_main, app_dir=app_dir, no_sandbox=args.no_sandbox)
+        return run(app_main, app_dir=app_dir, no_sandbox=args.no_sandbox, ephemeral=args.ephemeral,
+                   args=args.args)
     except Error as exc:
         print(f"weft: {exc}", file=sys.stderr)
         return 2

@@ -243,6 +243,7 @@ def run(
     protocols: list[str] | None = None,
     ephemeral: bool = False,
     quit_on_last_window_closed: bool = True,
+    args: list[str] | None = None,
 ) -> int:
     """Run an async ``main()`` in a new weft runtime; return the exit code.
 
@@ -254,6 +255,10 @@ def run(
     instead of the one kept under ``weft.app.paths.data``.
     ``quit_on_last_window_closed=False`` keeps the app running with no window
     open (a tray app), until :func:`weft.app.quit`.
+
+    ``args`` are the app's own command-line arguments (default: the
+    script's, under ``python main.py``); those that are URLs of one of its
+    ``protocols`` reach :func:`weft.app.on_open_url`.
 
     Returns 0 when the last window closes (or ``app.quit``'s code), 1 if
     ``main`` raised, 130 on Ctrl+C. A start weft refuses (a bad
@@ -296,6 +301,8 @@ def run(
         stop.set()
 
     lifecycle.started(quit_with)
+    for url in deep_links(args if args is not None else _script_args(main), config.protocols):
+        lifecycle.open_url(url)
     interrupts = _Interrupts(on_signal)
     try:
         with loop:
@@ -309,6 +316,19 @@ def run(
     if outcome["interrupted"]:
         return EXIT_INTERRUPTED
     return code or outcome["code"]
+
+
+def deep_links(args: list[str], protocols: tuple[str, ...]) -> list[str]:
+    """The arguments that are URLs of one of the app's schemes."""
+    return [arg for arg in args if arg.partition(":")[0].lower() in protocols and ":" in arg]
+
+
+def _script_args(main: Callable[..., Any]) -> list[str]:
+    """The app's own arguments under ``python main.py``: the script's, less
+    weft's flags (see :func:`_script_flags`)."""
+    if getattr(main, "__module__", None) != "__main__":
+        return []
+    return [arg for arg in sys.argv[1:] if arg not in ("--no-sandbox", "-v", "--verbose")]
 
 
 def _introduce(app: QApplication, config: AppConfig) -> None:
