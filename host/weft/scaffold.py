@@ -21,6 +21,7 @@ from typing import Iterator
 import attrs
 
 from . import __version__
+from . import appconfig
 from .errors import Error
 
 TEMPLATES = ("plain", "vue")
@@ -60,10 +61,8 @@ def identity(name: str) -> Identity:
     if not NAME.fullmatch(name):
         raise ScaffoldError(f"{name!r} is not an app name: use a letter, then letters, digits, '-' or '_' "
                             "(64 at most); it names the folder, the window and the app id")
-    words = [word for word in re.split(r"[-_]+", name) if word]
-    package = "-".join(words).lower()
-    return Identity(name=name, title=" ".join(word[0].upper() + word[1:] for word in words),
-                    id=f"org.example.{package}", package=package)
+    made = appconfig.defaults(name)  # as weft derives an app's identity from any folder's name
+    return Identity(name=name, title=made.name, id=made.id, package=made.id.removeprefix("org.example."))
 
 
 @attrs.frozen(kw_only=True)

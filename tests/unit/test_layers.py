@@ -113,7 +113,7 @@ def _without_qt(code: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_core_imports_without_qt() -> None:
     done = _without_qt("""
-import weft, weft.ipc, weft.ipc.router, weft.plugins.manifest, weft.policy, weft.files
+import weft, weft.ipc, weft.ipc.router, weft.plugins.manifest, weft.policy, weft.files, weft.appconfig, weft.paths, weft.callbacks
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6", "qasync"))
 assert loaded == [], loaded
 try:
