@@ -85,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     dev = commands.add_parser("dev", parents=[common], help="run an app; reload its windows as its files change")
     dev.add_argument("path", type=Path, help="as for run; web file changes reload the windows, .py ones restart it")
     dev.add_argument("--devtools", action="store_true", help="open DevTools for every window; remote debugging on")
+    dev.add_argument("--ephemeral", action="store_true", help="as for run")
     new = commands.add_parser("new", help="make a new app folder: main.py, index.html, tests (--template vue: Vite + Vue)")
     new.add_argument("name", type=Path, help="the folder to make; its name is the app's")
     new.add_argument("--template", default="plain", help="plain (the default) or vue")
@@ -130,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "dev":  # no Qt in this process: the app runs in a child
         from .dev import supervise
 
-        return supervise(args.path, no_sandbox=args.no_sandbox, verbose=verbose, devtools=args.devtools)
+        return supervise(args.path, no_sandbox=args.no_sandbox, verbose=verbose, devtools=args.devtools,
+                         ephemeral=args.ephemeral)
     from .app import run
 
     try:

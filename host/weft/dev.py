@@ -124,7 +124,7 @@ class _Child:
 
 
 def supervise(path: Path, *, no_sandbox: bool | None = None, verbose: bool = False,
-              devtools: bool = False, poll: float = POLL_SECONDS) -> int:
+              devtools: bool = False, ephemeral: bool = False, poll: float = POLL_SECONDS) -> int:
     """Run the app at ``path`` as ``weft dev`` does, until Ctrl+C (130), its
     last window closes (0), or it is refused (2: a bad path, or its first
     start refused, as when run as root without ``--no-sandbox``)."""
@@ -134,7 +134,8 @@ def supervise(path: Path, *, no_sandbox: bool | None = None, verbose: bool = Fal
         print(f"weft: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     command = [sys.executable, "-m", "weft.dev", str(path.expanduser().resolve())]
-    command += ["--no-sandbox"] * bool(no_sandbox) + ["-v"] * verbose + ["--devtools"] * devtools
+    command += (["--no-sandbox"] * bool(no_sandbox) + ["-v"] * verbose + ["--devtools"] * devtools
+                + ["--ephemeral"] * ephemeral)
     env = dict(os.environ)
     watcher = Watcher(folder)
     say(f"watching {folder} every {poll:g} s: web files reload the windows, .py files restart the app; "
@@ -275,6 +276,7 @@ def child(argv: list[str]) -> int:
     parser.add_argument("--no-sandbox", action="store_true", default=None)
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--devtools", action="store_true")
+    parser.add_argument("--ephemeral", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
     _console_to_terminal()
@@ -289,7 +291,7 @@ def child(argv: list[str]) -> int:
     try:
         app_main, app_dir = _load_main(args.path)
         return run(_in_dev_mode(app_main, open_devtools=args.devtools), app_dir=app_dir,
-                   argv=sys.argv[:1], no_sandbox=args.no_sandbox)
+                   argv=sys.argv[:1], no_sandbox=args.no_sandbox, ephemeral=args.ephemeral)
     except Error as exc:
         print(f"weft: {exc}", file=sys.stderr)
         return EXIT_REFUSED
