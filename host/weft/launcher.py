@@ -34,8 +34,11 @@ def launch(app_module: str | None) -> int:
     if FLAG in args:
         return run_self_check(no_sandbox=no_sandbox)
     app_dir = bundled_app_dir()
+    # The app's own arguments: a deep link from the desktop (Exec=... %u), files.
+    own = [arg for arg in args if arg not in ("--no-sandbox", "-v", "--verbose", "--ephemeral")]
+    ephemeral = "--ephemeral" in args
     if app_module is None:
-        return run(_index_only(app_dir), app_dir=app_dir, no_sandbox=no_sandbox)
+        return run(_index_only(app_dir), app_dir=app_dir, no_sandbox=no_sandbox, args=own, ephemeral=ephemeral)
     from .app import loading_app
 
     # Made, then run: a module ending with sys.exit(weft.run(main)) stops at
@@ -47,4 +50,5 @@ def launch(app_module: str | None) -> int:
     sys.modules[app_module] = module
     with loading_app(app_dir):
         spec.loader.exec_module(module)
-    return run(module.main, app_dir=getattr(module, "APP_DIR", app_dir), no_sandbox=no_sandbox)
+    return run(module.main, app_dir=getattr(module, "APP_DIR", app_dir), no_sandbox=no_sandbox, args=own,
+               ephemeral=ephemeral)
