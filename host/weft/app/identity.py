@@ -31,6 +31,15 @@ def declare_folder(folder: Path) -> None:
     _declared_dir = folder
 
 
+def config_folder(app_dir: Path | None) -> Path:
+    """Where ``weft.run`` reads ``weft.toml``: the folder ``weft run`` or the
+    launcher was given, if it has one (an app whose ``main`` serves another
+    folder, as the demo does), else ``app_dir``, else the working folder."""
+    if _declared_dir is not None and (_declared_dir / appconfig.CONFIG_NAME).is_file():
+        return _declared_dir
+    return app_dir if app_dir is not None else Path.cwd()
+
+
 def settle(config: AppConfig) -> None:
     """``weft.run`` decided who the app is, for the rest of the process."""
     global _settled

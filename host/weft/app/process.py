@@ -277,7 +277,7 @@ def run(
         no_sandbox = _script_flags(main)
     folder = Path(app_dir).resolve() if app_dir is not None else _home_of(main)
     try:
-        config = appconfig.load(folder or Path.cwd()).replace(
+        config = appconfig.load(identity.config_folder(folder)).replace(
             id=id, name=name, version=version, icon=icon, single_instance=single_instance, protocols=protocols)
         app = application(argv, no_sandbox=no_sandbox)
     except (ConfigError, SandboxError, StartupError) as exc:
