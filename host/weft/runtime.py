@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from PySide6.QtCore import Qt, QUrl
 
-from . import icons, notifications, remote
-from .errors import PluginStateError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
+from . import icons, notifications, remote, windowstate
+from .errors import ArgumentError, PluginStateError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
 from .ipc import active
 from .ipc.api import Calls
 from .ipc.codec import Limits
@@ -43,6 +43,20 @@ class Runtime(Calls):
     ``subscriber_bound`` is how many events a slow subscriber may fall behind
     before it gets :class:`~weft.SubscriberOverflowError`; ``heartbeat`` is
     how pages are watched for hangs (None: not watched).
+
+    What is kept across runs (``weft.run`` gives all three, under
+    :data:`weft.app.paths`; None keeps nothing):
+
+    - ``storage``: the folder of the app windows' web profile, where their
+      ``localStorage``, IndexedDB, cookies and HTTP cache stay (None: an
+      off-the-record profile). One runtime at a time may use a folder.
+    - ``plugin_storage``: the folder under which each plugin whose manifest
+      asks for ``[storage] persistent = true`` has its own profile, in
+      ``<plugin_storage>/<plugin id>`` (None: such plugins run
+      off-the-record, with one warning).
+    - ``state_dir``: the folder of ``windows.json``, the state of windows
+      made with ``create_window(remember=...)`` (None: ``remember=`` is
+      refused).
     """
 
     def __init__(
@@ -52,8 +66,19 @@ class Runtime(Calls):
         limits: Limits | None = None,
         subscriber_bound: int = DEFAULT_BOUND,
         heartbeat: Heartbeat | None = Heartbeat(),
+        storage: str | Path | None = None,
+        plugin_storage: str | Path | None = None,
+        state_dir: str | Path | None = None,
     ) -> None:
         self.app_dir = Path(app_dir).resolve() if app_dir is not None else None
+        self.storage = _folder("storage", storage)
+        """The app windows' web storage folder (None: off-the-record)."""
+        self.plugin_storage = _folder("plugin_storage", plugin_storage)
+        """Where persistent plugins keep their profiles, one folder per id."""
+        self.state_dir = _folder("state_dir", state_dir)
+        """Where remembered windows' state is kept."""
+        self._state_file = windowstate.StateFile(self.state_dir) if self.state_dir is not None else None
+        self._remembered: dict[str, str] = {}  # remember= name -> the open window using it
         self.router = Router(limits or Limits(), subscriber_bound)
         self._heartbeat = heartbeat
         self._engine: Engine | None = None
@@ -64,7 +89,7 @@ class Runtime(Calls):
         self._closed = False
         self._window_host = WindowHost(router=self.router, add_document=self._add_document)
         self._plugin_host = PluginHost(router=self.router, ensure_open=self._check_open,
-                                       start_watching=self._start_watching)
+                                       start_watching=self._start_watching, storage=self.plugin_storage)
 
     def _router(self) -> Router:
         return self.router
@@ -86,7 +111,7 @@ class Runtime(Calls):
     def _engine_for_window(self) -> Engine:
         self._check_open()
         if self._engine is None:
-            self._engine = Engine(self.app_dir, self.router)
+            self._engine = Engine(self.app_dir, self.router, self.storage)
             notifications.attach(self._engine.profile)  # a page's Notification shows as weft.notifications.send
             self._start_watching()
         return self._engine
@@ -131,6 +156,7 @@ class Runtime(Calls):
         fullscreen: bool = False,
         icon: icons.Icon | None = None,
         menu: Menu | None = None,
+        remember: str | None = None,
     ) -> Window:
         """Open a window showing ``url`` (``app://index.html`` or a path in the
         app folder) or ``html`` (served from memory on the app origin).
@@ -148,17 +174,37 @@ class Runtime(Calls):
         ``max_size`` (``(width, height)``), ``fullscreen``, ``icon`` (a path
         to an image file or PNG bytes) and ``menu`` (a :class:`weft.menu.Menu`
         shown as its menu bar).
+
+        ``remember`` (a name, such as ``"main"``) brings the window back with
+        the size, place and maximized or fullscreen state it had when last
+        seen under that name, in this run or an earlier one, put onto a
+        screen that exists now; ``x``, ``y``, ``width``, ``height`` and
+        ``fullscreen`` are its defaults until something is saved (a window
+        that is not ``resizable`` keeps its ``width`` and ``height``). One
+        open window at a time may use a name. Needs the runtime's
+        ``state_dir`` (``weft.run`` gives it).
         """
         if (url is None) == (html is None):
             raise WindowOptionError("give exactly one of url= or html=")
         _positive("width", width)
         _positive("height", height)
+        if remember is not None:
+            windowstate.check_name(remember)
+            if self._state_file is None:
+                raise WindowOptionError(
+                    "remember= needs a folder to keep window state in: weft.run gives one (weft.app.paths.config); "
+                    "a Runtime made by hand needs Runtime(state_dir=...)")
+            if remember in self._remembered:
+                raise WindowOptionError(
+                    f"remember={remember!r} is in use by open window {self._remembered[remember]!r}: "
+                    "one open window at a time may use a name")
         chrome = Chrome(frameless=frameless, always_on_top=always_on_top, resizable=resizable, min_size=min_size,
                         max_size=max_size, fullscreen=fullscreen, icon=icon, menu=menu)
         granted = APP_DEFAULT if permissions is None else frozenset(permissions)
         if unknown := sorted(granted - PERMISSIONS):
             raise WindowOptionError(f"unknown web permissions {unknown}; known: {sorted(PERMISSIONS)}")
         target = app_url(url) if url is not None else None
+        saved = self._saved_placement(remember, resizable, width, height)
         engine = self._engine_for_window()
         window_id = self._new_id(id)
         view = engine.create_view(window_id, self.router.publish, lambda: self._on_closed(window_id), granted)
@@ -166,18 +212,40 @@ class Runtime(Calls):
         self._windows[window_id] = window
         self._all_closed.clear()
         view.setWindowTitle(title)
+        maximized = False
+        if saved is not None:  # what was saved wins over the defaults given here
+            x, y, width, height = saved.x, saved.y, saved.width, saved.height
+            maximized, fullscreen = saved.maximized, saved.fullscreen
         view.resize(width, height)
         window._dress(chrome, width, height)
         if x is not None and y is not None:
             view.move(x, y)
+        if remember is not None and self._state_file is not None:
+            windowstate.Keeper(view, remember, self._state_file)
+            self._remembered[remember] = window_id
         if target is None:
             target = QUrl(f"{APP_SCHEME}://{APP_HOST}{self._add_document(window_id, html or '')}")
         view.page().open(target)
         if visible:
-            view.showFullScreen() if fullscreen else view.show()
-        elif fullscreen:
-            view.setWindowState(view.windowState() | Qt.WindowState.WindowFullScreen)
+            view.showFullScreen() if fullscreen else view.showMaximized() if maximized else view.show()
+        elif fullscreen or maximized:
+            state = Qt.WindowState.WindowFullScreen if fullscreen else Qt.WindowState.WindowMaximized
+            view.setWindowState(view.windowState() | state)
         return window
+
+    def _saved_placement(self, remember: str | None, resizable: bool, width: int,
+                         height: int) -> windowstate.Placement | None:
+        """The placement saved under ``remember``, put on today's screens
+        (a window that is not resizable keeps the size it was given)."""
+        if remember is None or self._state_file is None:
+            return None
+        saved = self._state_file.load(remember)
+        if saved is None:
+            return None
+        if not resizable:
+            saved = windowstate.Placement(x=saved.x, y=saved.y, width=width, height=height,
+                                          maximized=saved.maximized, fullscreen=saved.fullscreen)
+        return windowstate.fit_on_screens(saved)
 
     def _add_document(self, window_id: str, html: str) -> str:
         return self._engine_for_window().add_document(window_id, html)
@@ -187,6 +255,7 @@ class Runtime(Calls):
         if window is None:
             return
         window._mark_closed()
+        self._remembered = {name: owner for name, owner in self._remembered.items() if owner != window_id}
         self.router.detach(window_id)
         if self._engine is not None:
             self._engine.release_view(window._view, window_id)
@@ -260,3 +329,12 @@ class Runtime(Calls):
             self._engine = None
         await self.router.shutdown()
         self._all_closed.set()
+
+
+def _folder(name: str, value: str | Path | None) -> Path | None:
+    """A folder argument as an absolute path (made when first used)."""
+    if value is None:
+        return None
+    if not isinstance(value, (str, Path)) or not str(value):
+        raise ArgumentError(f"{name} is a folder (a str or Path) or None, not {value!r}")
+    return Path(value).expanduser().resolve()

@@ -339,13 +339,20 @@ async def create_window(
     fullscreen: bool = False,
     icon: icons.Icon | None = None,
     menu: Menu | None = None,
+    remember: str | None = None,
 ) -> Window:
-    """Open a window on the running runtime; see :meth:`weft.Runtime.create_window`."""
+    """Open a window on the running runtime; see :meth:`weft.Runtime.create_window`.
+
+    ``remember="main"`` brings it back as it was last seen under that name
+    (size, place, maximized or fullscreen), in this run or an earlier one;
+    the ``x``/``y``/``width``/``height`` given here are used until something
+    is saved (see :mod:`weft.windowstate`).
+    """
     maker: _Windows = active.current()
     return await maker.create_window(
         title=title, width=width, height=height, url=url, html=html, id=id, x=x, y=y, visible=visible,
         permissions=permissions, frameless=frameless, always_on_top=always_on_top, resizable=resizable,
-        min_size=min_size, max_size=max_size, fullscreen=fullscreen, icon=icon, menu=menu,
+        min_size=min_size, max_size=max_size, fullscreen=fullscreen, icon=icon, menu=menu, remember=remember,
     )
 
 

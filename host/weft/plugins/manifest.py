@@ -76,6 +76,16 @@ class WindowSpec:
 
 
 @attrs.frozen(kw_only=True)
+class StorageSpec:
+    """What the plugin's pages keep between runs."""
+
+    persistent: bool = False
+    """``localStorage``, IndexedDB, cookies and cache kept on disk, in a
+    profile of its own (never the app's or another plugin's); False: an
+    off-the-record profile, emptied when the plugin stops."""
+
+
+@attrs.frozen(kw_only=True)
 class Manifest:
     """A validated ``plugin.toml``."""
 
@@ -91,6 +101,7 @@ class Manifest:
     """The plugin's folder (resolved); the only files it is served from."""
     capabilities: Capabilities = Capabilities()
     window: WindowSpec = WindowSpec()
+    storage: StorageSpec = StorageSpec()
 
 
 class _Reader:
@@ -241,6 +252,10 @@ def parse_manifest(folder: str | Path) -> Manifest:
         if not 0 < getattr(window, key) <= 10_000:
             raise win.fail(key, "must be between 1 and 10000 pixels")
     win.finish()
+
+    kept = top.table_of("storage")
+    storage = StorageSpec(persistent=kept.get("persistent", bool, False))
+    kept.finish()
     top.finish()
     return Manifest(id=plugin_id, name=name, version=version, entry=entry, api=api, folder=folder,
-                    capabilities=capabilities, window=window)
+                    capabilities=capabilities, window=window, storage=storage)

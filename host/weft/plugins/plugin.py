@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
@@ -40,6 +41,10 @@ class PluginHost:
     """Raises :class:`weft.RuntimeClosedError` once the runtime has shut down."""
     start_watching: Callable[[], None]
     """Starts the heartbeat that watches pages for hangs (once)."""
+    storage: Path | None = None
+    """Where plugins whose manifest asks for ``[storage] persistent = true``
+    keep their profiles, one folder per plugin id (None: nowhere, so they run
+    off-the-record)."""
 
 
 class Plugin:
@@ -50,6 +55,7 @@ class Plugin:
         self._host = host
         self._sandbox: PluginSandbox | None = None
         self._releasing: asyncio.Task[None] | None = None
+        self._warned = False
         self.state = PluginState.LOADED
 
     def __repr__(self) -> str:
@@ -70,6 +76,16 @@ class Plugin:
         request lock, or by its Content-Security-Policy before they left."""
         return self._sandbox.blocked if self._sandbox is not None else 0
 
+    @property
+    def storage(self) -> Path | None:
+        """The folder its pages keep their data in across runs:
+        ``<plugin storage>/<id>`` when its manifest asks for persistent
+        storage and the runtime has a plugin storage folder; else None (an
+        off-the-record profile, emptied when it stops)."""
+        if not self.manifest.storage.persistent or self._host.storage is None:
+            return None
+        return self._host.storage / self.manifest.id
+
     async def start(self, *, x: int | None = None, y: int | None = None) -> None:
         """Make its page, in its own profile; a running plugin is left as is.
 
@@ -84,7 +100,13 @@ class Plugin:
 
         self._host.ensure_open()
         self._host.start_watching()
-        self._sandbox = PluginSandbox(self.manifest, self._host.router, self._host.router.publish, self._on_ended)
+        storage = self.storage
+        if self.manifest.storage.persistent and storage is None and not self._warned:
+            self._warned = True
+            log.warning("plugin %s asks for persistent storage, but this runtime has no plugin storage folder "
+                        "(Runtime(plugin_storage=...)); it runs off-the-record and keeps nothing", self.id)
+        self._sandbox = PluginSandbox(self.manifest, self._host.router, self._host.router.publish, self._on_ended,
+                                      storage)
         if "notifications" in self.manifest.capabilities.permissions:  # granted: its pages' show as the app's do
             from .. import notifications
 

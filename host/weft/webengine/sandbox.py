@@ -1,8 +1,11 @@
 """A plugin's sandbox: its own profile, origin and files, and every lock.
 
-Each plugin gets an off-the-record ``QWebEngineProfile`` of its own (no
-cookies, storage or cache shared with the host or other plugins), pages on
-its own origin ``plugin://<id>/`` served only from its folder, and:
+Each plugin gets a ``QWebEngineProfile`` of its own (no cookies, storage or
+cache shared with the host or other plugins): off-the-record, or, when its
+manifest asks for ``[storage] persistent = true`` and the runtime has a
+plugin storage folder, a disk profile in ``<plugin storage>/<id>/`` that only
+it uses. Either way it has pages on its own origin ``plugin://<id>/`` served
+only from its folder, and:
 
 * every request is checked by :class:`OriginLock`: its own origin, and the
   remote origins its manifest lists exactly, pass; ``file://``, ``app://``,
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any, Callable
 
 import shiboken6
@@ -42,6 +46,7 @@ from ..plugins.manifest import Manifest
 from .lifetime import delete_later
 from .page import AppPage
 from .bulk import BulkStore
+from .engine import WebProfile
 from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler, origin_of
 from .scripts import geolocation_denied_script, lockdown_script
 from .view import WindowFrame
@@ -96,7 +101,10 @@ class PluginSandbox:
         router: Router,
         publish: Callable[[IpcEvent], None],
         on_ended: Callable[[str, dict[str, Any]], None],
+        storage: Path | None = None,
     ) -> None:
+        """``storage``: the folder of this plugin's persistent profile (None:
+        off-the-record)."""
         self.manifest = manifest
         self.window_id = f"plugin:{manifest.id}"
         self._router = router
@@ -105,7 +113,12 @@ class PluginSandbox:
         self._ended = False
         caps = manifest.capabilities
 
-        self.profile = QWebEngineProfile()  # off-the-record: its own, nothing on disk
+        # Its own profile; on disk only in its own folder. Granted permissions
+        # are kept in memory only, as off-the-record: a manifest that drops
+        # one is obeyed on the next run.
+        self._web_profile = WebProfile(storage, f"weft-plugin-{manifest.id}", f"plugin {manifest.id!r}",
+                                       QWebEngineProfile.PersistentPermissionsPolicy.StoreInMemory)
+        self.profile = self._web_profile.profile
         settings = self.profile.settings()
         for attribute, value in _LOCKED_SETTINGS.items():
             settings.setAttribute(attribute, value)
@@ -195,5 +208,4 @@ class PluginSandbox:
             if isinstance(doomed, WindowFrame):
                 doomed.hide()
             await asyncio.wait_for(delete_later(doomed), timeout=10)
-        if shiboken6.isValid(self.profile):
-            await asyncio.wait_for(delete_later(self.profile), timeout=10)
+        await self._web_profile.close()  # and its storage folder, once the profile is gone
