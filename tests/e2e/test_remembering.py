@@ -30,10 +30,8 @@ version = "1.0.0"
 """
 
 MAIN = '''
-import asyncio
 import json
 import sys
-from pathlib import Path
 
 import weft
 from weft import ipc, window
@@ -76,25 +74,8 @@ async def main() -> None:
     await win.close()
 
 
-def run_by_hand() -> int:
-    # What weft.run(main) does for this app, with the folders it gives:
-    # its web storage under app.paths.data, window state under app.paths.config.
-    from weft import app
-    from weft.paths import AppPaths
-
-    app.prepare(no_sandbox=True if "--no-sandbox" in sys.argv else None)
-    qapp = app.application([sys.argv[0]])
-    loop = app.event_loop(qapp)
-    asyncio.set_event_loop(loop)
-    paths = AppPaths("''' + APP_ID + '''")
-    runtime = weft.Runtime(app_dir=Path(__file__).parent, storage=paths.data / "web",
-                           plugin_storage=paths.data / "plugins", state_dir=paths.config)
-    with loop:
-        return loop.run_until_complete(app.serve(runtime, main))
-
-
 if __name__ == "__main__":
-    sys.exit(run_by_hand())
+    sys.exit(weft.run(main))
 '''
 
 PRIMARY = {"name": "primary", "x": 0, "y": 0, "width": 1024, "height": 768}

@@ -287,7 +287,10 @@ def run(
     _introduce(app, config)
     loop = event_loop(app)
     asyncio.set_event_loop(loop)
-    runtime = Runtime(app_dir=folder)
+    paths = identity.paths()
+    runtime = Runtime(app_dir=folder, storage=None if ephemeral else paths.data / "web",
+                      plugin_storage=None if ephemeral else paths.data / "plugins",
+                      state_dir=paths.config)  # windows' places are kept even when nothing else is
     stop = asyncio.Event()
     outcome = {"code": 0, "interrupted": False}
 
