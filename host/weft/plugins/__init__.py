@@ -2,8 +2,9 @@
 ``await plugin.start()`` and ``await plugin.stop()``.
 
 A plugin is a folder with a ``plugin.toml`` (see :mod:`weft.plugins.manifest`)
-and its web files. Its page runs in its own off-the-record profile on its
-own origin ``plugin://<id>/``, and may use only the channels, permissions and
+and its web files. Its page runs in its own profile (off-the-record, unless
+its manifest asks for ``[storage] persistent = true``: then kept, never
+shared) on its own origin ``plugin://<id>/``, and may use only the channels, permissions and
 remote origins its manifest grants. To the host it is a window whose id is
 ``plugin:<id>``: its messages arrive as ordinary IpcEvents from that id, and
 ``ipc.send_to_window`` / ``ipc.invoke`` reach it on its ``receive`` channels
