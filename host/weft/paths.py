@@ -34,21 +34,28 @@ class AppPaths:
     @property
     def data(self) -> Path:
         """What the app keeps: documents' state, databases, its web storage."""
-        return _made(_where(self.app_id)["data"])
+        return self.folder("data")
 
     @property
     def config(self) -> Path:
         """Settings, and the windows' remembered places."""
-        return _made(_where(self.app_id)["config"])
+        return self.folder("config")
 
     @property
     def cache(self) -> Path:
         """What can be made again: deleting it loses nothing."""
-        return _made(_where(self.app_id)["cache"])
+        return self.folder("cache")
 
     @property
     def logs(self) -> Path:
-        return _made(_where(self.app_id)["logs"])
+        return self.folder("logs")
+
+    def folder(self, kind: str, *, make: bool = True) -> Path:
+        """The ``kind`` folder (``"data"``, ``"config"``, ``"cache"``,
+        ``"logs"``); made now unless ``make`` is False (for a caller that
+        makes it when it first writes there)."""
+        where = _where(self.app_id)[kind]
+        return _made(where) if make else where
 
 
 def _where(app_id: str) -> dict[str, Path]:

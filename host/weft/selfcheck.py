@@ -79,7 +79,34 @@ async def _checks(report: Report) -> None:
                    f"{results}, {plugin.blocked_requests} blocked")
         await plugin.stop()
     await _desktop_checks(report, win)
+    await _storage_check(report)
     await win.close()
+
+
+STORAGE_PAGE = """<!DOCTYPE html><script>
+const before = localStorage.getItem("weft-self-check");
+localStorage.setItem("weft-self-check", "kept");
+runtime.send("stored", before);
+</script>"""
+
+
+async def _storage_check(report: Report) -> None:
+    """A page's localStorage outlives its runtime (a persistent web profile
+    in a scratch folder, made, dropped and made again)."""
+    from .runtime import Runtime
+
+    seen = []
+    with tempfile.TemporaryDirectory() as folder:
+        for _ in range(2):
+            runtime = Runtime(storage=Path(folder) / "web")
+            stored = runtime.channel_events("stored")
+            try:
+                await runtime.create_window(html=STORAGE_PAGE, visible=False)
+                event = await asyncio.wait_for(stored.next(), 30)
+                seen.append(event.payload if event else "no answer")
+            finally:
+                await runtime.shutdown()
+    report.add("web storage kept across runs", seen == [None, "kept"], seen)
 
 
 async def _desktop_checks(report: Report, win: Any) -> None:
@@ -121,7 +148,7 @@ def run_self_check(*, no_sandbox: bool | None = None) -> int:
         except Exception as exc:  # noqa: BLE001 (reported, and the exit code says so)
             report.add("completed", False, f"{type(exc).__name__}: {exc}")
 
-    code = run(main, no_sandbox=no_sandbox)
+    code = run(main, no_sandbox=no_sandbox, ephemeral=True)  # nothing of the check is kept
     passed = report.ok and code == 0
     print(f"weft self-check: {'passed' if passed else 'FAILED'} ({len(report.checks)} checks)", file=sys.stderr)
     return 0 if passed else 1

@@ -287,10 +287,11 @@ def run(
     _introduce(app, config)
     loop = event_loop(app)
     asyncio.set_event_loop(loop)
-    paths = identity.paths()
-    runtime = Runtime(app_dir=folder, storage=None if ephemeral else paths.data / "web",
-                      plugin_storage=None if ephemeral else paths.data / "plugins",
-                      state_dir=paths.config)  # windows' places are kept even when nothing else is
+    # Named, not made: the runtime makes each folder when it first writes there.
+    data, config_dir = (identity.paths().folder(kind, make=False) for kind in ("data", "config"))
+    runtime = Runtime(app_dir=folder, storage=None if ephemeral else data / "web",
+                      plugin_storage=None if ephemeral else data / "plugins",
+                      state_dir=config_dir)  # windows' places are kept even when nothing else is
     stop = asyncio.Event()
     outcome = {"code": 0, "interrupted": False}
 
