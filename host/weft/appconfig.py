@@ -38,7 +38,8 @@ CONFIG_MAX_BYTES = 64 * 1024
 # ASCII letters, digits, '-' and '_', none starting with a digit.
 ID_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+")
 VERSION_PATTERN = re.compile(r"[0-9]+(?:\.[0-9]+){0,3}(?:[-+][0-9A-Za-z.-]+)?")
-SCHEME_PATTERN = re.compile(r"[a-z][a-z0-9+.-]*")
+# Two characters at least: "c:" is a Windows drive, not a link.
+SCHEME_PATTERN = re.compile(r"[a-z][a-z0-9+.-]+")
 #: Schemes an app may not claim: the web's own, and weft's.
 RESERVED_SCHEMES = frozenset({"http", "https", "file", "ftp", "data", "blob", "javascript", "about", "mailto",
                               "ws", "wss", "app", "plugin", "weft", "chrome", "devtools", "qrc"})

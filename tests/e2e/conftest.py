@@ -33,9 +33,9 @@ def weft_command() -> str:
 class Running:
     """A ``weft`` process whose stderr lines can be awaited with a timeout."""
 
-    def __init__(self, args: list[str], cwd: Path | None = None) -> None:
+    def __init__(self, args: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            args, cwd=cwd, env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            args, cwd=cwd, env=env or clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []

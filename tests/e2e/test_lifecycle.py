@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import clean_env, run_weft
+from tests.e2e.conftest import Running, clean_env, run_weft
 
 IDENTITY_APP = """
 from weft import app, window
@@ -45,6 +46,22 @@ async def main():
 """
 
 
+SINGLE_APP = """
+import sys
+from weft import app, window
+
+def opened(url):
+    print("url:", url, file=sys.stderr, flush=True)
+    app.quit(5)
+
+async def main():
+    app.on_second_instance(lambda argv, cwd: print("second:", argv, cwd, file=sys.stderr, flush=True))
+    app.on_open_url(opened)
+    await window.create_window(html="<p>x</p>")
+    print("ready", file=sys.stderr, flush=True)
+"""
+
+
 def make_app(folder: Path, main: str, toml: str | None = None) -> Path:
     folder.mkdir(parents=True)
     (folder / "main.py").write_text(main)
@@ -75,8 +92,6 @@ def test_a_bad_weft_toml_is_one_line_naming_the_field(weft_command: str, tmp_pat
 
 
 def test_a_tray_style_app_outlives_its_windows_until_app_quit(tmp_path: Path) -> None:
-    import subprocess
-
     folder = make_app(tmp_path / "tray", TRAY_STYLE_APP)
     done = subprocess.run([sys.executable, str(folder / "main.py"), "--no-sandbox"], env=clean_env(),
                           capture_output=True, text=True, timeout=60)
@@ -88,3 +103,44 @@ def test_a_deep_link_given_at_launch_reaches_the_first_listener_once(weft_comman
     code, stdout, stderr = run_weft([weft_command, "run", str(folder), "--no-sandbox", "shelf://book/42",
                                      "not-a-link", "https://example.com/"])
     assert (code, stdout) == (0, "opened shelf://book/42\n"), stderr
+
+
+def private_env(tmp_path: Path) -> dict[str, str]:
+    """A user of our own: runtime, data, config and cache folders under tmp."""
+    env = clean_env()
+    for variable in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        env[variable] = str(tmp_path / variable.lower())
+        (tmp_path / variable.lower()).mkdir(mode=0o700)
+    return env
+
+
+def test_a_second_launch_hands_its_arguments_to_the_running_app(weft_command: str, tmp_path: Path) -> None:
+    folder = make_app(tmp_path / "shelf", SINGLE_APP, '[app]\nsingle_instance = true\nprotocols = ["shelf"]\n')
+    env = private_env(tmp_path)
+    first = Running([weft_command, "run", str(folder), "--no-sandbox"], env=env)
+    try:
+        first.wait_for_lines("ready")
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        second = subprocess.run([weft_command, "run", str(folder), "--no-sandbox", "notes.txt", "shelf://book/7"],
+                                cwd=elsewhere, env=env, capture_output=True, text=True, timeout=30)
+        assert (second.returncode, second.stdout) == (0, ""), second.stderr
+        first.wait_for_lines(f"second: ['notes.txt', 'shelf://book/7'] {elsewhere}", "url: shelf://book/7")
+    finally:
+        code, _, stderr = first.finish(timeout=30)
+    assert code == 5, stderr
+
+
+def test_different_apps_never_hand_over_to_each_other(weft_command: str, tmp_path: Path) -> None:
+    env = private_env(tmp_path)
+    one = make_app(tmp_path / "one", SINGLE_APP, '[app]\nsingle_instance = true\n')
+    two = make_app(tmp_path / "two", SINGLE_APP, '[app]\nsingle_instance = true\n')
+    first = Running([weft_command, "run", str(one), "--no-sandbox"], env=env)
+    second = Running([weft_command, "run", str(two), "--no-sandbox"], env=env)
+    try:
+        first.wait_for_lines("ready")
+        second.wait_for_lines("ready")  # its own primary: not handed over to "one"
+    finally:
+        for running in (first, second):
+            running.process.terminate()
+            running.finish(timeout=30)

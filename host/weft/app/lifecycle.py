@@ -30,7 +30,8 @@ _quit: Callable[[int], None] | None = None
 def on_second_instance(callback: SecondInstanceCallback) -> Callable[[], None]:
     """Call ``callback(argv, cwd)`` (sync or async) when the app is started
     again while it runs with ``single_instance``: the second launch hands
-    over its arguments and folder, and exits. Returns the unsubscriber."""
+    over its own arguments (``argv``, without the program's name) and its
+    working folder (``cwd``), and exits. Returns the unsubscriber."""
     return _second.add(callback)
 
 

@@ -16,7 +16,7 @@ import socket
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterator
+from typing import Any, Awaitable, Callable, Iterator, Literal
 
 import qasync
 from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QSocketNotifier
@@ -25,12 +25,12 @@ from PySide6.QtWidgets import QApplication
 
 from .. import appconfig
 from ..appconfig import AppConfig
-from ..errors import ConfigError, StartupError
+from ..errors import ConfigError, PlatformError, StartupError
 from ..runtime import Runtime
 from ..webengine.chromium import SandboxDecision, SandboxError, decide_sandbox
 from ..webengine.quiet import quiet_start
 from ..webengine.schemes import register_schemes
-from . import identity, lifecycle
+from . import identity, instance, lifecycle
 
 log = logging.getLogger("weft")
 
@@ -285,6 +285,10 @@ def run(
         raise SystemExit(EXIT_REFUSED) from None
     identity.settle(config)
     _introduce(app, config)
+    app_args = list(args) if args is not None else _script_args(main)
+    primary = _claim(config, app_args) if config.single_instance else None
+    if primary is False:
+        return 0  # the running instance has our arguments
     loop = event_loop(app)
     asyncio.set_event_loop(loop)
     # Named, not made: the runtime makes each folder when it first writes there.
@@ -305,7 +309,10 @@ def run(
         stop.set()
 
     lifecycle.started(quit_with)
-    for url in deep_links(args if args is not None else _script_args(main), config.protocols):
+    if primary:
+        primary.on_message(lambda argv, cwd: lifecycle.second_instance(argv, cwd,
+                                                                      deep_links(argv, config.protocols)))
+    for url in deep_links(app_args, config.protocols):
         lifecycle.open_url(url)
     interrupts = _Interrupts(on_signal)
     try:
@@ -313,6 +320,8 @@ def run(
             code = loop.run_until_complete(
                 serve(runtime, main, stop, quit_on_last_window_closed=quit_on_last_window_closed))
     finally:
+        if primary:
+            primary.close()  # first: a launch during the teardown starts afresh
         interrupts.close()
         lifecycle.ended()
         asyncio.set_event_loop(None)
@@ -320,6 +329,24 @@ def run(
     if outcome["interrupted"]:
         return EXIT_INTERRUPTED
     return code or outcome["code"]
+
+
+def _claim(config: AppConfig, app_args: list[str]) -> instance.Primary | Literal[False] | None:
+    """This process's single-instance claim: a Primary; False when a running
+    instance took our arguments; None when single instance cannot work here
+    (said in one line; the app runs anyway)."""
+    try:
+        primary = instance.claim(config.id, app_args, os.getcwd())
+    except StartupError as exc:  # an instance runs but does not answer
+        print(f"weft: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_REFUSED) from None
+    except PlatformError as exc:
+        print(f"weft: running without single instance: {exc}", file=sys.stderr)
+        return None
+    if primary is None:
+        log.info("%s is running already: handed it %r", config.id, app_args)
+        return False
+    return primary
 
 
 def deep_links(args: list[str], protocols: tuple[str, ...]) -> list[str]:
