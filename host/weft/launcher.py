@@ -25,7 +25,7 @@ def launch(app_module: str | None) -> int:
     None for an app that is only an ``index.html``)."""
     from .app import run
     from .cli import _index_only
-    from .selfcheck import FLAG, run_self_check
+    from .selfcheck import FLAG, SECOND, run_self_check, second_instance
 
     args = sys.argv[1:]
     no_sandbox = True if "--no-sandbox" in args else None
@@ -33,6 +33,8 @@ def launch(app_module: str | None) -> int:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     if FLAG in args:
         return run_self_check(no_sandbox=no_sandbox)
+    if SECOND in args:
+        return second_instance(args[args.index(SECOND) + 1])
     app_dir = bundled_app_dir()
     # The app's own arguments: a deep link from the desktop (Exec=... %u), files.
     own = [arg for arg in args if arg not in ("--no-sandbox", "-v", "--verbose", "--ephemeral")]

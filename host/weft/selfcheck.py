@@ -10,6 +10,7 @@ notifications use.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -18,6 +19,8 @@ from typing import Any
 import attrs
 
 FLAG = "--weft-self-check"
+SECOND = "--weft-self-check-second"
+"""How the self-check starts this program again, as a second instance."""
 
 WINDOW_PAGE = """<!DOCTYPE html><script>
 runtime.handle("double", (n) => n * 2);
@@ -80,6 +83,7 @@ async def _checks(report: Report) -> None:
         await plugin.stop()
     await _desktop_checks(report, win)
     await _storage_check(report)
+    await _single_instance_check(report)
     await win.close()
 
 
@@ -134,6 +138,39 @@ async def _desktop_checks(report: Report, win: Any) -> None:
     report.add("tray", True, "available" if tray.available() else "none on this desktop")
 
 
+async def _single_instance_check(report: Report) -> None:
+    """This program, started again as a second instance of a scratch app id,
+    hands its arguments over to us and exits 0."""
+    from .app import instance
+
+    app_id = f"dev.weft.selfcheck.p{os.getpid()}"
+    primary = instance.claim(app_id, [], os.getcwd())
+    if primary is None:
+        report.add("single instance", False, f"{app_id} is claimed already")
+        return
+    handed: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+    primary.on_message(lambda argv, cwd: handed.done() or handed.set_result(argv))
+    again = [sys.executable] if getattr(sys, "frozen", False) else [sys.executable, "-m", "weft.selfcheck"]
+    try:
+        child = await asyncio.create_subprocess_exec(*again, SECOND, app_id, stdout=asyncio.subprocess.DEVNULL)
+        code = await asyncio.wait_for(child.wait(), 30)
+        argv = await asyncio.wait_for(handed, 30)
+    finally:
+        primary.close()
+    report.add("single instance: a second launch handed over", code == 0 and argv == ["hello"], f"{code}, {argv}")
+
+
+def second_instance(app_id: str) -> int:
+    """The second launch of :func:`_single_instance_check`: 0 once the first
+    took its arguments."""
+    from PySide6.QtWidgets import QApplication
+
+    from .app import instance
+
+    app = QApplication(sys.argv[:1])  # noqa: F841 (claim needs one)
+    return 0 if instance.claim(app_id, ["hello"], os.getcwd()) is None else 1
+
+
 def run_self_check(*, no_sandbox: bool | None = None) -> int:
     """Run the checks in a new runtime; return 0 if all passed."""
     from . import __file__ as weft_file
@@ -152,3 +189,7 @@ def run_self_check(*, no_sandbox: bool | None = None) -> int:
     passed = report.ok and code == 0
     print(f"weft self-check: {'passed' if passed else 'FAILED'} ({len(report.checks)} checks)", file=sys.stderr)
     return 0 if passed else 1
+
+
+if __name__ == "__main__":  # the second instance, when weft runs from source
+    sys.exit(second_instance(sys.argv[sys.argv.index(SECOND) + 1]))
