@@ -7,6 +7,7 @@ import queue
 import shutil
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,15 @@ def clean_env() -> dict[str, str]:
     opt-out inherited from this test process."""
     env = {k: v for k, v in os.environ.items() if k not in SANDBOX_VARS}
     env["QT_QPA_PLATFORM"] = "offscreen"
+    return env
+
+
+def private_env(tmp_path: Path) -> dict[str, str]:
+    """A user of our own: runtime, data, config and cache folders under tmp."""
+    env = clean_env()
+    for variable in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        env[variable] = str(tmp_path / variable.lower())
+        (tmp_path / variable.lower()).mkdir(mode=0o700)
     return env
 
 
@@ -54,7 +64,16 @@ class Running:
 
     def _pump_stdout(self) -> None:
         assert self.process.stdout is not None
-        self._stdout.extend(self.process.stdout)
+        for line in self.process.stdout:
+            self._stdout.append(line)
+
+    def wait_for_stdout(self, needle: str, timeout: float = 30.0) -> None:
+        """Wait until a line of stdout holds ``needle``."""
+        deadline = time.monotonic() + timeout
+        while not any(needle in line for line in self._stdout):
+            if time.monotonic() > deadline or self.process.poll() is not None and not self._pumps[1].is_alive():
+                raise AssertionError(f"no stdout line with {needle!r} within {timeout} s; saw {self._stdout!r}")
+            self._pumps[1].join(timeout=0.05)  # the pump ends with the pipe; until then, a short wait for lines
 
     def wait_for_lines(self, *needles: str, timeout: float = 30.0) -> None:
         """Wait until each needle has appeared in some line, in any order."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import queue
 import re
 import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
-from tests.e2e.conftest import clean_env
+from tests.e2e.conftest import Running, clean_env, private_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,3 +85,43 @@ def test_the_platform_sample_runs_as_written(weft_command: str, tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "Done" and lines[1].endswith(" True True"), done.stdout
+
+
+def test_the_lifecycle_sample_remembers_and_runs_once(weft_command: str, tmp_path: Path) -> None:
+    """docs/lifecycle.md's Shelf, as its page says to use it: a link at
+    launch, a second launch handing over another, and a restart that finds
+    the books and the window's place again."""
+    page = ROOT / "docs" / "lifecycle.md"
+    app = tmp_path / "shelf"
+    app.mkdir()
+    (app / "weft.toml").write_text(next(b for b in code_blocks(page, "toml") if 'id = "org.example.shelf"' in b))
+    (app / "main.py").write_text(next(b for b in code_blocks(page, "python") if "app.on_open_url" in b))
+    (app / "index.html").write_text(next(b for b in code_blocks(page, "html") if "<title>Shelf</title>" in b))
+    env = private_env(tmp_path)
+    books = tmp_path / "xdg_data_home" / "org.example.shelf" / "books.json"
+
+    def shelf_is(expected: list[str]) -> None:
+        deadline = time.monotonic() + 30
+        while not (books.exists() and json.loads(books.read_text() or "null") == expected):
+            assert time.monotonic() < deadline, f"books.json never became {expected}"
+            time.sleep(0.05)  # polling a file another process writes: the condition is what is waited for
+
+    first = Running([weft_command, "run", str(app), "--no-sandbox", "shelf://book/1"], env=env)
+    try:
+        first.wait_for_stdout("Shelf 1.0.0: 0 books")
+        shelf_is(["1"])
+        second = subprocess.run([weft_command, "run", str(app), "--no-sandbox", "shelf://book/2"], env=env,
+                                capture_output=True, text=True, timeout=30)
+        assert second.returncode == 0 and second.stdout == "", second.stderr
+        shelf_is(["1", "2"])
+    finally:
+        first.process.send_signal(signal.SIGINT)
+        code, _, stderr = first.finish()
+    assert code == 130, stderr
+    assert (tmp_path / "xdg_config_home" / "org.example.shelf" / "windows.json").is_file()
+    again = Running([weft_command, "run", str(app), "--no-sandbox"], env=env)
+    try:
+        again.wait_for_stdout("Shelf 1.0.0: 2 books")
+    finally:
+        again.process.send_signal(signal.SIGINT)
+        again.finish()

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.e2e.conftest import Running, clean_env, run_weft
+from tests.e2e.conftest import Running, clean_env, private_env, run_weft
 
 IDENTITY_APP = """
 from weft import app, window
@@ -103,15 +103,6 @@ def test_a_deep_link_given_at_launch_reaches_the_first_listener_once(weft_comman
     code, stdout, stderr = run_weft([weft_command, "run", str(folder), "--no-sandbox", "shelf://book/42",
                                      "not-a-link", "https://example.com/"])
     assert (code, stdout) == (0, "opened shelf://book/42\n"), stderr
-
-
-def private_env(tmp_path: Path) -> dict[str, str]:
-    """A user of our own: runtime, data, config and cache folders under tmp."""
-    env = clean_env()
-    for variable in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        env[variable] = str(tmp_path / variable.lower())
-        (tmp_path / variable.lower()).mkdir(mode=0o700)
-    return env
 
 
 def test_a_second_launch_hands_its_arguments_to_the_running_app(weft_command: str, tmp_path: Path) -> None:
