@@ -119,14 +119,34 @@ async def write_then_read(storage: Path | None) -> dict[str, Any]:
     async with running(storage=storage) as rt:
         win = await open_page(rt, "<p>first run</p>")
         assert (await in_page(rt, win, WRITE))["value"] is True
+        added = asyncio.Event()
+        profile_of(win).cookieStore().cookieAdded.connect(lambda cookie: added.set())
         set_cookie(profile_of(win))
+        await asyncio.wait_for(added.wait(), 10)  # in the store (setCookie is asynchronous)
         # The page sees what it wrote, either way.
         assert (await in_page(rt, win, READ))["value"] == {"local": "from the first run", "note": "buy milk"}
+    if storage is not None:
+        # Chromium commits cookies to disk in the background as the profile
+        # goes, a moment after the runtime has shut down; a new process (an
+        # app's next run) starts long after. Wait for the commit, as it would.
+        await until_cookies_written(storage / "profile" / "Cookies")
     async with running(storage=storage) as rt:
         win = await open_page(rt, "<p>second run</p>")
         outcome = await in_page(rt, win, READ)
         assert outcome["ok"], outcome
         return {**outcome["value"], "cookies": await stored_cookies(profile_of(win))}
+
+
+async def until_cookies_written(database: Path, timeout: float = 10.0) -> None:
+    import sqlite3
+
+    async with asyncio.timeout(timeout):
+        while True:
+            if database.exists():
+                with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+                    if db.execute("select count(*) from cookies").fetchone()[0]:
+                        return
+            await asyncio.sleep(0.05)
 
 
 def profile_of(win: weft.Window) -> Any:
