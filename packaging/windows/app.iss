@@ -1,49 +1,42 @@
-; Inno Setup recipe for a weft app on Windows (not tested: no Windows machine
-; was available; see README, "Packaging").
+; Inno Setup script for ${name}, written by `weft package` from
+; weft/packaging/windows/app.iss into dist\build\${package}\app.iss.
+; Not tested: no Windows machine was available (see README, "Packaging").
 ;
 ; 1. On Windows, with Python 3.11 and `pip install weft[package]`:
-;      weft package path\to\app --no-deb --name "My App" --version 1.0.0
-;    gives dist\my-app\ (the PyInstaller one-folder bundle, my-app.exe inside).
+;      weft package path\to\app --no-deb
+;    gives dist\${package}\ (the PyInstaller one-folder bundle, ${package}.exe
+;    inside) and this script.
 ; 2. Install Inno Setup 6, then:
-;      iscc /DAppName="My App" /DAppId=my-app /DAppVersion=1.0.0 /DBundle=dist\my-app packaging\windows\app.iss
-;    gives dist\my-app-1.0.0-setup.exe.
+;      iscc dist\build\${package}\app.iss
+;    gives dist\${package}-${version}-setup.exe.
 ; Chromium's sandbox works on Windows as a normal user: do not pass --no-sandbox.
-
-#ifndef AppName
-  #define AppName "weft app"
-#endif
-#ifndef AppId
-  #define AppId "weft-app"
-#endif
-#ifndef AppVersion
-  #define AppVersion "0.1.0"
-#endif
-#ifndef Bundle
-  #define Bundle "dist\" + AppId
-#endif
+; Paths are relative to this script's folder.
 
 [Setup]
-AppId={#AppId}
-AppName={#AppName}
-AppVersion={#AppVersion}
-DefaultDirName={autopf}\{#AppName}
-DefaultGroupName={#AppName}
-OutputDir=dist
-OutputBaseFilename={#AppId}-{#AppVersion}-setup
+AppId=${app_id}
+AppName=${name}
+AppVersion=${version}
+DefaultDirName={autopf}\${folder}
+DefaultGroupName=${folder}
+UninstallDisplayIcon=${exe}
+OutputDir=..\..
+OutputBaseFilename=${package}-${version}-setup
 Compression=lzma2/max
 SolidCompression=yes
 ArchitecturesInstallIn64BitMode=x64compatible
 PrivilegesRequiredOverridesAllowed=dialog
 
 [Files]
-Source: "{#Bundle}\*"; DestDir: "{app}"; Flags: recursesubdirs createallsubdirs ignoreversion
+Source: "..\..\${package}\*"; DestDir: "{app}"; Flags: recursesubdirs createallsubdirs ignoreversion
 
 [Icons]
-Name: "{group}\{#AppName}"; Filename: "{app}\{#AppId}.exe"
-Name: "{autodesktop}\{#AppName}"; Filename: "{app}\{#AppId}.exe"; Tasks: desktopicon
+Name: "{group}\${folder}"; Filename: "${exe}"
+Name: "{autodesktop}\${folder}"; Filename: "${exe}"; Tasks: desktopicon
 
 [Tasks]
 Name: "desktopicon"; Description: "Create a desktop shortcut"; Flags: unchecked
 
 [Run]
-Filename: "{app}\{#AppId}.exe"; Description: "Start {#AppName}"; Flags: nowait postinstall skipifsilent
+Filename: "${exe}"; Description: "Start ${quoted_name}"; Flags: nowait postinstall skipifsilent
+
+${registry}
