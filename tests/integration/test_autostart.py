@@ -1,4 +1,4 @@
-"""weft.app.autostart on Linux: the XDG autostart entry, written in a
+"""weft.app.set_autostart (weft.app.login) on Linux: the XDG autostart entry, written in a
 temporary XDG_CONFIG_HOME, and its Exec line read back by GLib (``gio
 launch``), the parser desktops use."""
 
@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from weft.app import autostart, identity
+from weft.app import identity
+from weft.app import login as autostart
 from weft.appconfig import AppConfig
 from weft.errors import ArgumentError, PlatformError
 
@@ -137,3 +138,13 @@ def test_a_relative_xdg_config_home_is_ignored(config_home: Path, monkeypatch: p
     autostart.set_autostart(True)
     assert (tmp_path / "home" / ".config" / "autostart" / "org.example.shelf.desktop").is_file()
     assert not (tmp_path / "relative").exists()
+
+
+def test_the_public_names_are_weft_app_set_autostart_and_autostart(config_home: Path) -> None:
+    from weft import app
+
+    assert app.autostart is False
+    app.set_autostart(True)
+    assert app.autostart is True
+    app.set_autostart(False)
+    assert app.autostart is False

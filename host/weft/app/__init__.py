@@ -20,6 +20,8 @@ starts and ends::
   (:class:`weft.paths.AppPaths`).
 - :func:`quit`, :func:`on_second_instance`, :func:`on_open_url`: see
   :mod:`weft.app.lifecycle`.
+- :func:`set_autostart` and ``app.autostart``: start at login (see
+  :mod:`weft.app.login`).
 
 :func:`run` starts an app; :func:`prepare`, :func:`application` and
 :func:`event_loop` are its steps for embedders and tests that make their
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .login import set_autostart
 from .lifecycle import on_open_url, on_second_instance, quit
 from .process import (
     EXIT_INTERRUPTED,
@@ -44,7 +47,7 @@ from .process import (
 )
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_REFUSED", "application", "event_loop", "loading_app", "on_open_url",
-           "on_second_instance", "prepare", "quit", "release_desktop", "run", "serve"]
+           "on_second_instance", "prepare", "quit", "release_desktop", "run", "serve", "set_autostart"]
 
 
 def __getattr__(name: str) -> Any:
@@ -57,4 +60,8 @@ def __getattr__(name: str) -> Any:
         return getattr(identity.config(), name)
     if name == "paths":
         return identity.paths()
+    if name == "autostart":
+        from .login import is_enabled
+
+        return is_enabled()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""Start the app when the user logs in: ``weft.app.set_autostart`` and
+"""Start the app when the user logs in (``weft.app.login``): ``weft.app.set_autostart`` and
 ``weft.app.autostart``::
 
     from weft import app
