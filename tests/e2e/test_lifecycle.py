@@ -135,3 +135,25 @@ def test_different_apps_never_hand_over_to_each_other(weft_command: str, tmp_pat
         for running in (first, second):
             running.process.terminate()
             running.finish(timeout=30)
+
+
+MAC_OPEN_APP = """
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QFileOpenEvent
+from PySide6.QtWidgets import QApplication
+from weft import app, window
+
+async def main():
+    app.on_open_url(lambda url: print("opened", url, flush=True))
+    # What macOS does when a shelf:// link is opened while the app runs.
+    for url in ("shelf://from/finder", "https://not.ours/"):
+        QApplication.sendEvent(QApplication.instance(), QFileOpenEvent(QUrl(url)))
+    win = await window.create_window(html="<p>x</p>")
+    await win.close()
+"""
+
+
+def test_a_link_the_desktop_opens_while_the_app_runs_reaches_on_open_url(weft_command: str, tmp_path: Path) -> None:
+    folder = make_app(tmp_path / "shelf", MAC_OPEN_APP, '[app]\nprotocols = ["shelf"]\n')
+    code, stdout, stderr = run_weft([weft_command, "run", str(folder), "--no-sandbox"])
+    assert (code, stdout) == (0, "opened shelf://from/finder\n"), stderr

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterator, Literal
 
 import qasync
-from PySide6.QtCore import QAbstractEventDispatcher, QEventLoop, QSocketNotifier
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QEventLoop, QSocketNotifier
+from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
 
 from .. import appconfig
@@ -74,10 +74,24 @@ def application(argv: list[str] | None = None, *, no_sandbox: bool | None = None
     prepare(no_sandbox=no_sandbox)
     if not log.isEnabledFor(logging.INFO):
         quiet_start()
-    app = QApplication(argv if argv is not None else sys.argv[:1])
+    app = _Application(argv if argv is not None else sys.argv[:1])
     # weft decides when to stop (its last window closed), not Qt.
     app.setQuitOnLastWindowClosed(False)
     return app
+
+
+class _Application(QApplication):
+    """weft's QApplication. It hears the desktop open one of the app's URLs:
+    macOS hands deep links to a running app as FileOpen events, not as
+    arguments."""
+
+    def event(self, event: QEvent) -> bool:  # noqa: N802 (Qt override)
+        if event.type() == QEvent.Type.FileOpen and isinstance(event, QFileOpenEvent):
+            url = event.url().toString()
+            if deep_links([url], identity.config().protocols):
+                lifecycle.open_url(url)
+                return True
+        return super().event(event)
 
 
 class _NestedLoopDriver:
