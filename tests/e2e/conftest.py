@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import queue
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -16,18 +18,31 @@ SANDBOX_VARS = ("WEFT_NO_SANDBOX", "QTWEBENGINE_DISABLE_SANDBOX", "QTWEBENGINE_C
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
+#: The apps these tests run keep their data here, not in the real user's
+#: folders: one scratch "home" of XDG folders for the session.
+_XDG_HOME = Path(tempfile.mkdtemp(prefix="weft-e2e-"))
+atexit.register(shutil.rmtree, _XDG_HOME, ignore_errors=True)
+XDG_VARIABLES = ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME")
+
+
 def clean_env() -> dict[str, str]:
-    """The environment a user's shell would have: offscreen, and no sandbox
-    opt-out inherited from this test process."""
+    """The environment a user's shell would have: offscreen, no sandbox
+    opt-out inherited from this test process, and the XDG folders of a
+    scratch user (apps' data, window places, single-instance locks)."""
     env = {k: v for k, v in os.environ.items() if k not in SANDBOX_VARS}
     env["QT_QPA_PLATFORM"] = "offscreen"
+    for variable in XDG_VARIABLES:
+        folder = _XDG_HOME / variable.lower()
+        folder.mkdir(mode=0o700, exist_ok=True)
+        env[variable] = str(folder)
     return env
 
 
 def private_env(tmp_path: Path) -> dict[str, str]:
-    """A user of our own: runtime, data, config and cache folders under tmp."""
+    """A user of our own, for one test: runtime, data, config and cache
+    folders under ``tmp_path``."""
     env = clean_env()
-    for variable in ("XDG_RUNTIME_DIR", "XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+    for variable in XDG_VARIABLES:
         env[variable] = str(tmp_path / variable.lower())
         (tmp_path / variable.lower()).mkdir(mode=0o700)
     return env
