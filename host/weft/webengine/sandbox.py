@@ -46,7 +46,7 @@ from ..plugins.manifest import Manifest
 from .lifetime import delete_later
 from .page import AppPage
 from .bulk import BulkStore
-from .engine import WebProfile
+from .profiles import WebProfile
 from .schemes import APP_SCHEME, PLUGIN_SCHEME, FolderSchemeHandler, origin_of
 from .scripts import geolocation_denied_script, lockdown_script
 from .view import WindowFrame
