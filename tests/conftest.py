@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any, Awaitable, Callable, TypeVar
 
@@ -151,3 +153,14 @@ def live_qt_objects() -> int:
 
     gc.collect()
     return len(shiboken6.getAllValidWrappers())
+
+
+def ensure_program(program: str, package: str) -> str:
+    """``program``'s path, installing its Debian ``package`` when it is missing."""
+    if shutil.which(program) is None:
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", package]):
+            subprocess.run(command, env=env, check=True, capture_output=True, timeout=600)
+    path = shutil.which(program)
+    assert path, f"{program} is still missing after apt-get install {package}"
+    return path

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ensure_program
 from tests.e2e.conftest import AS_ROOT, Running, clean_env, run_weft
 from weft import appconfig
 from weft.appconfig import AppConfig
@@ -26,17 +27,6 @@ from weft.appconfig import AppConfig
 REPO = Path(__file__).resolve().parents[2]
 #: packaging/demo/weft.toml, with the fixture's --version.
 DEMO = AppConfig(id="dev.weft.demo", name="weft demo", version="1.2.3", protocols=("weft-demo",))
-
-
-def ensure_program(program: str, package: str) -> str:
-    """``program``'s path, installing its Debian ``package`` when it is missing."""
-    if shutil.which(program) is None:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", package]):
-            subprocess.run(command, env=env, check=True, capture_output=True, timeout=600)
-    path = shutil.which(program)
-    assert path, f"{program} is still missing after apt-get install {package}"
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ launch``), the parser desktops use."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ensure_program
 from weft.app import identity
 from weft.app import login as autostart
 from weft.appconfig import AppConfig
@@ -37,17 +37,6 @@ def entry(home: Path) -> dict[str, str]:
     lines = (home / "autostart" / "org.example.shelf.desktop").read_text().splitlines()
     assert lines[0] == "[Desktop Entry]"
     return dict(line.split("=", 1) for line in lines[1:])
-
-
-def ensure_program(program: str, package: str) -> str:
-    """``program``'s path, installing its Debian ``package`` when it is missing."""
-    if shutil.which(program) is None:
-        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-        for command in (["apt-get", "update"], ["apt-get", "install", "-y", "--no-install-recommends", package]):
-            subprocess.run(command, env=env, check=True, capture_output=True, timeout=600)
-    path = shutil.which(program)
-    assert path, f"{program} is still missing after apt-get install {package}"
-    return path
 
 
 def test_enabling_writes_an_entry_that_starts_the_app_again(config_home: Path, tmp_path: Path) -> None:
