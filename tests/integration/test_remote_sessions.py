@@ -4,6 +4,7 @@ bundled by esbuild from tests/remote, between real offscreen pages."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import shutil
@@ -45,8 +46,9 @@ def app(tmp_path: Path, bundles: Path, arun: Any) -> Any:
     folder.mkdir()
     for bundle in bundles.glob("*.js"):
         shutil.copy(bundle, folder)
-    (folder / "rpc-host.html").write_text('<script type="module" src="rpc-host.js"></script>')
-    (folder / "vue-host.html").write_text('<div id="host"></div><script type="module" src="vue-host.js"></script>')
+        if bundle.stem.endswith("-host"):  # rpc-host.html, vue-repair-host.html, ...
+            (folder / f"{bundle.stem}.html").write_text(
+                f'<div id="host"></div><script type="module" src="{bundle.name}"></script>')
     rt = weft.Runtime(app_dir=folder)
     with rt.activated():
         yield rt
@@ -256,6 +258,47 @@ def test_bytes_travel_both_ways_in_a_session(app: weft.Runtime, arun: Any, tmp_p
         assert session.state == "open" and session.messages == 4
 
     arun(main())
+
+
+def test_binary_values_and_long_strings_cross_an_rpc_session_in_order(
+    app: weft.Runtime, arun: Any, tmp_path: Path, bundles: Path
+) -> None:
+    """rpc calls whose arguments and results hold a 1 MiB Uint8Array and a
+    200 KiB string (both past renderer_assets/protocol.json's bulk
+    thresholds, so on the bulk lane each way), between small calls: every
+    byte and character arrives, and calls and results keep their order."""
+    thresholds = json.loads((REMOTE_CLIENTS.parents[1] / "renderer_assets/protocol.json").read_text())["bulk"]
+    assert 1 << 20 > thresholds["threshold"] and 200 * 1024 > thresholds["longText"]
+
+    async def main() -> None:
+        host, plugin, session = await _host_and_plugin(app, tmp_path, bundles, "rpc")
+        out = await in_page(app, host, """
+            const call = window.host.endpoint.call;
+            const bytes = Uint8Array.from({length: 1 << 20}, (_, i) => (i * 7 + 3) & 255);
+            const text = Array.from({length: 200 * 1024}, (_, i) => String.fromCharCode(97 + (i % 26))).join("")
+              + "é✓😀";
+            const order = [];
+            const calls = [];
+            for (let round = 0; round < 3; round += 1) {
+              calls.push(call.small(`s${round}a`).then((v) => { order.push(v); }));
+              calls.push(call.mirror(`big${round}`, bytes, text).then((v) => { order.push(v.label); return v; }));
+              calls.push(call.small(`s${round}b`).then((v) => { order.push(v); }));
+            }
+            const results = (await Promise.all(calls)).filter((v) => v !== undefined);
+            const reversed = [...text].reverse().join("");
+            return {
+              order,
+              checks: results.map((r) => [r.label, r.bytes instanceof Uint8Array, r.bytes.length,
+                r.bytes.every((b, i) => b === 255 - bytes[i]), r.text.length, r.text === reversed]),
+            };""", timeout=60)
+        assert out["ok"], out
+        labels = [label for n in range(3) for label in (f"s{n}a", f"big{n}", f"s{n}b")]
+        assert out["value"]["order"] == labels
+        assert out["value"]["checks"] == [[f"big{n}", True, 1 << 20, True, 200 * 1024 + 4, True] for n in range(3)]
+        assert await plugin.evaluate("window.plugin.arrivals") == labels
+        assert session.state == "open"
+
+    arun(main(), timeout=90)
 
 
 def test_an_incompatible_protocol_is_refused_on_both_sides(app: weft.Runtime, arun: Any, tmp_path: Path) -> None:

@@ -28,7 +28,10 @@ if (demoOut !== null) {
 }
 
 await build({
-  entryPoints: ["src/rpc-host.js", "src/rpc-plugin.js", "src/vue-host.js", "src/vue-plugin.js"],
+  entryPoints: [
+    "src/rpc-host.js", "src/rpc-plugin.js", "src/vue-host.js", "src/vue-plugin.js",
+    "src/rpc-repair-host.js", "src/vue-repair-host.js",
+  ],
   outdir: "dist",
   bundle: true,
   format: "esm",

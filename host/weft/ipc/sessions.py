@@ -86,6 +86,10 @@ class Session:
     """Why it closed (or was refused)."""
     messages: int = 0
     """Data messages routed so far, both ways."""
+    ended_by: Side | None = None
+    """Which side's going closed it (its page closed, reloaded, crashed or
+    stopped, or its endpoint terminated); None while it runs, and when it
+    was refused or closed from Python."""
     _said_hello: set[str] = attrs.field(factory=set, init=False)
     _opened: asyncio.Future[None] = attrs.field(
         factory=lambda: asyncio.get_running_loop().create_future(), init=False)
@@ -151,7 +155,7 @@ class Session:
                 self._opened.set_result(None)
                 log.info("%s open: %s ↔ %s", self.id, self.host, self.remote)
         elif kind == "terminate":
-            self.close(f"the {side} side terminated", notify=(self.other(side),))
+            self.close(f"the {side} side terminated", notify=(self.other(side),), ended_by=side)
         elif kind != "hello":  # (a second hello, once open, is harmless)
             raise ProtocolError(f"{self.id}: {kind!r:.40} is not a session control message; "
                                 f"objects with a {CONTROL!r} key are reserved for weft")
@@ -164,10 +168,12 @@ class Session:
         if not self._opened.done():
             self._opened.set_exception(ProtocolError(f"remote session refused: {reason}"))
 
-    def close(self, reason: str, *, notify: tuple[Link, ...] | None = None) -> None:
-        """End the session; tell ``notify`` (default: both sides) why."""
+    def close(self, reason: str, *, notify: tuple[Link, ...] | None = None, ended_by: Side | None = None) -> None:
+        """End the session; tell ``notify`` (default: both sides) why.
+        ``ended_by``: the side whose going ended it, if one did."""
         if self.state == "closed":
             return
+        self.ended_by = ended_by
         for link in (self.host, self.remote) if notify is None else notify:
             self._tell(link, control("closed", reason=reason))
         self._finish(reason)
@@ -246,7 +252,8 @@ class SessionTable:
         the other side of each."""
         for link, session in tuple(self._links.items()):
             if link.window_id == window_id:
-                session.close(f"{window_id}: {reason}", notify=(session.other(session.side_of(link)),))
+                side = session.side_of(link)
+                session.close(f"{window_id}: {reason}", notify=(session.other(side),), ended_by=side)
 
     def all(self) -> tuple[Session, ...]:
         return tuple(dict.fromkeys(self._links.values()))

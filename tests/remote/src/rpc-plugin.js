@@ -5,6 +5,7 @@ import { fromDesktopIpc } from "weft-runtime";
 const messenger = fromDesktopIpc(window.runtime);
 const endpoint = createEndpoint(messenger);
 let kept = null;
+const arrivals = []; // the order calls reached the plugin
 
 endpoint.expose({
   // Calls back into the host with the function it was given.
@@ -31,5 +32,16 @@ endpoint.expose({
   fail() {
     throw new TypeError("the plugin says no");
   },
+  // Binary values and long strings, both ways: gives back each byte
+  // complemented and the text reversed, so nothing can be an echo.
+  mirror(label, bytes, text) {
+    arrivals.push(label);
+    if (!(bytes instanceof Uint8Array)) throw new TypeError(`${label}: not a Uint8Array: ${typeof bytes}`);
+    return { label, bytes: bytes.map((b) => 255 - b), text: [...text].reverse().join("") };
+  },
+  small(label) {
+    arrivals.push(label);
+    return label;
+  },
 });
-window.plugin = { endpoint, messenger };
+window.plugin = { endpoint, messenger, arrivals };
