@@ -215,8 +215,12 @@ def test_a_vue_remote_host_shows_the_plugin_across_100_restarts_without_leaks(
         assert await js_value_until(host, text) == "clicked 0 times"
         rendered = await host.evaluate("window.host.retained()")
         assert rendered["endpoints"] == 1 and rendered["receivers"] == 1
-        assert rendered["functions"] >= 2 and rendered["proxies"] >= 1 and rendered["nodes"] >= 3
-        python = (len(app.router.hub._listeners), pairing_tasks(app))
+        assert rendered["functions"] >= 2 and rendered["nodes"] >= 3
+        def python() -> tuple[Any, ...]:
+            hub = app.router.hub
+            return len(app.router.sessions), len(hub._listeners), len(hub._subscriptions), pairing_tasks(app)
+
+        flat = python()
         hows = ("restart", "stop-start", "crash", "reload")
         started = time.monotonic()
         for cycle in range(100):
@@ -226,8 +230,7 @@ def test_a_vue_remote_host_shows_the_plugin_across_100_restarts_without_leaks(
             await pairing.wait_open(10)
             assert await js_value_until(host, text) == "clicked 0 times"
             assert await host.evaluate("window.host.retained()") == rendered, cycle
-            assert len(app.router.sessions) == 1
-            assert (len(app.router.hub._listeners), pairing_tasks(app)) == python
+            assert python() == flat, cycle
             if cycle % 25 == 24:  # the UI is alive, not a picture
                 await host.evaluate("document.querySelector('#panel button#increment').click(); 1")
                 assert await js_value_until(host, text, "clicked 1 times")
