@@ -30,11 +30,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Literal, overload
 
 from .errors import Error, ProtocolError, SessionError
 from .ipc import active
-from .ipc.events import IpcEvent
 from .ipc.router import Router
 from .ipc.sessions import SUPPORTED_PROTOCOLS, Link, Session
 
