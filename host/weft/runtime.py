@@ -310,8 +310,10 @@ class Runtime(Calls):
 
     # -- remote sessions ---------------------------------------------------
 
-    async def open_session(self, host_window_id: str, remote_page: Any, **options: Any) -> remote.Session:
-        """Pair a host window with a remote page; see :func:`weft.remote.open_session`."""
+    async def open_session(self, host_window_id: str, remote_page: Any, **options: Any) -> remote.Session | remote.Pairing:
+        """Pair a host window with a remote page (``reconnect=True``: a
+        :class:`~weft.remote.Pairing` that pairs them again after the remote
+        side restarts); see :func:`weft.remote.open_session`."""
         return await remote.open_session_on(self.router, host_window_id, remote_page, **options)
 
     # -- shutdown ----------------------------------------------------------
