@@ -1,7 +1,8 @@
 // An in-memory DesktopBridge pair for the Node tests: what one end sends on
 // a channel reaches the listeners the other end has at delivery time (a
 // message sent while nobody listens is lost, as over a real bridge).
-// `sync: false` delivers on a later turn, in order; `sync: true` at once.
+// `sync: false` delivers on a later turn of the event loop, in order;
+// `sync: true` at once, within send().
 
 export function bridgePair({ sync = false } = {}) {
   const ends = [makeEnd(), makeEnd()];
@@ -21,7 +22,7 @@ export function bridgePair({ sync = false } = {}) {
         const copy = payload === undefined ? undefined : structuredClone(payload);
         const to = end.peer;
         if (sync) to.dispatch(channel, copy);
-        else queueMicrotask(() => to.dispatch(channel, copy));
+        else setImmediate(() => to.dispatch(channel, copy));
       },
       on(channel, listener) {
         if (!listeners.has(channel)) listeners.set(channel, new Set());

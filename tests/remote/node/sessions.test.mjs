@@ -86,7 +86,7 @@ for (const sync of [false, true]) {
       });
     }
 
-    test("terminate on one side ends the other", async () => {
+    for (const who of ["rpc endpoint", "messenger"]) test(`terminate on one side ends the other (${who})`, async () => {
       const [a, b] = bridgePair({ sync });
       const hostMessenger = fromDesktopIpc(a, CH);
       const pluginMessenger = fromDesktopIpc(b, CH);
@@ -94,7 +94,8 @@ for (const sync of [false, true]) {
       const plugin = createEndpoint(pluginMessenger);
       plugin.expose({ ping: () => "pong" });
       assert.equal(await host.call.ping(), "pong");
-      host.terminate();
+      if (who === "messenger") hostMessenger.terminate(); // no rpc TERMINATE: the adapter tells the peer
+      else host.terminate();
       assert.equal(await pluginMessenger.closed, "the peer terminated");
       assert.equal(await hostMessenger.closed, "terminated");
       assert.equal(pluginMessenger.isOpen, false);
