@@ -1,7 +1,7 @@
 // Types for weft-runtime's ES module (index.js).
-import type { DesktopBridge } from "./runtime";
+import type { DesktopBridge } from "./runtime.js";
 
-export type { DesktopBridge, Runtime, JsonValue, Payload } from "./runtime";
+export type { DesktopBridge, Runtime, JsonValue, Payload } from "./runtime.js";
 
 /** The version of the weft session protocol this adapter speaks. */
 export declare const PROTOCOL_VERSION: number;
