@@ -113,6 +113,16 @@ def test_demo_menus_dialogs_and_drops(arun: Any, tmp_path: Path) -> None:
             # Help ▸ About: a message box, answered with its one button.
             seen, _ = await asyncio.gather(answer_dialog("OK"), pick_menu_item(main_window, "about"))
             assert seen.kind == "message" and "weft.menu" in seen.text
+            # View ▸ Restart the counter plugin: the panel it renders pairs
+            # again by itself and shows the fresh plugin's count.
+            count = "document.querySelector('#remote-panel .remote-count')?.textContent ?? null"
+            await _until(main_window, count)
+            await main_window.evaluate("document.getElementById('panel-plus').click(); 1")
+            await _until(main_window, count, "1")
+            await pick_menu_item(main_window, "restart-counter")
+            await _until(main_window, count, "0", 30)
+            await main_window.evaluate("document.getElementById('panel-plus').click(); 1")
+            await _until(main_window, count, "1")
             # File ▸ Quit closes the demo.
             await pick_menu_item(main_window, "quit")
             await asyncio.wait_for(rt.wait_until_closed(), 10)

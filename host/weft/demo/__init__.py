@@ -98,7 +98,11 @@ async def main() -> None:
     ipc.on_channel("panel-changed", on_panel_changed)
     loaded: list[plugins.Plugin] = []
 
-    desktop = Desktop(note, tell_activity, quit_demo)
+    async def restart_counter() -> None:
+        await counter.restart()  # the panel pairs with the new page by itself
+        await tell_activity({"type": "panel", "payload": "the counter plugin restarted"})
+
+    desktop = Desktop(note, tell_activity, quit_demo, restart_counter)
     main_window = await window.create_window(
         title="weft demo", width=720, height=640, url="app://index.html", id="main", x=40, y=40, menu=MENU_BAR)
     desktop.show_tray()
@@ -113,7 +117,7 @@ async def main() -> None:
     counter = await plugins.load(PLUGINS_DIR / "counter")
     await counter.start()
     loaded.append(counter)
-    await remote.open_session("main", counter)
+    await remote.open_session("main", counter, reconnect=True)  # paired again after each restart
 
     await main_window.wait_ready()
     info = await ipc.invoke("main", "page-info")

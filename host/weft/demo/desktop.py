@@ -3,7 +3,8 @@ and file drops, as an app would use them.
 
 - File: *Open a file…* (a dialog; the page shows what was picked), *Save the
   note as…* (a save dialog, then a notification), *Quit*.
-- View: *Always on top* and *Activity window* (checkable).
+- View: *Always on top* and *Activity window* (checkable), and *Restart the
+  counter plugin* (the panel it renders in the main window pairs again).
 - Help: *About* (a message box).
 - A tray icon, where the desktop has a tray: click it to bring the demo
   forward; its menu has *Show the demo* and *Quit*.
@@ -31,6 +32,8 @@ MENU_BAR = menu.Menu([
     menu.Submenu("&View", [
         menu.Item("Always on &top", id="on-top", checkable=True),
         menu.Item("&Activity window", id="activity", checkable=True, checked=True),
+        menu.Separator(),
+        menu.Item("&Restart the counter plugin", id="restart-counter"),
     ]),
     menu.Submenu("&Help", [menu.Item("&About the weft demo", id="about")]),
 ])
@@ -54,10 +57,11 @@ class Desktop:
     """The demo's menu bar, tray icon and drop handling, for one run."""
 
     def __init__(self, note: dict[str, str], tell_activity: Callable[[dict[str, Any]], Awaitable[None]],
-                 quit_demo: Callable[[], Awaitable[None]]) -> None:
+                 quit_demo: Callable[[], Awaitable[None]], restart_counter: Callable[[], Awaitable[None]]) -> None:
         self._note = note
         self._tell_activity = tell_activity
         self._quit = quit_demo
+        self._restart_counter = restart_counter
         self._tray: tray.Tray | None = None
         self._unsubscribe = menu.on_item(self._on_item)
         ipc.on_event(self._on_event)
@@ -96,6 +100,8 @@ class Desktop:
             win.set_always_on_top(MENU_BAR.is_checked("on-top"))
         elif item_id == "activity" and (win := _window("activity")) is not None:
             win.show() if MENU_BAR.is_checked("activity") else win.hide()
+        elif item_id == "restart-counter":
+            await self._restart_counter()
         elif item_id == "about":
             await dialog.message("weft: a Python desktop runtime.\nThis demo's menus, dialogs, tray icon and "
                                  "notifications are weft.menu, weft.dialog, weft.tray and weft.notifications.",
