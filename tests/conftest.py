@@ -164,3 +164,19 @@ def ensure_program(program: str, package: str) -> str:
     path = shutil.which(program)
     assert path, f"{program} is still missing after apt-get install {package}"
     return path
+
+
+REMOTE_CLIENTS = Path(__file__).resolve().parent / "remote"
+"""The real @remote-ui/rpc and @omnicajs/vue-remote clients the tests use (npm)."""
+
+
+def install_remote_clients() -> tuple[str, str]:
+    """``npm ci`` tests/remote once (again when its lock changed); return (npm, node)."""
+    npm, node = shutil.which("npm"), shutil.which("node")
+    assert npm and node, "these tests need Node.js and npm on PATH (Debian: apt-get install nodejs npm)"
+    installed = REMOTE_CLIENTS / "node_modules" / ".package-lock.json"
+    lock = REMOTE_CLIENTS / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=REMOTE_CLIENTS, check=True, timeout=600,
+                       capture_output=True)
+    return npm, node

@@ -9,31 +9,19 @@ run by ``node --test``), and the npm package as a stranger installs it
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
-REMOTE_CLIENTS = Path(__file__).resolve().parents[1] / "remote"
+from tests.conftest import REMOTE_CLIENTS, install_remote_clients
+
 RENDERER_ASSETS = Path(__file__).resolve().parents[2] / "renderer_assets"
 TYPESCRIPT = "5.9.3"
 """The TypeScript the package check installs (pinned: a new release must not
 change what passes)."""
 
 
-def install_clients() -> tuple[str, str]:
-    """npm ci tests/remote once (again when its lock changed); return (npm, node)."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    assert npm and node, "these tests need Node.js and npm on PATH (Debian: apt-get install nodejs npm)"
-    installed = REMOTE_CLIENTS / "node_modules" / ".package-lock.json"
-    lock = REMOTE_CLIENTS / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=REMOTE_CLIENTS, check=True, timeout=600,
-                       capture_output=True)
-    return npm, node
-
-
 def test_two_adapters_over_an_in_memory_bridge_with_the_real_rpc() -> None:
-    _, node = install_clients()
+    _, node = install_remote_clients()
     # A timeout, not a wait: an adapter that loops re-pairing never lets
     # node's own timers run, so only the subprocess limit can end it.
     run = subprocess.run([node, "--test", "--test-reporter=spec", "node/"], cwd=REMOTE_CLIENTS,
@@ -74,7 +62,7 @@ const count: string = eachSession(window.runtime, "x", () => {}).sessions;
 
 
 def test_the_npm_package_installs_and_type_checks_in_an_empty_project(tmp_path: Path) -> None:
-    npm, node = install_clients()
+    npm, node = install_remote_clients()
     packed = subprocess.run([npm, "pack", "--json", "--pack-destination", str(tmp_path)], cwd=RENDERER_ASSETS,
                             capture_output=True, text=True, check=True, timeout=120)
     (info,) = json.loads(packed.stdout)

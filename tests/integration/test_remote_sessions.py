@@ -16,11 +16,10 @@ from typing import Any
 import pytest
 
 import weft
-from tests.conftest import in_page, js_value_until, write_plugin
+from tests.conftest import REMOTE_CLIENTS, in_page, install_remote_clients, js_value_until, write_plugin
 from weft import plugins, remote
 from weft.ipc.sessions import is_control
 
-REMOTE_CLIENTS = Path(__file__).resolve().parents[1] / "remote"
 RPC = "vue-remote:rpc"
 GRANT = {"send": [RPC], "receive": [RPC]}
 
@@ -28,13 +27,7 @@ GRANT = {"send": [RPC], "receive": [RPC]}
 @pytest.fixture(scope="session")
 def bundles() -> Path:
     """Install the npm clients (once) and bundle them with esbuild."""
-    npm, node = shutil.which("npm"), shutil.which("node")
-    assert npm and node, "these tests need Node.js and npm on PATH (Debian: apt-get install nodejs npm)"
-    installed = REMOTE_CLIENTS / "node_modules" / ".package-lock.json"
-    lock = REMOTE_CLIENTS / "package-lock.json"
-    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
-        subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=REMOTE_CLIENTS, check=True, timeout=600,
-                       capture_output=True)
+    _, node = install_remote_clients()
     subprocess.run([node, "build.mjs"], cwd=REMOTE_CLIENTS, check=True, timeout=120)
     return REMOTE_CLIENTS / "dist"
 
