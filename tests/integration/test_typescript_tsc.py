@@ -1,0 +1,207 @@
+"""The .d.ts weft.ipc.typescript.render writes, checked by a real ``tsc --strict``:
+a page that uses declared channels right compiles, one that misuses them fails
+with the expected errors, and undeclared channels stay ``unknown``.
+
+    python -m pytest -q tests/integration/test_typescript_tsc.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Literal, NotRequired, Optional, TypedDict
+
+import pytest
+
+from weft.ipc.typescript import Declared, render
+
+RENDERER_ASSETS = Path(__file__).resolve().parents[2] / "renderer_assets"
+REMOTE_CLIENTS = Path(__file__).resolve().parents[1] / "remote"
+TYPESCRIPT = "5.9.3"
+"""The TypeScript these checks run (pinned: a new release must not change what passes)."""
+TSC_OPTIONS = ["--strict", "--noEmit", "--pretty", "false", "--target", "es2022", "--lib", "es2022,dom",
+               "--module", "esnext", "--moduleResolution", "bundler"]
+
+
+class AddArgs(TypedDict):
+    a: int
+    b: int
+    note: NotRequired[str]
+
+
+@dataclasses.dataclass
+class Sum:
+    total: float
+    exact: bool = True
+
+
+class Upload(TypedDict):
+    name: str
+    data: bytes
+
+
+@dataclasses.dataclass
+class Update:
+    count: int
+    label: Optional[str] = None
+
+
+DECLARED = [
+    Declared("add", "handler", AddArgs, result=Sum),
+    Declared("upload", "handler", Upload, result=Optional[str]),
+    Declared("mode", "handler", Literal["light", "dark"], result=None),
+    Declared("update", "to_page", Update),
+    Declared("click", "to_python", Literal["left", "right"]),
+]
+
+GOOD_PAGE = """\
+async function main(): Promise<void> {
+  const sum = await runtime.invoke("add", { a: 1, b: 2 });
+  const total: number = sum.total;
+  const exact: boolean | undefined = sum.exact;
+  await runtime.invoke("add", { a: 1, b: 2, note: "hi" }, { timeout: 500 });
+  const id = await window.runtime.invoke("upload", { name: "a.bin", data: new Uint8Array([1, 2]) });
+  const idText: string = id ?? "none";
+  const nothing: null = await runtime.invoke("mode", "dark");
+  runtime.on("update", (update) => { const n: number = update.count; const l: string | null | undefined = update.label; });
+  runtime.once("update", (update) => { void update.count; });
+  runtime.send("click", "left");
+  // Undeclared channels keep the untyped signatures: payloads are unknown.
+  const other = await runtime.invoke("other", { anything: [1, "two"] });
+  const otherText: unknown = other;
+  const typed = await runtime.invoke<string>("other-typed");
+  const typedText: string = typed;
+  runtime.on("elsewhere", (payload) => { const u: unknown = payload; });
+  runtime.on<number>("counted", (payload) => { const n: number = payload; });
+  runtime.send("anything", { deep: new Uint8Array(1) });
+  runtime.send("no-payload");
+  void total; void exact; void idText; void nothing; void otherText; void typedText;
+}
+"""
+
+# Each misuse, on its own line, with the error tsc must report there.
+MISUSES = [
+    ('await runtime.invoke("add", { a: "1", b: 2 });', "TS2322"),            # wrong field type
+    ('await runtime.invoke("add", { a: 1 });', "TS2345"),                     # missing required field
+    ('await runtime.invoke("add", { a: 1, b: 2, c: 3 });', "TS2353"),         # a field it does not declare
+    ('await runtime.invoke("add");', "TS2554"),                               # no payload at all
+    ('const s: string = (await runtime.invoke("add", { a: 1, b: 2 })).total;', "TS2322"),  # wrong result use
+    ('(await runtime.invoke("add", { a: 1, b: 2 })).missing;', "TS2339"),     # no such result field
+    ('await runtime.invoke("upload", { name: "x", data: "not bytes" });', "TS2322"),      # bytes
+    ('(await runtime.invoke("upload", { name: "x", data: new Uint8Array() })).length;', "TS2531"),  # Optional: possibly null
+    ('await runtime.invoke("mode", "blue");', "TS2345"),                      # Literal
+    ('runtime.on("update", (u) => { const l: string = u.label; });', "TS2322"),  # optional, nullable field
+    ('runtime.on("update", (u) => { u.nope; });', "TS2339"),
+    ('runtime.send("click", "middle");', "TS2345"),
+    ('runtime.send("click");', "TS2554"),
+    ('runtime.on("elsewhere", (p) => { const n: number = p; });', "TS2322"),  # undeclared: unknown
+]
+BAD_PAGE = "async function main(): Promise<void> {\n" + "".join(f"  {line}\n" for line, _ in MISUSES) + "}\nexport {};\n"
+
+
+def _with_channel_maps(text: str) -> str:
+    """runtime.d.ts with the channel maps render() fills in.
+
+    Interim: the maps belong in renderer_assets/runtime.d.ts (that change is
+    proposed to its owner; once it lands this returns ``text`` untouched). Each
+    replacement must apply, so a reshaped runtime.d.ts fails here loudly.
+    """
+    if "interface HandlerChannels" in text:
+        return text
+    maps = '''/** Channel types an app declares, filled in by declaration merging from the
+ * `.d.ts` that `weft types` writes: channel -> { payload; result } for Python
+ * handlers, channel -> payload for `on` and `send`. Empty, every channel is untyped. */
+export interface HandlerChannels {}
+export interface ToPageChannels {}
+export interface ToPythonChannels {}
+type InvokeArgs<C> = C extends keyof HandlerChannels
+  ? HandlerChannels[C] extends { payload: infer P }
+    ? null extends P ? [payload?: P, options?: InvokeOptions] : [payload: P, options?: InvokeOptions]
+    : never
+  : [payload?: Payload, options?: InvokeOptions];
+type InvokeResult<C, T> = C extends keyof HandlerChannels
+  ? HandlerChannels[C] extends { result: infer R } ? R : never
+  : T;
+type SendArgs<C> = C extends keyof ToPythonChannels
+  ? null extends ToPythonChannels[C] ? [payload?: ToPythonChannels[C]] : [payload: ToPythonChannels[C]]
+  : [payload?: Payload];
+type OnPayload<C, T> = C extends keyof ToPageChannels ? ToPageChannels[C] : T;
+
+export interface Runtime extends DesktopBridge {'''
+    replacements = [
+        ("export interface Runtime extends DesktopBridge {", maps),
+        ("send(channel: string, payload?: Payload): void;",
+         "send<C extends string>(channel: C, ...args: SendArgs<C>): void;"),
+        ("on<T = unknown>(channel: string, listener: (payload: T) => void): () => void;",
+         "on<T = unknown, C extends string = string>(channel: C, listener: (payload: OnPayload<C, T>) => void): () => void;"),
+        ("once<T = unknown>(channel: string, listener: (payload: T) => void): () => void;",
+         "once<T = unknown, C extends string = string>(channel: C, listener: (payload: OnPayload<C, T>) => void): () => void;"),
+        ("invoke<T = unknown>(channel: string, payload?: Payload, options?: InvokeOptions): Promise<T>;",
+         "invoke<T = unknown, C extends string = string>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C, T>>;"),
+    ]
+    for old, new in replacements:
+        assert text.count(old) == 1, f"runtime.d.ts no longer has {old!r}"
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture(scope="session")
+def tsc(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The command that runs the pinned TypeScript: tests/remote's if it has that version, else
+    one installed once per session into a temporary project."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    assert node and npm, "these tests need Node.js and npm on PATH (Debian: apt-get install nodejs npm)"
+    package = REMOTE_CLIENTS / "node_modules" / "typescript" / "package.json"
+    if package.exists() and json.loads(package.read_text())["version"] == TYPESCRIPT:
+        return [node, str(package.parent / "bin" / "tsc")]
+    project = tmp_path_factory.mktemp("typescript")
+    (project / "package.json").write_text('{"private": true}\n')
+    subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", f"typescript@{TYPESCRIPT}"],
+                   cwd=project, check=True, capture_output=True, timeout=600)
+    return [node, str(project / "node_modules" / "typescript" / "bin" / "tsc")]
+
+
+def _project(root: Path, declared: list[Declared], page: str) -> Path:
+    root.mkdir()
+    (root / "runtime.d.ts").write_text(_with_channel_maps((RENDERER_ASSETS / "runtime.d.ts").read_text()))
+    (root / "weft-app.d.ts").write_text(render(declared))
+    (root / "page.ts").write_text(page)
+    return root
+
+
+def _check(tsc: list[str], root: Path) -> tuple[int, list[tuple[int, str]]]:
+    """Run tsc on the project; return its exit code and the (line, code) of each error in page.ts."""
+    run = subprocess.run([*tsc, *TSC_OPTIONS, "weft-app.d.ts", "page.ts"], cwd=root, capture_output=True,
+                         text=True, timeout=300)
+    errors = re.findall(r"^page\.ts\((\d+),\d+\): error (TS\d+)", run.stdout, re.MULTILINE)
+    others = [line for line in run.stdout.splitlines() if "error TS" in line and not line.startswith("page.ts(")]
+    assert not others, f"errors outside the page:\n{run.stdout}"
+    return run.returncode, [(int(line), code) for line, code in errors]
+
+
+def test_a_page_using_declared_channels_right_compiles(tsc: list[str], tmp_path: Path) -> None:
+    code, errors = _check(tsc, _project(tmp_path / "good", DECLARED, GOOD_PAGE))
+    assert (code, errors) == (0, [])
+
+
+def test_a_page_misusing_declared_channels_fails_with_the_expected_errors(tsc: list[str], tmp_path: Path) -> None:
+    code, errors = _check(tsc, _project(tmp_path / "bad", DECLARED, BAD_PAGE))
+    assert code != 0
+    expected = [(number, want) for number, (_, want) in enumerate(MISUSES, start=2)]
+    assert sorted(set(errors)) == expected, "\n".join(
+        f"line {n}: {MISUSES[n - 2][0]} -> {[c for m, c in errors if m == n]}" for n, _ in expected)
+
+
+def test_without_declarations_the_payload_misuses_compile(tsc: list[str], tmp_path: Path) -> None:
+    # The control: those errors come from the generated types, not from runtime.d.ts alone
+    # (untyped, results and listener payloads are unknown, so using them fails anyway).
+    code, errors = _check(tsc, _project(tmp_path / "untyped", [], BAD_PAGE))
+    assert code != 0
+    payload_misuses = {number for number, (line, _) in enumerate(MISUSES, start=2)
+                       if re.match(r'(await runtime\.invoke|runtime\.send)\("\w+"', line)}
+    assert len(payload_misuses) == 8
+    assert not payload_misuses & {number for number, _ in errors}
