@@ -54,6 +54,25 @@ export interface RuntimeErrors {
   readonly TimeoutError: typeof TimeoutError;
 }
 
+/** Channel types an app declares, filled in by declaration merging from the
+ * `.d.ts` that `weft types` writes: channel -> { payload; result } for Python
+ * handlers, channel -> payload for `on` and `send`. Empty, every channel is untyped. */
+export interface HandlerChannels {}
+export interface ToPageChannels {}
+export interface ToPythonChannels {}
+type InvokeArgs<C> = C extends keyof HandlerChannels
+  ? HandlerChannels[C] extends { payload: infer P }
+    ? null extends P ? [payload?: P, options?: InvokeOptions] : [payload: P, options?: InvokeOptions]
+    : never
+  : [payload?: Payload, options?: InvokeOptions];
+type InvokeResult<C, T> = C extends keyof HandlerChannels
+  ? HandlerChannels[C] extends { result: infer R } ? R : never
+  : T;
+type SendArgs<C> = C extends keyof ToPythonChannels
+  ? null extends ToPythonChannels[C] ? [payload?: ToPythonChannels[C]] : [payload: ToPythonChannels[C]]
+  : [payload?: Payload];
+type OnPayload<C, T> = C extends keyof ToPageChannels ? ToPageChannels[C] : T;
+
 export interface Runtime extends DesktopBridge {
   /** Send `payload` to Python on `channel`; fire and forget. Throws
    * `PayloadError` for non-JSON payloads, and `ChannelError` for channel
@@ -63,18 +82,18 @@ export interface Runtime extends DesktopBridge {
    * `resize`, `move`, `unresponsive`, `responsive`, `crashed`, `load-failed`, `drop`,
    * `runtime:*`, `weft:*`). `on`, `once`, `invoke` and `handle` check names alike (`on`,
    * `once` and `handle` accept reserved ones). */
-  send(channel: string, payload?: Payload): void;
+  send<C extends string>(channel: C, ...args: SendArgs<C>): void;
   /** Call `listener(payload)` for each message on `channel`. Returns an
    * unsubscribe function. `runtime.on("runtime:error", fn)` hears errors the
    * host reports about frames that had no call to fail. */
-  on<T = unknown>(channel: string, listener: (payload: T) => void): () => void;
+  on<T = unknown, C extends string = string>(channel: C, listener: (payload: OnPayload<C, T>) => void): () => void;
   off(channel: string, listener: (payload: any) => void): void;
   /** Like `on`, for the next message only. */
-  once<T = unknown>(channel: string, listener: (payload: T) => void): () => void;
+  once<T = unknown, C extends string = string>(channel: C, listener: (payload: OnPayload<C, T>) => void): () => void;
   /** Ask Python's `ipc.handle(channel, fn)`; resolves with its return value,
    * rejects with a `WeftError` subclass (`HandlerError` carries the Python
    * exception's type name in `.type`). */
-  invoke<T = unknown>(channel: string, payload?: Payload, options?: InvokeOptions): Promise<T>;
+  invoke<T = unknown, C extends string = string>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C, T>>;
   /** Answer Python's `ipc.invoke(window_id, channel, payload)`; `fn` may be
    * async. Returns an unregister function. */
   handle(channel: string, fn: (payload: any) => unknown | Promise<unknown>): () => void;

@@ -103,52 +103,6 @@ MISUSES = [
 BAD_PAGE = "async function main(): Promise<void> {\n" + "".join(f"  {line}\n" for line, _ in MISUSES) + "}\nexport {};\n"
 
 
-def _with_channel_maps(text: str) -> str:
-    """runtime.d.ts with the channel maps render() fills in.
-
-    Interim: the maps belong in renderer_assets/runtime.d.ts (that change is
-    proposed to its owner; once it lands this returns ``text`` untouched). Each
-    replacement must apply, so a reshaped runtime.d.ts fails here loudly.
-    """
-    if "interface HandlerChannels" in text:
-        return text
-    maps = '''/** Channel types an app declares, filled in by declaration merging from the
- * `.d.ts` that `weft types` writes: channel -> { payload; result } for Python
- * handlers, channel -> payload for `on` and `send`. Empty, every channel is untyped. */
-export interface HandlerChannels {}
-export interface ToPageChannels {}
-export interface ToPythonChannels {}
-type InvokeArgs<C> = C extends keyof HandlerChannels
-  ? HandlerChannels[C] extends { payload: infer P }
-    ? null extends P ? [payload?: P, options?: InvokeOptions] : [payload: P, options?: InvokeOptions]
-    : never
-  : [payload?: Payload, options?: InvokeOptions];
-type InvokeResult<C, T> = C extends keyof HandlerChannels
-  ? HandlerChannels[C] extends { result: infer R } ? R : never
-  : T;
-type SendArgs<C> = C extends keyof ToPythonChannels
-  ? null extends ToPythonChannels[C] ? [payload?: ToPythonChannels[C]] : [payload: ToPythonChannels[C]]
-  : [payload?: Payload];
-type OnPayload<C, T> = C extends keyof ToPageChannels ? ToPageChannels[C] : T;
-
-export interface Runtime extends DesktopBridge {'''
-    replacements = [
-        ("export interface Runtime extends DesktopBridge {", maps),
-        ("send(channel: string, payload?: Payload): void;",
-         "send<C extends string>(channel: C, ...args: SendArgs<C>): void;"),
-        ("on<T = unknown>(channel: string, listener: (payload: T) => void): () => void;",
-         "on<T = unknown, C extends string = string>(channel: C, listener: (payload: OnPayload<C, T>) => void): () => void;"),
-        ("once<T = unknown>(channel: string, listener: (payload: T) => void): () => void;",
-         "once<T = unknown, C extends string = string>(channel: C, listener: (payload: OnPayload<C, T>) => void): () => void;"),
-        ("invoke<T = unknown>(channel: string, payload?: Payload, options?: InvokeOptions): Promise<T>;",
-         "invoke<T = unknown, C extends string = string>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C, T>>;"),
-    ]
-    for old, new in replacements:
-        assert text.count(old) == 1, f"runtime.d.ts no longer has {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
 @pytest.fixture(scope="session")
 def tsc(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     """The command that runs the pinned TypeScript: tests/remote's if it has that version, else
@@ -167,7 +121,7 @@ def tsc(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
 
 def _project(root: Path, declared: list[Declared], page: str) -> Path:
     root.mkdir()
-    (root / "runtime.d.ts").write_text(_with_channel_maps((RENDERER_ASSETS / "runtime.d.ts").read_text()))
+    (root / "runtime.d.ts").write_text((RENDERER_ASSETS / "runtime.d.ts").read_text())
     (root / "weft-app.d.ts").write_text(render(declared))
     (root / "page.ts").write_text(page)
     return root
