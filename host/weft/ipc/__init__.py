@@ -9,6 +9,7 @@ package imports Qt.
 from __future__ import annotations
 
 from . import active
+from .declared import channel, handler
 from .api import Calls
 from .codec import Limits
 from .events import EventType, IpcEvent
@@ -25,8 +26,10 @@ __all__ = [
     "Router",
     "Subscription",
     "broadcast",
+    "channel",
     "channel_events",
     "handle",
+    "handler",
     "invoke",
     "on_channel",
     "on_event",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+from . import declared
 from .events import IpcEvent
 from .router import DEFAULT_INVOKE_TIMEOUT, BroadcastResult, Router
 from .subscriptions import Subscription
@@ -28,12 +29,12 @@ class Calls:
         :class:`weft.PayloadError` for a payload that is not a JSON value. A page
         still loading gets the message as soon as its runtime is up.
         """
-        await self._router().send_to_window(window_id, channel, payload)
+        await self._router().send_to_window(window_id, channel, declared.to_page(channel, payload))
 
     async def broadcast(self, window_ids: Iterable[str], channel: str, payload: Any = None) -> BroadcastResult:
         """Deliver to several windows; the result says which got it and why the
         others did not (each failure is also logged)."""
-        return await self._router().broadcast(window_ids, channel, payload)
+        return await self._router().broadcast(window_ids, channel, declared.to_page(channel, payload))
 
     def window_events(self, *, bound: int | None = None) -> Subscription:
         """Async iterator over every :class:`IpcEvent` from now on."""

@@ -92,6 +92,9 @@ class Handlers:
 
         return unregister
 
+    def has(self, channel: str) -> bool:
+        return channel in self._by_channel
+
     def answer(self, peer: Peer, frame: Invoke) -> None:
         """Run the handler of the page's call ``frame``; its answer goes back
         now (sync handlers) or when it is done (async ones)."""

@@ -32,7 +32,7 @@ from typing import Any, Callable
 import attrs
 
 from ..errors import ArgumentError, Error, ProtocolError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
-from . import admission, bulk, calls, capabilities, codec
+from . import admission, bulk, calls, capabilities, codec, declared
 from .bulk import BulkRef, Lane
 from .calls import DEFAULT_INVOKE_TIMEOUT, Handler, Handlers
 from .capabilities import Grant
@@ -264,6 +264,13 @@ class Router:
     def handle(self, channel: str, fn: Handler) -> Callable[[], None]:
         """Answer the pages' ``runtime.invoke(channel, ...)`` with ``fn``."""
         return self._handlers.register(channel, fn)
+
+    def install_declared(self) -> None:
+        """Answer each declared handler's channel (:mod:`weft.ipc.declared`)
+        that has no handler yet, checking what crosses."""
+        for declaration in declared.declarations():
+            if declaration.fn is not None and not self._handlers.has(declaration.declared.channel):
+                self._handlers.register(declaration.declared.channel, declared.checked(declaration))
 
     # -- subscribers -----------------------------------------------------
 

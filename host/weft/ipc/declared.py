@@ -1,0 +1,131 @@
+"""Declared channels: what each channel carries, said once at module level
+and checked at the boundary::
+
+    from typing import TypedDict
+    from weft import ipc
+
+    class AddArgs(TypedDict):
+        a: int
+        b: int
+
+    @ipc.handler("add")
+    def add(p: AddArgs, window_id: str) -> int:
+        return p["a"] + p["b"]
+
+    ipc.channel("update", Update, direction="to_page")
+
+A declared handler is installed on the runtime as it starts (``weft.run``,
+or ``Runtime.activated()``); it receives its payload converted to the hinted
+type, or the page's ``invoke`` rejects with ``PayloadError`` naming the field
+(:mod:`weft.ipc.contracts`). What it returns, and what Python sends on a
+declared ``to_page`` channel, is checked the same way before it leaves.
+``weft types PATH`` writes the matching TypeScript (:mod:`weft.ipc.typescript`).
+Undeclared channels work exactly as before. Qt-free.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from typing import Any, Callable, Literal, TypeVar
+
+import attrs
+
+from ..errors import ArgumentError
+from . import active, contracts
+from .typescript import Declared
+
+F = TypeVar("F", bound=Callable[..., Any])
+Direction = Literal["to_page", "to_python"]
+
+
+@attrs.frozen(kw_only=True)
+class Declaration:
+    """One declared channel and the converters of what it carries."""
+
+    declared: Declared
+    payload: contracts.Converter
+    result: contracts.Converter | None = None
+    fn: Callable[..., Any] | None = attrs.field(default=None, eq=False)
+    """A handler's function (None for ``to_page`` / ``to_python`` channels)."""
+
+
+_declarations: dict[tuple[str, str], Declaration] = {}
+
+
+def handler(channel: str) -> Callable[[F], F]:
+    """Declare ``fn(payload, window_id) -> result`` (sync or async) as the
+    handler of ``channel``: its first parameter's hint is the payload's type,
+    its return hint the result's. Unsupported hints are an
+    :class:`weft.ArgumentError` now, not at the first call."""
+
+    def declare(fn: F) -> F:
+        if not callable(fn):
+            raise ArgumentError(f"ipc.handler({channel!r}) decorates a function, not {fn!r}")
+        hints = typing.get_type_hints(fn, include_extras=True)
+        parameters = list(inspect.signature(fn).parameters)
+        if not parameters or parameters[0] not in hints:
+            raise ArgumentError(f"ipc.handler({channel!r}): annotate {fn.__qualname__}'s first parameter "
+                                "with the payload's type")
+        payload, result = hints[parameters[0]], hints.get("return", Any)
+        _add(Declaration(declared=Declared(channel, "handler", payload, None if result is type(None) else result),
+                         payload=contracts.compile(payload), result=contracts.compile(result), fn=fn))
+        return fn
+
+    return declare
+
+
+def channel(name: str, payload: Any, *, direction: Direction = "to_page") -> None:
+    """Declare what channel ``name`` carries: ``to_page`` (Python's
+    ``send_to_window``/``broadcast``, the page's ``runtime.on``) or
+    ``to_python`` (the page's ``runtime.send``)."""
+    if direction not in ("to_page", "to_python"):
+        raise ArgumentError(f"direction is 'to_page' or 'to_python', not {direction!r}")
+    _add(Declaration(declared=Declared(name, direction, payload), payload=contracts.compile(payload)))
+
+
+def _add(declaration: Declaration) -> None:
+    key = (declaration.declared.channel, declaration.declared.kind)
+    existing = _declarations.get(key)
+    if existing is not None and _origin(existing) != _origin(declaration):
+        raise ArgumentError(f"channel {key[0]!r} is declared twice ({key[1]}): by {_origin(existing)} and "
+                            f"by {_origin(declaration)}")
+    _declarations[key] = declaration  # the same place again (a module run anew): the new one holds
+    running = active.running()
+    if running is not None and declaration.fn is not None:
+        running.router.install_declared()
+
+
+def _origin(declaration: Declaration) -> str:
+    """Where a declaration was made, to tell a second one from the same again."""
+    fn = declaration.fn
+    if fn is not None:
+        return f"{fn.__module__}.{fn.__qualname__}"
+    payload = declaration.declared.payload
+    return f"ipc.channel with {getattr(payload, '__module__', '')}.{getattr(payload, '__qualname__', repr(payload))}"
+
+
+def declarations() -> tuple[Declaration, ...]:
+    """Every channel declared so far, in the order declared."""
+    return tuple(_declarations.values())
+
+
+def to_page(channel_name: str, payload: Any) -> Any:
+    """``payload`` as it may leave on ``channel_name`` (checked and made
+    JSON-ish when the channel is declared ``to_page``; as it is otherwise)."""
+    declaration = _declarations.get((channel_name, "to_page"))
+    return payload if declaration is None else declaration.payload.to_json(payload)
+
+
+def checked(declaration: Declaration) -> Callable[[Any, str], Any]:
+    """The declared handler, converting what comes in and checking what goes out."""
+    fn, payload, result = declaration.fn, declaration.payload, declaration.result
+    assert fn is not None and result is not None
+
+    async def run(value: Any, window_id: str) -> Any:
+        answer = fn(payload(value), window_id)
+        if inspect.isawaitable(answer):
+            answer = await answer
+        return result.to_json(answer, "result")
+
+    return run

@@ -1,0 +1,96 @@
+"""Declared channels (weft.ipc.handler / weft.ipc.channel) with real pages:
+a declared handler gets its payload as the hinted type, a bad one is refused
+naming the field, and what Python sends on a declared channel is checked
+before it leaves."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Literal, TypedDict
+
+import pytest
+
+import weft
+from tests.conftest import in_page, open_page
+from weft import ipc
+
+
+class AddArgs(TypedDict):
+    a: int
+    b: int
+
+
+@dataclasses.dataclass
+class Sum:
+    total: int
+    kind: Literal["sum"] = "sum"
+
+
+seen: list[Any] = []
+
+
+@ipc.handler("declared:add")
+def add(p: AddArgs, window_id: str) -> Sum:
+    seen.append(p)
+    return Sum(total=p["a"] + p["b"])
+
+
+@ipc.handler("declared:bytes")
+async def size(p: bytes, window_id: str) -> int:
+    return len(p)
+
+
+@dataclasses.dataclass
+class Update:
+    count: int
+
+
+ipc.channel("declared:update", Update, direction="to_page")
+
+
+def test_a_declared_handler_gets_its_payload_as_the_hinted_type(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        outcome = await in_page(runtime, win, 'return await runtime.invoke("declared:add", {a: 2, b: 3});')
+        assert (outcome["ok"], outcome["value"]) == (True, {"total": 5, "kind": "sum"})
+        assert seen[-1] == {"a": 2, "b": 3}
+        outcome = await in_page(runtime, win, 'return await runtime.invoke("declared:bytes", new Uint8Array(70000));')
+        assert (outcome["ok"], outcome["value"]) == (True, 70000)
+
+    arun(main())
+
+
+@pytest.mark.parametrize(("payload", "says"), [
+    ('{a: 2, b: "3"}', 'payload.b: expected an integer, got "3"'),
+    ("{a: 2}", 'payload: missing field "b"'),
+    ("{a: 2, b: 3, c: 4}", "unexpected field"),
+])
+def test_a_bad_payload_is_refused_naming_the_field(runtime: weft.Runtime, arun: Any, payload: str, says: str) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        count = len(seen)
+        outcome = await in_page(runtime, win, f'return await runtime.invoke("declared:add", {payload});')
+        assert outcome["ok"] is False and outcome["name"] == "PayloadError", outcome
+        assert says in outcome["message"], outcome
+        assert len(seen) == count  # the handler never ran
+
+    arun(main())
+
+
+def test_what_python_sends_on_a_declared_channel_is_checked(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        await ipc.send_to_window(win.id, "declared:update", Update(count=3))  # made JSON as it leaves
+        with pytest.raises(weft.PayloadError, match="payload.count: expected an integer"):
+            await ipc.send_to_window(win.id, "declared:update", Update(count="three"))  # type: ignore[arg-type]
+        with pytest.raises(weft.PayloadError, match=r"expected an object \(Update\)"):
+            await ipc.send_to_window(win.id, "declared:update", {"count": 3})  # the declared type, not a dict
+        await ipc.send_to_window(win.id, "undeclared", {"anything": object.__name__})  # as before
+
+    arun(main())
+
+
+def test_unsupported_hints_are_refused_when_declared() -> None:
+    with pytest.raises(weft.ArgumentError):
+        @ipc.handler("declared:bad")
+        def bad(p: set[int], window_id: str) -> None: ...
