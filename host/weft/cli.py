@@ -1,4 +1,4 @@
-"""The ``weft`` command: ``weft demo`` and ``weft run PATH``."""
+"""The ``weft`` command: ``weft demo``, ``weft run PATH``, ``weft types PATH`` and friends."""
 
 from __future__ import annotations
 
@@ -86,6 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("path", type=Path, help="as for run; web file changes reload the windows, .py ones restart it")
     dev.add_argument("--devtools", action="store_true", help="open DevTools for every window; remote debugging on")
     dev.add_argument("--ephemeral", action="store_true", help="as for run")
+    types = commands.add_parser("types", help="write the TypeScript types of an app's declared channels")
+    types.add_argument("path", type=Path, help="as for run; its module is imported, main() is not run")
+    types.add_argument("--out", type=Path, help="the folder to write to (default: PATH/types)")
     new = commands.add_parser("new", help="make a new app folder: main.py, index.html, tests (--template vue: Vite + Vue)")
     new.add_argument("name", type=Path, help="the folder to make; its name is the app's")
     new.add_argument("--template", default="plain", help="plain (the default) or vue")
@@ -113,6 +116,23 @@ def _package(args: argparse.Namespace) -> int:
     return 0
 
 
+def _types(args: argparse.Namespace) -> int:
+    """``weft types PATH``: the app's declared channels as a .d.ts, beside
+    the runtime.d.ts it extends."""
+    from .ipc import declared
+    from .ipc.typescript import render
+    from .webengine.scripts import asset
+
+    _, app_dir = _load_main(args.path)  # imports the app's module: its declarations run
+    out = (args.out or app_dir / "types").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "runtime.d.ts").write_text(asset("runtime.d.ts"), "utf-8")
+    found = declared.declarations()
+    (out / "weft-app.d.ts").write_text(render([d.declared for d in found], module_name="weft-app"), "utf-8")
+    print(f"{out / 'weft-app.d.ts'}: {len(found)} declared channel(s); include {out} in your tsconfig")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
@@ -136,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     from .app import run
 
     try:
+        if args.command == "types":
+            return _types(args)
         if args.command == "package":
             return _package(args)
         if args.command == "demo":

@@ -159,3 +159,42 @@ def test_without_declarations_the_payload_misuses_compile(tsc: list[str], tmp_pa
                        if re.match(r'(await runtime\.invoke|runtime\.send)\("\w+"', line)}
     assert len(payload_misuses) == 8
     assert not payload_misuses & {number for number, _ in errors}
+
+
+TYPES_APP = """
+from typing import TypedDict
+from weft import ipc, window
+
+class AddArgs(TypedDict):
+    a: int
+    b: int
+
+@ipc.handler("add")
+def add(p: AddArgs, window_id: str) -> int:
+    return p["a"] + p["b"]
+
+async def main() -> None:
+    await window.create_window(html="<p>x</p>")
+"""
+
+
+def test_weft_types_writes_what_tsc_checks_pages_against(tsc: list[str], tmp_path: Path) -> None:
+    """`weft types PATH` on an app, as its author runs it: main() is not run;
+    a page that calls the declared handler right compiles, a wrong one not."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "main.py").write_text(TYPES_APP)
+    done = subprocess.run([shutil.which("weft") or "weft", "types", str(app)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "1 declared channel(s)" in done.stdout, done.stderr
+    types = app / "types"
+    assert sorted(p.name for p in types.iterdir()) == ["runtime.d.ts", "weft-app.d.ts"]
+    for name, page, ok in (("good", 'const n: number = await runtime.invoke("add", {a: 1, b: 2});\nexport {};\n', True),
+                           ("bad", 'const n: number = await runtime.invoke("add", {a: 1, b: "2"});\nexport {};\n', False)):
+        root = tmp_path / name
+        root.mkdir()
+        for file in types.iterdir():
+            (root / file.name).write_text(file.read_text())
+        (root / "page.ts").write_text(page)
+        code, errors = _check(tsc, root)
+        assert (code == 0, errors) == (ok, [] if ok else [(1, "TS2322")])
