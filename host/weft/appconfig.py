@@ -72,7 +72,7 @@ class AppConfig:
         return _checked("weft.run", {**attrs.asdict(self, recurse=False), **given}, base=None)
 
 
-_KNOWN = "id, name, version, icon, single_instance, protocols"
+_KNOWN = ", ".join(attrs.fields_dict(AppConfig))
 
 
 def defaults(folder_name: str) -> AppConfig:

@@ -248,11 +248,7 @@ def _array(item: _Fn, make: type, out: bool) -> _Fn:
             raise _expected("an array", value)
         result = []
         for index, element in enumerate(value):
-            try:
-                result.append(item(element))
-            except _Bad as bad:
-                bad.path.append(f"[{index}]")
-                raise
+            result.append(_at(item, element, f"[{index}]"))
         return result if make is list else make(result)
     return check
 
@@ -266,13 +262,18 @@ def _fixed(items: list[_Fn], out: bool) -> _Fn:
             raise _Bad(f"expected an array of {len(items)} items, got {shown}")
         result = []
         for index, (item, element) in enumerate(zip(items, value)):
-            try:
-                result.append(item(element))
-            except _Bad as bad:
-                bad.path.append(f"[{index}]")
-                raise
+            result.append(_at(item, element, f"[{index}]"))
         return result if out else tuple(result)
     return check
+
+
+def _at(item: _Fn, element: Any, step: str) -> Any:
+    """``item(element)``; a refusal deep inside gets ``step`` on its path."""
+    try:
+        return item(element)
+    except _Bad as bad:
+        bad.path.append(step)
+        raise
 
 
 def _mapping(item: _Fn) -> _Fn:
@@ -283,11 +284,7 @@ def _mapping(item: _Fn) -> _Fn:
         for key, element in value.items():
             if type(key) is not str:
                 raise _Bad(f"expected string keys, got {_show(key)}")
-            try:
-                result[key] = item(element)
-            except _Bad as bad:
-                bad.path.append(_key(key))
-                raise
+            result[key] = _at(item, element, _key(key))
         return result
     return check
 
@@ -360,11 +357,7 @@ def _walk(fields: list[tuple[str, _Fn, bool, Any]], get: Callable[[str, Any], An
             if required:
                 raise _Bad(f"missing field {json.dumps(key)}") from None
             continue
-        try:
-            result[key] = item(element)
-        except _Bad as bad:
-            bad.path.append(_key(key))
-            raise
+        result[key] = _at(item, element, _key(key))
     return result
 
 
