@@ -13,6 +13,7 @@ import pytest
 import weft
 from tests.conftest import in_page, open_page
 from weft import ipc
+from weft.testing import next_event
 
 
 class AddArgs(TypedDict):
@@ -46,6 +47,15 @@ class Update:
 
 
 ipc.channel("declared:update", Update, direction="to_page")
+
+
+@dataclasses.dataclass
+class Note:
+    text: str
+    pinned: bool = False
+
+
+ipc.channel("declared:note", Note, direction="to_python")
 
 
 def test_a_declared_handler_gets_its_payload_as_the_hinted_type(runtime: weft.Runtime, arun: Any) -> None:
@@ -83,9 +93,30 @@ def test_what_python_sends_on_a_declared_channel_is_checked(runtime: weft.Runtim
         await ipc.send_to_window(win.id, "declared:update", Update(count=3))  # made JSON as it leaves
         with pytest.raises(weft.PayloadError, match="payload.count: expected an integer"):
             await ipc.send_to_window(win.id, "declared:update", Update(count="three"))  # type: ignore[arg-type]
-        with pytest.raises(weft.PayloadError, match=r"expected an object \(Update\)"):
+        with pytest.raises(weft.PayloadError, match="expected an instance of Update, got a dict"):
             await ipc.send_to_window(win.id, "declared:update", {"count": 3})  # the declared type, not a dict
         await ipc.send_to_window(win.id, "undeclared", {"anything": object.__name__})  # as before
+
+    arun(main())
+
+
+def test_what_a_page_sends_on_a_declared_channel_arrives_converted_or_is_refused(
+        runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        notes = runtime.channel_events("declared:note")
+        outcome = await in_page(runtime, win, """
+            const refused = new Promise((resolve) => runtime.on("runtime:error", (e) => resolve(e)));
+            runtime.send("declared:note", {text: 7});
+            runtime.send("declared:note", {text: "kept"});
+            const e = await refused;
+            return {name: e.name, message: e.message};""")
+        assert outcome["value"]["name"] == "PayloadError", outcome
+        assert outcome["value"]["message"] == (
+            "runtime.send('declared:note'): payload.text: expected a string, got 7"), outcome
+        event = await next_event(notes)  # the refused one never reached Python
+        assert event.payload == Note(text="kept") and event.window_id == win.id
+        notes.close()
 
     arun(main())
 

@@ -271,7 +271,7 @@ def test_to_json_gives_json_values() -> None:
 
 @pytest.mark.parametrize("hint, value, message", [
     (Order, Order(items=[Item(price="12")], color=Color.RED), 'payload.items[0].price: expected a number, got "12"'),
-    (Order, {"items": [], "color": "red"}, "payload: expected an object (Order), got an object"),
+    (Order, {"items": [], "color": "red"}, "payload: expected an instance of Order, got a dict"),
     (Order, Order(items=[], color="red"), 'payload.color: expected a member of Color, got "red"'),
     (Add, {"a": 1}, 'payload: missing field "b"'),
     (Add, {"a": 1, "b": 1, "c": 1}, 'payload: unexpected field "c"'),

@@ -335,8 +335,8 @@ def _record(cls: type, fields: list[tuple[str, _Fn, bool, Any]], out: bool) -> _
 
     def check(value: Any) -> Any:
         if out and not plain:
-            if not isinstance(value, cls):
-                raise _expected(what, value)
+            if not isinstance(value, cls):  # Python's own value: named by its Python type
+                raise _Bad(f"expected an instance of {cls.__name__}, got a {type(value).__name__}")
             return _walk(fields, lambda key, a: getattr(value, a.name if a is not None else key), value)
         if type(value) is not dict:
             raise _expected(what, value)

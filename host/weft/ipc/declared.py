@@ -18,7 +18,9 @@ A declared handler is installed on the runtime as it starts (``weft.run``,
 or ``Runtime.activated()``); it receives its payload converted to the hinted
 type, or the page's ``invoke`` rejects with ``PayloadError`` naming the field
 (:mod:`weft.ipc.contracts`). What it returns, and what Python sends on a
-declared ``to_page`` channel, is checked the same way before it leaves.
+declared ``to_page`` channel, is checked the same way before it leaves; what
+a page sends on a declared ``to_python`` channel reaches Python's subscribers
+converted, or is refused (the page hears why on ``runtime:error``).
 ``weft types PATH`` writes the matching TypeScript (:mod:`weft.ipc.typescript`).
 Undeclared channels work exactly as before. Qt-free.
 """
@@ -115,6 +117,13 @@ def to_page(channel_name: str, payload: Any) -> Any:
     JSON-ish when the channel is declared ``to_page``; as it is otherwise)."""
     declaration = _declarations.get((channel_name, "to_page"))
     return payload if declaration is None else declaration.payload.to_json(payload)
+
+
+def from_page(channel_name: str, payload: Any) -> Any:
+    """What the page sent on ``channel_name``, converted when the channel is
+    declared ``to_python``; a :class:`weft.PayloadError` names the field."""
+    declaration = _declarations.get((channel_name, "to_python"))
+    return payload if declaration is None else declaration.payload(payload)
 
 
 def checked(declaration: Declaration) -> Callable[[Any, str], Any]:

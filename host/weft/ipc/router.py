@@ -31,7 +31,7 @@ from typing import Any, Callable
 
 import attrs
 
-from ..errors import ArgumentError, Error, ProtocolError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
+from ..errors import ArgumentError, Error, PayloadError, ProtocolError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
 from . import admission, bulk, calls, capabilities, codec, declared
 from .bulk import BulkRef, Lane
 from .calls import DEFAULT_INVOKE_TIMEOUT, Handler, Handlers
@@ -172,7 +172,7 @@ class Router:
         if isinstance(frame, Send):
             # A session's traffic goes to its pair only, never to subscribers.
             if not self._sessions.route(peer, frame.channel, frame.payload):
-                self.hub.publish(IpcEvent(window_id=window_id, channel=frame.channel, payload=frame.payload))
+                self._publish_send(peer, frame)
         elif isinstance(frame, Invoke):
             self._handlers.answer(peer, frame)
         elif isinstance(frame, (Result, Failure)):
@@ -187,6 +187,18 @@ class Router:
             self.unload(window_id, "page unloaded")
         else:
             admission.refuse_bad(peer, frame, self.refusals)
+
+    def _publish_send(self, peer: Peer, frame: Send) -> None:
+        """Hand a page's message to Python's subscribers, converted first when
+        its channel is declared; a payload that does not fit is refused and
+        the page hears why (its ``runtime:error``)."""
+        try:
+            payload = declared.from_page(frame.channel, frame.payload)
+        except PayloadError as exc:
+            log.warning("window %s: refused a message on %r: %s", peer.window_id, frame.channel, exc)
+            peer.notice(PayloadError(f"runtime.send({frame.channel!r}): {exc}"))
+            return
+        self.hub.publish(IpcEvent(window_id=peer.window_id, channel=frame.channel, payload=payload))
 
     def publish(self, event: IpcEvent) -> None:
         """Publish an event the runtime made itself (window system events)."""
