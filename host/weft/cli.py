@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
     types = commands.add_parser("types", help="write the TypeScript types of an app's declared channels")
     types.add_argument("path", type=Path, help="as for run; its module is imported, main() is not run")
     types.add_argument("--out", type=Path, help="the folder to write to (default: PATH/types)")
+    types.add_argument("--plugin", type=Path, action="append", default=[], metavar="FOLDER",
+                       help="also write FOLDER/types/ for this plugin: only the channels its plugin.toml grants "
+                            "(repeatable)")
     new = commands.add_parser("new", help="make a new app folder: main.py, index.html, tests (--template vue: Vite + Vue)")
     new.add_argument("name", type=Path, help="the folder to make; its name is the app's")
     new.add_argument("--template", default="plain", help="plain (the default) or vue")
@@ -118,19 +121,36 @@ def _package(args: argparse.Namespace) -> int:
 
 def _types(args: argparse.Namespace) -> int:
     """``weft types PATH``: the app's declared channels as a .d.ts, beside
-    the runtime.d.ts it extends."""
+    the runtime.d.ts it extends; with ``--plugin``, each plugin's share."""
     from .ipc import declared
+    from .ipc.typescript import granted
+    from .plugins.manifest import parse_manifest
+
+    _, app_dir = _load_main(args.path)  # imports the app's module: its declarations run
+    found = [d.declared for d in declared.declarations()]
+    out = _write_types((args.out or app_dir / "types").resolve(), found)
+    print(f"{out}: {len(found)} declared channel(s); include {out.parent} in your tsconfig")
+    for folder in args.plugin:
+        manifest = parse_manifest(folder)
+        caps = manifest.capabilities
+        share = granted(found, send=caps.send, receive=caps.receive)
+        out = _write_types(folder.resolve() / "types", share)
+        untyped = sorted((caps.send | caps.receive) - {d.channel for d in share})
+        print(f"{out}: the {len(share)} declared channel(s) plugin {manifest.id!r} may use"
+              + (f"; granted but not declared (unknown): {', '.join(untyped)}" if untyped else ""))
+    return 0
+
+
+def _write_types(folder: Path, found: list[Any]) -> Path:
+    """Write ``runtime.d.ts`` and ``weft-app.d.ts`` typing ``found`` into ``folder``."""
     from .ipc.typescript import render
     from .webengine.scripts import asset
 
-    _, app_dir = _load_main(args.path)  # imports the app's module: its declarations run
-    out = (args.out or app_dir / "types").resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "runtime.d.ts").write_text(asset("runtime.d.ts"), "utf-8")
-    found = declared.declarations()
-    (out / "weft-app.d.ts").write_text(render([d.declared for d in found], module_name="weft-app"), "utf-8")
-    print(f"{out / 'weft-app.d.ts'}: {len(found)} declared channel(s); include {out} in your tsconfig")
-    return 0
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "runtime.d.ts").write_text(asset("runtime.d.ts"), "utf-8")
+    target = folder / "weft-app.d.ts"
+    target.write_text(render(found, module_name="weft-app"), "utf-8")
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:

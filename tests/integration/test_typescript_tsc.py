@@ -173,6 +173,8 @@ class AddArgs(TypedDict):
 def add(p: AddArgs, window_id: str) -> int:
     return p["a"] + p["b"]
 
+ipc.channel("update", int, direction="to_page")
+
 async def main() -> None:
     await window.create_window(html="<p>x</p>")
 """
@@ -186,7 +188,7 @@ def test_weft_types_writes_what_tsc_checks_pages_against(tsc: list[str], tmp_pat
     (app / "main.py").write_text(TYPES_APP)
     done = subprocess.run([shutil.which("weft") or "weft", "types", str(app)], capture_output=True, text=True,
                           timeout=120)
-    assert done.returncode == 0 and "1 declared channel(s)" in done.stdout, done.stderr
+    assert done.returncode == 0 and "2 declared channel(s)" in done.stdout, done.stderr
     types = app / "types"
     assert sorted(p.name for p in types.iterdir()) == ["runtime.d.ts", "weft-app.d.ts"]
     for name, page, ok in (("good", 'const n: number = await runtime.invoke("add", {a: 1, b: 2});\nexport {};\n', True),
@@ -198,3 +200,43 @@ def test_weft_types_writes_what_tsc_checks_pages_against(tsc: list[str], tmp_pat
         (root / "page.ts").write_text(page)
         code, errors = _check(tsc, root)
         assert (code == 0, errors) == (ok, [] if ok else [(1, "TS2322")])
+
+
+PLUGIN_PAGES = {
+    # Granted `send = ["add", "log"]` only: "add" is typed, "log" is granted but undeclared.
+    "good": 'const n: number = await runtime.invoke("add", {a: 1, b: 2});\nruntime.send("log", 1);\nexport {};\n',
+    "bad": 'await runtime.invoke("add", {a: 1});\nexport {};\n',
+    # "update" is declared for the app but not granted to the plugin: it stays unknown there.
+    "ungranted": 'runtime.on("update", (n) => { const m: number = n; });\nexport {};\n',
+}
+
+
+def test_weft_types_writes_a_plugins_share_for_its_author(tsc: list[str], tmp_path: Path) -> None:
+    """`weft types PATH --plugin FOLDER`: the plugin's types hold only the
+    declared channels its plugin.toml grants; the app's types hold them all."""
+    app = tmp_path / "app"
+    plugin = app / "plugins" / "adder"
+    plugin.mkdir(parents=True)
+    (app / "main.py").write_text(TYPES_APP)
+    (plugin / "index.html").write_text("<p>adder</p>")
+    (plugin / "plugin.toml").write_text('id = "adder"\nname = "Adder"\nversion = "1.0.0"\nentry = "index.html"\n'
+                                        'api = 1\n[capabilities]\nsend = ["add", "log"]\n')
+    done = subprocess.run([shutil.which("weft") or "weft", "types", str(app), "--plugin", str(plugin)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "the 1 declared channel(s) plugin 'adder' may use; granted but not declared (unknown): log" in done.stdout
+    outcomes = {}
+    for name, page in PLUGIN_PAGES.items():
+        root = tmp_path / name
+        root.mkdir()
+        for file in (plugin / "types").iterdir():
+            (root / file.name).write_text(file.read_text())
+        (root / "page.ts").write_text(page)
+        outcomes[name] = _check(tsc, root)
+    assert outcomes["good"] == (0, [])
+    assert outcomes["bad"][1] == [(1, "TS2345")]
+    assert outcomes["ungranted"][1] == [(1, "TS2322")]  # unknown is not a number: the app's type did not leak
+    # A folder without a plugin.toml is a clear error, not a traceback.
+    done = subprocess.run([shutil.which("weft") or "weft", "types", str(app), "--plugin", str(app)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and done.stderr.startswith("weft: ") and "plugin.toml" in done.stderr, done.stderr

@@ -14,7 +14,7 @@ import attrs
 import pytest
 
 from weft.errors import ArgumentError
-from weft.ipc.typescript import Declared, render, typescript
+from weft.ipc.typescript import Declared, granted, render, typescript
 
 
 class AddArgs(TypedDict):
@@ -175,3 +175,11 @@ def test_a_channel_declared_twice_is_refused() -> None:
 def test_render_is_deterministic() -> None:
     items = [Declared("b", "to_page", Tree), Declared("a", "handler", AddArgs, result=Color)]
     assert render(items) == render(list(reversed(items)))
+
+
+def test_granted_keeps_what_a_plugins_capabilities_allow() -> None:
+    declared = [Declared("add", "handler", int, result=int), Declared("note", "to_python", str),
+                Declared("update", "to_page", int), Declared("secret", "handler", str, result=str)]
+    share = granted(declared, send=["add", "note", "update"], receive=["update", "add"])
+    assert [(d.channel, d.kind) for d in share] == [("add", "handler"), ("note", "to_python"), ("update", "to_page")]
+    assert granted(declared, send=[], receive=[]) == []

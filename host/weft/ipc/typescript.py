@@ -36,7 +36,7 @@ import attrs
 
 from ..errors import ArgumentError
 
-__all__ = ["Declared", "Kind", "render", "typescript"]
+__all__ = ["Declared", "Kind", "granted", "render", "typescript"]
 
 Kind = Literal["handler", "to_page", "to_python"]
 """handler: the page invokes Python; to_page: Python sends and the page listens
@@ -110,6 +110,14 @@ def typescript(hint: Any) -> str:
     naming the hint when it has no TypeScript counterpart.
     """
     return _Namer().type_of(hint)
+
+
+def granted(declared: Iterable[Declared], *, send: Iterable[str], receive: Iterable[str]) -> list[Declared]:
+    """The channels of ``declared`` a plugin granted ``send`` and ``receive``
+    (its manifest's ``[capabilities]``) can use: handlers and ``to_python``
+    channels it may send on, ``to_page`` channels it may receive."""
+    send, receive = frozenset(send), frozenset(receive)
+    return [item for item in declared if item.channel in (receive if item.kind == "to_page" else send)]
 
 
 def render(declared: Iterable[Declared], *, module_name: str = "weft-app",
