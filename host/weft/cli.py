@@ -122,35 +122,18 @@ def _package(args: argparse.Namespace) -> int:
 def _types(args: argparse.Namespace) -> int:
     """``weft types PATH``: the app's declared channels as a .d.ts, beside
     the runtime.d.ts it extends; with ``--plugin``, each plugin's share."""
-    from .ipc import declared
-    from .ipc.typescript import granted
-    from .plugins.manifest import parse_manifest
+    from . import typegen
 
     _, app_dir = _load_main(args.path)  # imports the app's module: its declarations run
-    found = [d.declared for d in declared.declarations()]
-    out = _write_types((args.out or app_dir / "types").resolve(), found)
-    print(f"{out}: {len(found)} declared channel(s); include {out.parent} in your tsconfig")
+    written = typegen.app_types(args.out or app_dir / typegen.TYPES_FOLDER)
+    print(f"{written.path}: {len(written.channels)} declared channel(s); include {written.path.parent} "
+          "in your tsconfig")
     for folder in args.plugin:
-        manifest = parse_manifest(folder)
-        caps = manifest.capabilities
-        share = granted(found, send=caps.send, receive=caps.receive)
-        out = _write_types(folder.resolve() / "types", share)
-        untyped = sorted((caps.send | caps.receive) - {d.channel for d in share})
-        print(f"{out}: the {len(share)} declared channel(s) plugin {manifest.id!r} may use"
-              + (f"; granted but not declared (unknown): {', '.join(untyped)}" if untyped else ""))
+        written = typegen.plugin_types(folder)
+        untyped = f"; granted but not declared (unknown): {', '.join(written.untyped)}" if written.untyped else ""
+        print(f"{written.path}: the {len(written.channels)} declared channel(s) the plugin in {folder} may use"
+              + untyped)
     return 0
-
-
-def _write_types(folder: Path, found: list[Any]) -> Path:
-    """Write ``runtime.d.ts`` and ``weft-app.d.ts`` typing ``found`` into ``folder``."""
-    from .ipc.typescript import render
-    from .webengine.scripts import asset
-
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "runtime.d.ts").write_text(asset("runtime.d.ts"), "utf-8")
-    target = folder / "weft-app.d.ts"
-    target.write_text(render(found, module_name="weft-app"), "utf-8")
-    return target
 
 
 def main(argv: list[str] | None = None) -> int:

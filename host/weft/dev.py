@@ -269,6 +269,22 @@ def _in_dev_mode(app_main: Callable[[], Awaitable[Any]], *, open_devtools: bool)
     return main
 
 
+def _refresh_types(app_dir: Path) -> None:
+    """Keep the app's (and its plugins') ``types/weft-app.d.ts`` in step with
+    its declared channels (see :func:`weft.typegen.refresh`)."""
+    from . import typegen
+    from .errors import Error
+
+    try:
+        written = typegen.refresh(app_dir)
+    except (Error, OSError) as exc:  # a bad plugin.toml is the plugin's to report when it loads
+        say(f"types not written: {exc}")
+        return
+    for item in written:
+        if item.changed:
+            say(f"types: {item.path.relative_to(app_dir)} ({len(item.channels)} declared channel(s))")
+
+
 def child(argv: list[str]) -> int:
     """The app process of ``weft dev`` (``python -m weft.dev PATH``)."""
     parser = argparse.ArgumentParser(prog="python -m weft.dev", description="the app process of `weft dev`")
@@ -290,6 +306,7 @@ def child(argv: list[str]) -> int:
     quiet.hide("Remote debugging server started", "Added {--remote-allow-origins")
     try:
         app_main, app_dir = _load_main(args.path)
+        _refresh_types(app_dir)
         return run(_in_dev_mode(app_main, open_devtools=args.devtools), app_dir=app_dir,
                    argv=sys.argv[:1], no_sandbox=args.no_sandbox, ephemeral=args.ephemeral)
     except Error as exc:

@@ -52,8 +52,10 @@ class Change:
 
 def ignored(name: str) -> bool:
     """Editor and tool litter: hidden files (``.index.html.swp``), backups
-    (``main.py~``), auto-saves (``#main.py#``) and byte code."""
-    return name.startswith((".", "#")) or name.endswith(("~", ".pyc"))
+    (``main.py~``), auto-saves (``#main.py#``) and byte code; and TypeScript
+    declarations (``weft-app.d.ts``, which weft dev itself writes), which no
+    page loads."""
+    return name.startswith((".", "#")) or name.endswith(("~", ".pyc", ".d.ts"))
 
 
 def action_for(relative: str, plugins: frozenset[str] = frozenset()) -> Action:

@@ -130,3 +130,34 @@ def test_a_bad_path_is_refused_in_one_line(weft_command: str, tmp_path: Path) ->
     code, stdout, stderr = run_weft([weft_command, "dev", str(tmp_path / "nowhere"), *SANDBOX])
     assert (code, stdout) == (2, "")
     assert stderr.strip() == f"weft: {tmp_path / 'nowhere'}: no such file or folder"
+
+
+TYPED_MAIN = '''
+import sys
+from weft import ipc, window
+
+@ipc.handler("add")
+def add(p: list[int], window_id: str) -> int:
+    return sum(p)
+{more}
+async def main():
+    ipc.on_channel("hello", lambda text, window_id: print("hello:", text, file=sys.stderr, flush=True))
+    await window.create_window(title="dev", url="app://index.html")
+'''
+
+
+def test_the_types_follow_the_declared_channels(weft_command: str, app: Path, dev: list[Running]) -> None:
+    _write(app, "main.py", TYPED_MAIN.format(more=""))
+    types = app / "types" / "weft-app.d.ts"
+    running = _start(dev, weft_command, str(app))
+    running.wait_for_lines("weft dev: types: types/weft-app.d.ts (1 declared channel(s))", "hello: resize me")
+    assert '"add": { payload: number[]; result: number };' in types.read_text()
+
+    _write(app, "main.py", TYPED_MAIN.format(more='ipc.channel("tick", int, direction="to_page")\n'))
+    running.wait_for_lines("weft dev: main.py changed: restarting the app",
+                           "weft dev: types: types/weft-app.d.ts (2 declared channel(s))", "hello: resize me")
+    assert '"tick": number;' in types.read_text()
+    _write(app, "index.html", PAGE.format(text="edited"))  # the next change it sees is this one, not its own write
+    running.wait_for_lines("weft dev: reloaded window-1 in ", "hello: edited")
+    stderr = _interrupt(running)
+    assert stderr.count("types: types/weft-app.d.ts") == 2 and stderr.count("reloaded window-1") == 1

@@ -39,7 +39,7 @@ def test_a_plugins_files_restart_the_app_that_starts_it(path: str, action: Actio
 
 @pytest.mark.parametrize(("name", "skipped"), [
     (".index.html.swp", True), ("main.py~", True), ("#main.py#", True), ("main.pyc", True), (".git", True),
-    ("index.html", False), ("main.py", False), ("tests", False),
+    ("weft-app.d.ts", True), ("index.html", False), ("main.py", False), ("tests", False), ("app.ts", False),
 ])
 def test_editor_litter_is_ignored(name: str, skipped: bool) -> None:
     assert ignored(name) is skipped
