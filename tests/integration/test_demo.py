@@ -56,6 +56,12 @@ def test_demo_two_windows_talk_through_python(arun: Any) -> None:
                 await main_window.evaluate("document.getElementById('panel-plus').click(); 1")
             await _until(main_window, count, "2")
             await _until(activity, "document.getElementById('log').textContent.includes(\"count is 2\")", True)
+            # Its channels are declared: a payload of the wrong shape is refused, naming the field.
+            await main_window.evaluate("""runtime.on("runtime:error", (e) => { window.refusedWith = e.message; });
+                runtime.send("button-click", {buttonId: 7}); 1""")
+            await _until(main_window, "window.refusedWith ?? null",
+                         "runtime.send('button-click'): payload.buttonId: expected a string, got 7")
+            assert await main_window.evaluate("document.getElementById('clicks').textContent") == "3"
             # Window events from the main window show up in the activity window.
             main_window.set_size(700, 500)
             await _until(activity, "document.getElementById('log').textContent.includes('resize')", True)
@@ -148,3 +154,17 @@ async def drop_files(win: weft.Window, paths: list[Path]) -> None:
     QApplication.sendEvent(view, QDragEnterEvent(at, *args))
     QApplication.sendEvent(view, QDragMoveEvent(at, *args))
     QApplication.sendEvent(view, QDropEvent(QPointF(at), *args))
+
+
+def test_the_demo_declares_its_channels_and_the_notes_plugin_gets_its_share(tmp_path: Path) -> None:
+    from weft import typegen
+
+    everything = typegen.app_types(tmp_path / "app")
+    assert everything.channels == ("activity", "button-click", "button-response", "file-opened", "files-dropped",
+                                   "mischief:report", "notes:load", "notes:save", "open-file", "panel-changed",
+                                   "reverse", "state-update")
+    notes = typegen.plugin_types(demo.PLUGINS_DIR / "notes", tmp_path / "notes")
+    assert (notes.channels, notes.untyped) == (("notes:load", "notes:save"), ())
+    text = notes.path.read_text()
+    assert '"notes:save": { payload: Note; result: Saved };' in text and '"notes:load": Note;' in text
+    assert "reverse" not in text

@@ -6,6 +6,10 @@ with ``button-response`` and keeps every window's click count in sync with
 asks the main page for its details with ``ipc.invoke``, and the activity
 window lists the main window's system events (focus, resize, move).
 
+Every channel is declared with its payload's type in :mod:`.channels`, so
+what crosses is checked (a bad payload is refused naming the field) and
+``weft types`` can write its TypeScript.
+
 The main window has a menu bar (File, View, Help: dialogs, a notification,
 window options), files dropped on it are listed in it, and a tray icon
 brings it forward where the desktop has a tray (see :mod:`.desktop`).
@@ -22,10 +26,10 @@ from __future__ import annotations
 
 import importlib.resources
 from pathlib import Path
-from typing import Any
 
 from .. import ipc, plugins, remote, window
 from ..ipc.events import IpcEvent
+from .channels import NOTE_TEXT, ButtonClick, MischiefReport, note, tell_activity
 from .desktop import MENU_BAR, Desktop
 
 APP_DIR = Path(__file__).resolve().parent
@@ -34,22 +38,18 @@ PLUGINS_DIR = Path(str(importlib.resources.files("weft.examples")))
 
 async def main() -> None:
     state = {"clicks": 0}
+    note["text"] = NOTE_TEXT
 
     def open_ids() -> list[str]:
         return [w.id for w in window.windows()]
 
-    async def on_click(payload: Any, window_id: str) -> None:
-        button = payload.get("buttonId", "?") if isinstance(payload, dict) else "?"
+    async def on_click(click: ButtonClick, window_id: str) -> None:
+        button = click["buttonId"]
         state["clicks"] += 1
         await ipc.send_to_window(window_id, "button-response",
                                  {"success": True, "message": f"Processed {button}"})
         await ipc.broadcast(open_ids(), "state-update",
                             {"clicks": state["clicks"], "last": button, "from": window_id})
-
-    def reverse(payload: Any, window_id: str) -> dict[str, Any]:
-        if not isinstance(payload, str):
-            raise TypeError("reverse takes a string")
-        return {"reversed": payload[::-1], "length": len(payload)}
 
     async def quit_demo() -> None:
         desktop.close()
@@ -64,36 +64,20 @@ async def main() -> None:
         if event.type == "close":
             await quit_demo()
             return
-        if "activity" in open_ids():
-            await ipc.send_to_window("activity", "activity", {"type": event.type, "payload": event.payload})
+        await tell_activity({"type": event.type, "payload": event.payload})
 
-    note = {"text": "A note kept by the host.\nEdit it and save."}
-
-    async def save_note(payload: Any, window_id: str) -> dict[str, int]:
-        if not isinstance(payload, dict) or not isinstance(payload.get("text"), str):
-            raise TypeError("notes:save takes {text: string}")
-        note["text"] = payload["text"]
-        await tell_activity({"type": "notes:save", "payload": f"{len(note['text'])} characters from {window_id}"})
-        return {"length": len(note["text"])}
-
-    async def on_mischief_report(payload: Any, window_id: str) -> None:
-        results = payload.get("results", {}) if isinstance(payload, dict) else {}
+    async def on_mischief_report(report: MischiefReport, window_id: str) -> None:
+        results = report["results"]
         refused = sum(str(r).startswith("refused") for r in results.values())
         print(f"weft demo: the Mischief plugin tried {len(results)} things a plugin may not do; "
               f"{refused} were refused (the Activity window lists them)", flush=True)
         await tell_activity({"type": "mischief", "payload": f"{refused} of {len(results)} attempts refused"})
 
-    async def tell_activity(entry: dict[str, Any]) -> None:
-        if "activity" in open_ids():
-            await ipc.send_to_window("activity", "activity", entry)
+    async def on_panel_changed(count: int, window_id: str) -> None:
+        await tell_activity({"type": "panel", "payload": f"the counter plugin's count is {count}"})
 
     ipc.on_channel("button-click", on_click)
-    ipc.handle("reverse", reverse)
     ipc.on_event(on_system_event)
-    async def on_panel_changed(payload: Any, window_id: str) -> None:
-        await tell_activity({"type": "panel", "payload": f"the counter plugin's count is {payload}"})
-
-    ipc.handle("notes:save", save_note)
     ipc.on_channel("mischief:report", on_mischief_report)
     ipc.on_channel("panel-changed", on_panel_changed)
     loaded: list[plugins.Plugin] = []

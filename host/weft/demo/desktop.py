@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable
 
 from .. import dialog, ipc, menu, notifications, tray, window
 from ..ipc.events import IpcEvent
+from .channels import OpenedFile
 
 log = logging.getLogger("weft.demo")
 
@@ -45,7 +46,13 @@ TRAY_MENU = menu.Menu([
 ])
 
 
-async def open_file(window_id: str) -> dict[str, Any] | None:
+@ipc.handler("open-file")
+async def open_file_for_page(_: None, window_id: str) -> OpenedFile | None:
+    """The main page's Open button."""
+    return await open_file(window_id)
+
+
+async def open_file(window_id: str) -> OpenedFile | None:
     """Ask for a file; what the main page shows of it (None: cancelled)."""
     picked = await dialog.open_file(window=window_id, title="Open a file")
     if picked is None:
@@ -65,7 +72,6 @@ class Desktop:
         self._tray: tray.Tray | None = None
         self._unsubscribe = menu.on_item(self._on_item)
         ipc.on_event(self._on_event)
-        ipc.handle("open-file", lambda _payload, window_id: open_file(window_id))
 
     def show_tray(self) -> None:
         """A tray icon, where the desktop has a tray (a line in the log otherwise)."""
