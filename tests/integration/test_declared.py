@@ -125,3 +125,22 @@ def test_unsupported_hints_are_refused_when_declared() -> None:
     with pytest.raises(weft.ArgumentError):
         @ipc.handler("declared:bad")
         def bad(p: set[int], window_id: str) -> None: ...
+
+
+def test_an_explicit_handler_takes_a_declared_channel_over_and_is_checked_too(
+        runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        stand_in: list[Any] = []
+        undo = runtime.handle("declared:add", lambda p, window_id: stand_in.append(p) or Sum(total=-1))
+        outcome = await in_page(runtime, win, 'return await runtime.invoke("declared:add", {a: 1, b: 2});')
+        assert outcome["value"] == {"total": -1, "kind": "sum"} and stand_in == [{"a": 1, "b": 2}]
+        outcome = await in_page(runtime, win, 'return await runtime.invoke("declared:add", {a: 1});')
+        assert outcome["name"] == "PayloadError" and len(stand_in) == 1  # the declaration still checks
+        with pytest.raises(weft.HandlerExistsError):
+            runtime.handle("declared:add", lambda p, window_id: 0)  # two explicit ones: as before
+        undo()  # the declared function answers again
+        outcome = await in_page(runtime, win, 'return await runtime.invoke("declared:add", {a: 1, b: 2});')
+        assert outcome["value"] == {"total": 3, "kind": "sum"}
+
+    arun(main())

@@ -160,9 +160,10 @@ def test_the_demo_declares_its_channels_and_the_notes_plugin_gets_its_share(tmp_
     from weft import typegen
 
     everything = typegen.app_types(tmp_path / "app")
-    assert everything.channels == ("activity", "button-click", "button-response", "file-opened", "files-dropped",
-                                   "mischief:report", "notes:load", "notes:save", "open-file", "panel-changed",
-                                   "reverse", "state-update")
+    demo_channels = {"activity", "button-click", "button-response", "file-opened", "files-dropped",
+                     "mischief:report", "notes:load", "notes:save", "open-file", "panel-changed", "reverse",
+                     "state-update"}
+    assert demo_channels <= set(everything.channels)  # with those other test modules declare
     notes = typegen.plugin_types(demo.PLUGINS_DIR / "notes", tmp_path / "notes")
     assert (notes.channels, notes.untyped) == (("notes:load", "notes:save"), ())
     text = notes.path.read_text()

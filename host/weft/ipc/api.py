@@ -64,7 +64,10 @@ class Calls:
     def handle(self, channel: str, fn: Callable[[Any, str], Any]) -> Callable[[], None]:
         """Answer the renderer's ``runtime.invoke(channel, payload)`` with
         ``fn(payload, window_id)`` (sync or async); its return value, or the error
-        it raises, goes back to the page. Returns an unregister function."""
+        it raises, goes back to the page. Returns an unregister function.
+        On a channel declared with ``@ipc.handler``, ``fn`` answers in place
+        of the declared function (until unregistered) and is checked by the
+        declaration all the same."""
         return self._router().handle(channel, fn)
 
     async def invoke(

@@ -28,6 +28,7 @@ Undeclared channels work exactly as before. Qt-free.
 from __future__ import annotations
 
 import inspect
+import logging
 import typing
 from typing import Any, Callable, Literal, TypeVar
 
@@ -35,9 +36,11 @@ import attrs
 
 from ..errors import ArgumentError
 from . import active, contracts
+from .calls import Handlers
 from .typescript import Declared
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("weft.ipc")
 Direction = Literal["to_page", "to_python"]
 
 
@@ -126,9 +129,11 @@ def from_page(channel_name: str, payload: Any) -> Any:
     return payload if declaration is None else declaration.payload(payload)
 
 
-def checked(declaration: Declaration) -> Callable[[Any, str], Any]:
-    """The declared handler, converting what comes in and checking what goes out."""
-    fn, payload, result = declaration.fn, declaration.payload, declaration.result
+def checked(declaration: Declaration, fn: Callable[..., Any] | None = None) -> Callable[[Any, str], Any]:
+    """The declared handler (or ``fn`` in its place), converting what comes
+    in and checking what goes out."""
+    fn = fn or declaration.fn
+    payload, result = declaration.payload, declaration.result
     assert fn is not None and result is not None
 
     async def run(value: Any, window_id: str) -> Any:
@@ -138,3 +143,50 @@ def checked(declaration: Declaration) -> Callable[[Any, str], Any]:
         return result.to_json(answer, "result")
 
     return run
+
+
+@attrs.define(eq=False)
+class Installer:
+    """The declared handlers one runtime answers with.
+
+    :meth:`install` puts each declared function on its channel, unless the
+    app handles that channel itself. An explicit ``handle(channel, fn)`` on a
+    declared channel takes it over from the declared function on this
+    runtime (a test's stand-in, an app's own implementation), and ``fn`` is
+    checked against the declaration all the same; when it is unregistered,
+    the declared function answers again.
+    """
+
+    handlers: Handlers
+    _installed: dict[str, tuple[Declaration, Callable[[], None]]] = attrs.field(factory=dict, init=False)
+
+    def install(self) -> None:
+        for declaration in declarations():
+            channel = declaration.declared.channel
+            if declaration.fn is None:
+                continue
+            current = self._installed.get(channel)
+            if current is None and self.handlers.has(channel):
+                continue  # the app's own handler holds it
+            if current is not None:
+                if current[0] is declaration:
+                    continue
+                current[1]()  # declared again (a module run anew): the new function answers
+            self._installed[channel] = (declaration, self.handlers.register(channel, checked(declaration)))
+
+    def handle(self, channel: str, fn: Callable[[Any, str], Any]) -> Callable[[], None]:
+        declaration = _declarations.get((channel, "handler"))
+        if declaration is None:
+            return self.handlers.register(channel, fn)
+        current = self._installed.pop(channel, None)
+        if current is not None:
+            current[1]()
+            log.info("%r: %s answers in place of the declared %s", channel, getattr(fn, "__qualname__", fn),
+                     _origin(declaration))
+        unregister = self.handlers.register(channel, checked(declaration, fn))
+
+        def undo() -> None:
+            unregister()
+            self.install()
+
+        return undo

@@ -78,6 +78,7 @@ class Router:
     closed: bool = attrs.field(default=False, init=False)
     _peers: dict[str, Peer] = attrs.field(factory=dict, init=False)
     _handlers: Handlers = attrs.field(init=False)
+    _declared: declared.Installer = attrs.field(init=False)
     _call_ids: Iterator[int] = attrs.field(factory=lambda: itertools.count(1), init=False)
     _inbox: Subscription | None = attrs.field(default=None, init=False)
     _sessions: SessionTable = attrs.field(init=False)
@@ -87,6 +88,7 @@ class Router:
         self.hub = Hub(self.tasks, self.bound)
         self.refusals = RefusalLog(self.clock, self._call_later)
         self._handlers = Handlers(self.limits, self.tasks, self.refusals)
+        self._declared = declared.Installer(self._handlers)
         self._sessions = SessionTable(self._peers, self.refusals)
 
     def _call_later(self, delay: float, callback: Callable[[], None]) -> asyncio.TimerHandle | None:
@@ -274,15 +276,14 @@ class Router:
         return await calls.invoke(self._peer(window_id, channel), self._call_ids, channel, payload, timeout=timeout)
 
     def handle(self, channel: str, fn: Handler) -> Callable[[], None]:
-        """Answer the pages' ``runtime.invoke(channel, ...)`` with ``fn``."""
-        return self._handlers.register(channel, fn)
+        """Answer the pages' ``runtime.invoke(channel, ...)`` with ``fn`` (in
+        place of a declared handler, and checked by its declaration)."""
+        return self._declared.handle(channel, fn)
 
     def install_declared(self) -> None:
         """Answer each declared handler's channel (:mod:`weft.ipc.declared`)
-        that has no handler yet, checking what crosses."""
-        for declaration in declared.declarations():
-            if declaration.fn is not None and not self._handlers.has(declaration.declared.channel):
-                self._handlers.register(declaration.declared.channel, declared.checked(declaration))
+        the app does not handle itself, checking what crosses."""
+        self._declared.install()
 
     # -- subscribers -----------------------------------------------------
 
