@@ -10,6 +10,7 @@ In the app's folder, read by ``weft run``, ``weft dev`` and ``weft package``
     icon = "icon.png"            # in the app folder
     single_instance = true
     protocols = ["shelf"]        # deep-link schemes: shelf://...
+    locales = ["en-US", "de"]    # Chromium locales `weft package` keeps (en-US always); default: all
 
 Every key is optional; a folder without the file gets the defaults, derived
 from its name as ``weft new`` derives them (``my_app`` → ``My App``,
@@ -40,6 +41,9 @@ ID_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)+"
 VERSION_PATTERN = re.compile(r"[0-9]+(?:\.[0-9]+){0,3}(?:[-+][0-9A-Za-z.-]+)?")
 # Two characters at least: "c:" is a Windows drive, not a link.
 SCHEME_PATTERN = re.compile(r"[a-z][a-z0-9+.-]+")
+#: A Chromium locale name, as its ``qtwebengine_locales/<name>.pak``: a
+#: language, and a region or a UN M.49 area ("de", "pt-BR", "es-419", "fil").
+LOCALE_PATTERN = re.compile(r"[a-z]{2,3}(?:-(?:[A-Z]{2}|[0-9]{3}))?")
 #: Schemes an app may not claim: the web's own, and weft's.
 RESERVED_SCHEMES = frozenset({"http", "https", "file", "ftp", "data", "blob", "javascript", "about", "mailto",
                               "ws", "wss", "app", "plugin", "weft", "chrome", "devtools", "qrc"})
@@ -61,6 +65,9 @@ class AppConfig:
     """A second launch hands its arguments to the running one and exits."""
     protocols: tuple[str, ...] = ()
     """Deep-link URL schemes the app opens (``shelf`` for ``shelf://...``)."""
+    locales: tuple[str, ...] = ()
+    """Chromium locale names whose UI strings ``weft package`` keeps (en-US,
+    Chromium's fallback, always); empty keeps all."""
 
     def replace(self, **values: Any) -> AppConfig:
         """This config with ``values`` (from flags or keywords; ``None``
@@ -156,5 +163,13 @@ def _checked(source: object, values: dict[str, Any], base: Path | None) -> AppCo
             raise fail("protocols", f"{scheme!r} belongs to the web or to weft; an app may not claim it")
     if len(set(protocols)) != len(protocols):
         raise fail("protocols", "a scheme is listed twice")
+    locales = values["locales"]
+    if isinstance(locales, str) or not isinstance(locales, (list, tuple)):
+        raise fail("locales", f"is a list of Chromium locale names like [\"en-US\", \"de\"], not {locales!r}")
+    for locale in locales:
+        if not isinstance(locale, str) or not LOCALE_PATTERN.fullmatch(locale):
+            raise fail("locales", f"{locale!r} is not a Chromium locale name like \"de\", \"en-US\" or \"pt-BR\"")
+    if len(set(locales)) != len(locales):
+        raise fail("locales", "a locale is listed twice")
     return AppConfig(id=app_id, name=name, version=version, icon=icon, single_instance=single,
-                     protocols=tuple(protocols))
+                     protocols=tuple(protocols), locales=tuple(locales))

@@ -102,14 +102,22 @@ def _parser() -> argparse.ArgumentParser:
     pack.add_argument("--version", help="the app's version (default: weft.toml's, else 0.1.0)")
     pack.add_argument("--no-deb", action="store_true", help="skip the Debian package")
     pack.add_argument("--keep-all-qt", action="store_true", help="keep every Qt module (bigger; for comparison)")
+    pack.add_argument("--locales", help="Chromium locales to keep, e.g. en-US,de (en-US always; default: "
+                                        "weft.toml's, else all)")
+    pack.add_argument("--keep-devtools", action="store_true", help="keep DevTools' front end (dropped by default)")
+    pack.add_argument("--trim", action="append", default=[], metavar="NAME",
+                      help="an opt-in trim (repeat, or comma-separate): modules")
     return parser
 
 
 def _package(args: argparse.Namespace) -> int:
     from .packager import human, package
+    from .trim import parse_optional
 
     given = {"version": args.version} if args.version is not None else {}  # else weft.toml's
+    locales = None if args.locales is None else [name.strip() for name in args.locales.split(",") if name.strip()]
     result = package(args.path, out=args.out, name=args.name, deb=not args.no_deb, keep_all_qt=args.keep_all_qt,
+                     locales=locales, keep_devtools=args.keep_devtools, trims=parse_optional(args.trim),
                      progress=lambda line: print(line, flush=True), **given)
     print(f"\nbuilt in {result.seconds:.0f} s:")
     for label, artifact in (("bundle", result.bundle), ("tarball", result.tarball), ("deb", result.deb)):

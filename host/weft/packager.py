@@ -42,7 +42,7 @@ from typing import Callable
 
 import attrs
 
-from . import appconfig
+from . import appconfig, trim
 from .appconfig import AppConfig
 from .errors import ConfigError, Error
 
@@ -128,10 +128,11 @@ def _unused_qt_modules() -> list[str]:
     return sorted(f"PySide6.{name}" for name in names - QT_MODULES_USED)
 
 
-def inspect_app(folder: Path, name: str | None = None, version: str | None = None) -> AppInfo:
+def inspect_app(folder: Path, name: str | None = None, version: str | None = None,
+                locales: list[str] | None = None) -> AppInfo:
     """Check an app folder the way ``weft run`` would load it, and settle who
     it is: its ``weft.toml`` (a bad one is a :class:`~weft.ConfigError`),
-    with ``name`` and ``version`` (the command's flags) over it."""
+    with ``name``, ``version`` and ``locales`` (the command's flags) over it."""
     folder = folder.expanduser().resolve()
     if not folder.is_dir():
         raise PackageError(f"{folder}: not a folder; give the app's folder (with main.py or index.html)")
@@ -153,7 +154,7 @@ def inspect_app(folder: Path, name: str | None = None, version: str | None = Non
         raise PackageError(f"{folder}: a weft app folder has a main.py (with async def main()) or an index.html")
     config = appconfig.load(folder)
     try:
-        config = config.replace(name=name, version=version)
+        config = config.replace(name=name, version=version, locales=locales)
     except ConfigError as exc:  # say which flag, not where weft.run's keywords are checked
         problem = str(exc).removeprefix(f"{exc.path}: {exc.field}: ")
         raise ConfigError("weft package", f"--{exc.field}", problem) from None
@@ -170,7 +171,16 @@ def package_name(config: AppConfig) -> str:
     return "weft-app"
 
 
+def _qt_folder() -> Path:
+    import PySide6
+
+    return Path(PySide6.__file__).parent / "Qt"
+
+
 def _require_tools(deb: bool) -> None:
+    if shutil.which("strip") is None:
+        raise PackageError("strip is not on PATH (Debian: apt-get install binutils); the bundle's binaries are "
+                           "stripped")
     if deb and shutil.which("dpkg-deb") is None:
         raise PackageError("dpkg-deb is not on PATH (Debian: apt-get install dpkg); or pass --no-deb")
     if sys.platform.startswith("linux") and shutil.which("ldd") is None:
@@ -507,28 +517,41 @@ def package(
     version: str | None = None,
     deb: bool = True,
     keep_all_qt: bool = False,
+    locales: list[str] | None = None,
+    keep_devtools: bool = False,
+    trims: frozenset[str] = frozenset(),
     progress: Progress = print,
 ) -> PackageResult:
     """Build the bundle, the tarball and (on Debian-like systems) the .deb
-    of the app in ``folder``; ``name`` and ``version`` override its
-    ``weft.toml``."""
+    of the app in ``folder``; ``name``, ``version`` and ``locales``
+    override its ``weft.toml``. The bundle is trimmed (:mod:`weft.trim`):
+    by default of what no app loads; ``trims`` names the opt-in trims."""
     started = time.monotonic()
-    steps = 4 if deb else 3
+    steps = 5 if deb else 4
     progress(f"[1/{steps}] checking the app folder and the tools")
-    app = inspect_app(folder, name, version)
+    app = inspect_app(folder, name, version, locales)
+    trims = trim.parse_optional(trims)
     if deb:
         deb_icon(app)  # a bad icon says so now, not after the freeze
     _require_tools(deb)
+    if (unknown := trim.unknown_locale(_qt_folder(), app.config.locales)) is not None:
+        field = ("weft package", "--locales") if locales is not None else (app.folder / appconfig.CONFIG_NAME,
+                                                                           "app.locales")
+        raise ConfigError(*field, f"Chromium has no locale {unknown!r}; it has "
+                                  + ", ".join(trim.known_locales(_qt_folder())))
     protocols = ", ".join(f"{scheme}://" for scheme in app.config.protocols) or "no URL schemes"
     progress(f"the app: {app.config.id} ({app.title} {app.version}; {protocols})")
     out = out.expanduser().resolve()
     progress(f"[2/{steps}] freezing {app.folder} with PyInstaller (a few minutes)")
     bundle = freeze(app, out / "build" / app.name, out, keep_all_qt=keep_all_qt, progress=progress)
-    progress(f"[3/{steps}] archiving the bundle")
+    progress(f"[3/{steps}] trimming the bundle")
+    trim.trim(bundle, trim.Trims(locales=app.config.locales, keep_devtools=keep_devtools, optional=trims,
+                                 app_imports=trim.app_imports(app.folder)), progress)
+    progress(f"[4/{steps}] archiving the bundle")
     tarball = make_tarball(bundle, out / f"{app.name}-{app.version}-linux-{platform.machine()}.tar.gz")
     deb_path = None
     if deb:
-        progress(f"[4/{steps}] building the Debian package")
+        progress(f"[5/{steps}] building the Debian package")
         deb_path = make_deb(app, bundle, out, progress)
     return PackageResult(
         bundle=Artifact(path=bundle, size=_size(bundle)),

@@ -4,7 +4,8 @@ the essentials, headless, and exits 0 only if it can.
 It opens a window and does a round trip each way, starts a sandboxed plugin,
 checks that the plugin's requests outside its grant are still refused, and
 that the desktop modules work: a menu bar, a dialog answered, the library
-notifications use.
+notifications use; and that Chromium found UI strings for this ``LANG``
+(a bundle trimmed to some locales falls back to en-US).
 """
 
 from __future__ import annotations
@@ -81,10 +82,25 @@ async def _checks(report: Report) -> None:
         report.add("forbidden requests refused", results == ["refused"] * 3 and plugin.blocked_requests >= 2,
                    f"{results}, {plugin.blocked_requests} blocked")
         await plugin.stop()
+    _locale_check(report)
     await _desktop_checks(report, win)
     await _storage_check(report)
     await _single_instance_check(report)
     await win.close()
+
+
+def _locale_check(report: Report) -> None:
+    """Chromium loaded one locale pak (its UI strings) for this ``LANG``:
+    the locale's own, or en-US when the bundle left that locale out. Seen
+    in what the process has mapped, so Linux only."""
+    maps = Path("/proc/self/maps")
+    if not maps.exists():
+        report.add("UI strings for this locale", True, "not checked on this system")
+        return
+    paks = {Path(line.split()[-1]).stem for line in maps.read_text().splitlines()
+            if "/qtwebengine_locales/" in line and line.endswith(".pak")}
+    report.add("UI strings for this locale", len(paks) == 1,
+               f"{', '.join(sorted(paks)) or 'no locale pak loaded'} (LANG={os.environ.get('LANG', '')})")
 
 
 STORAGE_PAGE = """<!DOCTYPE html><script>

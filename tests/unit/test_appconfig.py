@@ -73,6 +73,12 @@ def test_what_the_file_leaves_out_comes_from_the_folder_name(tmp_path: Path) -> 
     ('[app]\nprotocols = ["https"]\n', "app.protocols", "belongs to the web or to weft"),
     ('[app]\nprotocols = ["app"]\n', "app.protocols", "belongs to the web or to weft"),
     ('[app]\nprotocols = ["shelf", "shelf"]\n', "app.protocols", "listed twice"),
+    ('[app]\nlocales = "de"\n', "app.locales", "a list of Chromium locale names"),
+    ('[app]\nlocales = ["english"]\n', "app.locales", "not a Chromium locale name"),
+    ('[app]\nlocales = ["de_DE"]\n', "app.locales", "not a Chromium locale name"),
+    ('[app]\nlocales = ["EN-us"]\n', "app.locales", "not a Chromium locale name"),
+    ('[app]\nlocales = [1]\n', "app.locales", "not a Chromium locale name"),
+    ('[app]\nlocales = ["de", "de"]\n', "app.locales", "listed twice"),
     ('[app]\nidd = "org.example.x"\n', "app.idd", "unknown key"),
     ('[application]\nid = "org.example.x"\n', "application", "unknown table"),
     ("app = 3\n", "app", "must be a table"),
@@ -84,6 +90,16 @@ def test_a_bad_value_is_one_error_naming_the_field(tmp_path: Path, text: str, fi
         load(folder)
     assert caught.value.field == field and caught.value.path == folder / "weft.toml"
     assert str(caught.value).startswith(f"{folder / 'weft.toml'}: {field + ': ' if field else ''}")
+
+
+def test_locales_are_chromium_names_and_default_to_all(tmp_path: Path) -> None:
+    assert load(write(tmp_path / "all", "[app]\n")).locales == ()  # none declared: `weft package` keeps all
+    folder = write(tmp_path / "some", '[app]\nlocales = ["en-US", "de", "pt-BR", "es-419", "fil"]\n')
+    assert load(folder).locales == ("en-US", "de", "pt-BR", "es-419", "fil")
+    assert load(folder).replace(locales=["fr"]).locales == ("fr",)  # as `weft package --locales fr` does
+    with pytest.raises(ConfigError, match="not a Chromium locale name") as caught:
+        load(folder).replace(locales=["french"])
+    assert caught.value.field == "locales"
 
 
 def test_a_weft_toml_that_is_not_a_file_is_refused_without_reading_it(tmp_path: Path) -> None:

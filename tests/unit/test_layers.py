@@ -26,6 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the runtime", ("weft.runtime",)),
     ("the process", ("weft.app",)),
     ("entry points", ("weft.cli", "weft.dev", "weft.watch", "weft.launcher", "weft.selfcheck", "weft.packager",
+                      "weft.trim", "weft.elf",
                       "weft.demo", "weft.testing", "weft.scaffold", "weft.typegen", "weft")),
 ]
 
