@@ -205,3 +205,27 @@ def test_an_explicit_no_to_the_opt_out_is_kept(app: pytest.Pytester, monkeypatch
         result.stdout.fnmatch_lines(["*weft is running as root, where Chromium's sandbox cannot run.*"])
     else:  # the sandbox stays on, as asked
         result.assert_outcomes(passed=1)
+
+
+def test_an_app_s_test_clicks_and_types_as_a_person(app: pytest.Pytester) -> None:
+    (app.path / "index.html").write_text("""<!DOCTYPE html><title>app</title>
+        <form><input id="name"><button>Greet</button></form><p id="out"></p><script>
+        document.querySelector("form").addEventListener("submit", async (event) => {
+          event.preventDefault();
+          const name = document.getElementById("name").value;
+          document.getElementById("out").textContent = event.isTrusted + " " + await runtime.invoke("greet", {name});
+        });</script>""")
+    write_test(app, """
+        import pytest
+        from weft.testing import ElementError, click, type_text, wait_for
+
+        @pytest.mark.weft
+        async def test_greet(weft_app):
+            win = await weft_app.window()
+            await type_text(win, "Ada", "#name")
+            await click(win, "form button")
+            assert await wait_for(win, "document.getElementById('out').textContent") == "true Hello, Ada!"
+            with pytest.raises(ElementError, match="'#nope' matches no element"):
+                await click(win, "#nope")
+    """)
+    app.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -18,10 +18,12 @@ Fixtures: ``weft_app_dir`` (the app folder), ``weft_runtime`` (a fresh
 ``weft_loop`` (the session's one qasync loop). ``async def`` tests marked
 ``@pytest.mark.weft``, or asking for ``weft_runtime`` / ``weft_app``, run on
 that loop. Helpers: :func:`open_window`, :func:`evaluate`, :func:`wait_for`,
-:func:`next_event`; for the desktop, :func:`answer_dialog` (answers the next
-weft.dialog through Qt's own widgets), :func:`pick_menu_item` (opens a
+:func:`next_event`; :func:`click` and :func:`type_text` (real mouse and
+key events through Qt); for the desktop, :func:`answer_dialog` (answers the
+next weft.dialog through Qt's own widgets), :func:`pick_menu_item` (opens a
 window's menus and clicks the item) and :func:`menu_items`
-(:mod:`weft.testing.dialogs` and :mod:`weft.testing.menus` have the rest).
+(:mod:`weft.testing.pointer`, :mod:`weft.testing.dialogs` and
+:mod:`weft.testing.menus` have the rest).
 The fixture ``weft_dialogs`` fails a test that leaves a dialog open.
 
 Loading the plugin imports no Qt: only a session that collected a test
@@ -64,7 +66,8 @@ _APPS = pytest.StashKey[list["App"]]()
 # The desktop helpers import Qt: they load on first use, so that loading
 # this plugin does not.
 _LAZY = {"answer_dialog": "dialogs", "next_dialog": "dialogs", "dismiss_dialogs": "dialogs",
-         "DialogSeen": "dialogs", "pick_menu_item": "menus", "menu_items": "menus", "wait_for_popup": "menus"}
+         "DialogSeen": "dialogs", "pick_menu_item": "menus", "menu_items": "menus", "wait_for_popup": "menus",
+         "click": "pointer", "type_text": "pointer", "ElementError": "pointer"}
 
 
 def __getattr__(name: str) -> Any:
