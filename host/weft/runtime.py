@@ -100,7 +100,6 @@ class Runtime(Calls):
     def activated(self) -> Iterator[Runtime]:
         """Make this the runtime the module-level functions act on."""
         with active.activated(self):
-            self.router.install_declared()  # the app's declared handlers (weft.ipc.handler)
             yield self
 
     # -- windows -----------------------------------------------------------

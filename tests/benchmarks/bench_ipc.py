@@ -23,6 +23,7 @@ from typing import Callable, Protocol, Sequence
 
 import attrs
 
+import checking
 import footprint
 import loads
 import pywebviewrun
@@ -157,6 +158,9 @@ async def measure_in_process(systems: list[System], plan: Plan, notes: list[str]
         memory = await footprint.measure(loaded, weft_system.runtime)
         progress("memory per window and per plugin measured")
         rounds = await measure_round_trips(systems, plan, notes)
+        checked, checked_notes = await checking.measure(weft_system, rounds.get(RawSystem.name, []), plan.loop,
+                                                        plan.rounds, progress)
+        notes += checked_notes
         figures = [await loads.measure_pipelined(loaded, plan.loads, progress)]
         figures += await loads.measure_broadcast(loaded, plan.loads, progress)
         large, rss_method = await loads.measure_large(loaded, plan.loads, progress)
@@ -169,7 +173,7 @@ async def measure_in_process(systems: list[System], plan: Plan, notes: list[str]
             except BenchmarkError as exc:
                 notes.append(f"pywebview load figures skipped: {str(exc).splitlines()[0]}")
                 progress(f"pywebview load figures skipped: {exc}")
-        return InProcess(rounds=rounds, figures=figures + memory, rss_method=rss_method)
+        return InProcess(rounds=rounds, figures=checked + figures + memory, rss_method=rss_method)
     finally:
         for system in reversed(opened):
             await system.close()

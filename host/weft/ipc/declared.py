@@ -14,8 +14,8 @@ and checked at the boundary::
 
     ipc.channel("update", Update, direction="to_page")
 
-A declared handler is installed on the runtime as it starts (``weft.run``,
-or ``Runtime.activated()``); it receives its payload converted to the hinted
+A declared handler answers on every runtime (those made before it was
+declared too); it receives its payload converted to the hinted
 type, or the page's ``invoke`` rejects with ``PayloadError`` naming the field
 (:mod:`weft.ipc.contracts`). What it returns, and what Python sends on a
 declared ``to_page`` channel, is checked the same way before it leaves; what
@@ -30,12 +30,13 @@ from __future__ import annotations
 import inspect
 import logging
 import typing
+import weakref
 from typing import Any, Callable, Literal, TypeVar
 
 import attrs
 
 from ..errors import ArgumentError
-from . import active, contracts
+from . import contracts
 from .calls import Handlers
 from .typescript import Declared
 
@@ -96,9 +97,9 @@ def _add(declaration: Declaration) -> None:
         raise ArgumentError(f"channel {key[0]!r} is declared twice ({key[1]}): by {_origin(existing)} and "
                             f"by {_origin(declaration)}")
     _declarations[key] = declaration  # the same place again (a module run anew): the new one holds
-    running = active.running()
-    if running is not None and declaration.fn is not None:
-        running.router.install_declared()
+    if declaration.fn is not None:
+        for installer in tuple(_installers):  # the runtimes there are already
+            installer.install()
 
 
 def _origin(declaration: Declaration) -> str:
@@ -113,6 +114,10 @@ def _origin(declaration: Declaration) -> str:
 def declarations() -> tuple[Declaration, ...]:
     """Every channel declared so far, in the order declared."""
     return tuple(_declarations.values())
+
+
+_installers: weakref.WeakSet[Installer] = weakref.WeakSet()
+"""Every runtime's installer: a handler declared later is installed on each."""
 
 
 def to_page(channel_name: str, payload: Any) -> Any:
@@ -136,10 +141,15 @@ def checked(declaration: Declaration, fn: Callable[..., Any] | None = None) -> C
     payload, result = declaration.payload, declaration.result
     assert fn is not None and result is not None
 
-    async def run(value: Any, window_id: str) -> Any:
+    async def finish(pending: Any) -> Any:
+        return result.to_json(await pending, "result")
+
+    # Synchronous, so that a synchronous handler is answered at once, as an
+    # undeclared one is (an async one answers when its awaitable is done).
+    def run(value: Any, window_id: str) -> Any:
         answer = fn(payload(value), window_id)
         if inspect.isawaitable(answer):
-            answer = await answer
+            return finish(answer)
         return result.to_json(answer, "result")
 
     return run
@@ -159,6 +169,10 @@ class Installer:
 
     handlers: Handlers
     _installed: dict[str, tuple[Declaration, Callable[[], None]]] = attrs.field(factory=dict, init=False)
+
+    def __attrs_post_init__(self) -> None:
+        _installers.add(self)
+        self.install()
 
     def install(self) -> None:
         for declaration in declarations():

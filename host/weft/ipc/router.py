@@ -280,11 +280,6 @@ class Router:
         place of a declared handler, and checked by its declaration)."""
         return self._declared.handle(channel, fn)
 
-    def install_declared(self) -> None:
-        """Answer each declared handler's channel (:mod:`weft.ipc.declared`)
-        the app does not handle itself, checking what crosses."""
-        self._declared.install()
-
     # -- subscribers -----------------------------------------------------
 
     def window_events(self, *, bound: int | None = None) -> Subscription:

@@ -9,3 +9,9 @@ for (const [name, task] of Object.entries(BENCH_TASKS)) {
     runtime.send("bench:report", await reportOf(task(call, settings)));
   });
 }
+// The same serial loop on a declared channel (checking.py): its payload is
+// converted and its result checked in Python.
+runtime.on("bench:typed", async (settings) => {
+  const typed = (payload) => runtime.invoke("echo:typed", payload);
+  runtime.send("bench:report", await reportOf(timeRoundTrips(typed, settings)));
+});
