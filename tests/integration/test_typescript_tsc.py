@@ -62,7 +62,7 @@ GOOD_PAGE = """\
 async function main(): Promise<void> {
   const sum = await runtime.invoke("add", { a: 1, b: 2 });
   const total: number = sum.total;
-  const exact: boolean | undefined = sum.exact;
+  const exact: boolean = sum.exact;  // a default: always there in what Python sends
   await runtime.invoke("add", { a: 1, b: 2, note: "hi" }, { timeout: 500 });
   const id = await window.runtime.invoke("upload", { name: "a.bin", data: new Uint8Array([1, 2]) });
   const idText: string = id ?? "none";

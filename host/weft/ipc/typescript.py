@@ -14,8 +14,11 @@
 The ``.d.ts`` is a module that exports one ``interface`` (classes) or ``type``
 (enums) per named type, and fills in the channel maps of ``runtime.d.ts``
 (``HandlerChannels``, ``ToPageChannels``, ``ToPythonChannels``) by declaration
-merging, so undeclared channels keep their untyped signatures. Fields with a
-default are optional (``key?:``): what a page sends may leave them out.
+merging, so undeclared channels keep their untyped signatures. A dataclass
+or attrs class with defaults has two shapes: ``<Name>Input``, what a page
+sends, where those fields are optional (``key?:``), and ``<Name>``, what
+Python sends, where every field is there. A TypedDict has one shape: its
+``NotRequired`` keys are optional both ways.
 Nothing here imports Qt.
 """
 
@@ -102,14 +105,15 @@ class Declared:
     ``None`` means the handler returns nothing (``null`` on the page)."""
 
 
-def typescript(hint: Any) -> str:
-    """Return the TypeScript type for the Python type hint ``hint``.
+def typescript(hint: Any, *, inbound: bool = True) -> str:
+    """Return the TypeScript type for the Python type hint ``hint``, as a
+    page sends it (``inbound``) or as Python sends it.
 
     Named types (TypedDicts, dataclasses, attrs classes, enums) appear by
     name; :func:`render` writes their declarations. Raises ``ArgumentError``
     naming the hint when it has no TypeScript counterpart.
     """
-    return _Namer().type_of(hint)
+    return _Namer(inbound=inbound).type_of(hint)
 
 
 def granted(declared: Iterable[Declared], *, send: Iterable[str], receive: Iterable[str]) -> list[Declared]:
@@ -134,7 +138,9 @@ def render(declared: Iterable[Declared], *, module_name: str = "weft-app",
     for item in sorted(declared, key=lambda d: (d.channel, d.kind)):
         if item.channel in entries[item.kind]:
             raise ArgumentError(f"channel {item.channel!r} is declared twice as {item.kind}")
+        namer.inbound = item.kind != "to_page"  # a handler's payload and to_python come from the page
         payload = namer.type_of(item.payload)
+        namer.inbound = False
         entries[item.kind][item.channel] = (
             f"{{ payload: {payload}; result: {namer.type_of(item.result)} }}"
             if item.kind == "handler" else payload)
@@ -164,10 +170,14 @@ def render(declared: Iterable[Declared], *, module_name: str = "weft-app",
 class _Namer:
     """Turns hints into TypeScript, naming each class once and collecting its declaration."""
 
+    inbound: bool = True
+    """Which way the hints at hand go: True for what a page sends (a field
+    with a default may be left out), False for what Python sends (a
+    dataclass's or attrs class's every field is there)."""
     declarations: dict[str, str] = attrs.field(factory=dict, init=False)
     """Declaration text by name, in the order the names were first met."""
-    _names: dict[Any, str] = attrs.field(factory=dict, init=False)
-    """The name given to each class (or enum), so each is declared once."""
+    _names: dict[tuple[Any, bool], str] = attrs.field(factory=dict, init=False)
+    """The name given to each class (or enum) and shape, so each is declared once."""
 
     def type_of(self, hint: Any) -> str:
         if isinstance(hint, str | typing.ForwardRef):
@@ -214,15 +224,19 @@ class _Namer:
         return f"Array<{text}>" if " | " in text else f"{text}[]"
 
     def _named(self, cls: type, declare: typing.Callable[[type, str], str]) -> str:
-        if cls in self._names:
-            return self._names[cls]
+        # A class with defaults has two shapes: what a page sends may leave those
+        # fields out (<Name>Input); what Python sends always has them (<Name>).
+        shape = self.inbound and _has_defaults(cls)
+        if (cls, shape) in self._names:
+            return self._names[(cls, shape)]
         base = cls.__name__ if _IDENTIFIER.match(cls.__name__) else "Type"
+        base += "Input" if shape else ""
         name, n = base, 1
         while name in self.declarations or name in _RESERVED:
             n += 1
             name = f"{base}{n}"
         # Name it before declaring it, so a recursive reference finds the name.
-        self._names[cls] = name
+        self._names[(cls, shape)] = name
         self.declarations[name] = ""
         self.declarations[name] = declare(cls, name)
         return name
@@ -236,7 +250,6 @@ class _Namer:
             hints = typing.get_type_hints(cls, include_extras=True)
         except Exception as exc:  # a NameError or TypeError from a hint that does not resolve
             raise ArgumentError(f"no TypeScript type for {cls!r}: its hints do not resolve ({exc})") from exc
-        fields: list[tuple[str, Any, bool]] = []
         # The same fields, keys and optionality as weft.ipc.contracts converts:
         # attrs fields by their init alias, fields not in __init__ left out.
         if typing.is_typeddict(cls):
@@ -245,16 +258,28 @@ class _Namer:
             fields = [(key, _strip_required(hint), {typing.Required: False, typing.NotRequired: True}.get(
                           typing.get_origin(hint), key in cls.__optional_keys__))
                       for key, hint in hints.items()]
-        elif dataclasses.is_dataclass(cls):
-            fields = [(f.name, hints.get(f.name, Any),
-                       f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING)
-                      for f in dataclasses.fields(cls) if f.init]
         else:
-            fields = [(a.alias or a.name, hints.get(a.name, a.type if a.type is not None else Any),
-                       a.default is not attrs.NOTHING) for a in attrs.fields(cls) if a.init]
+            fields = [(key, hints.get(attribute, Any if hint is None else hint), self.inbound and defaulted)
+                      for key, attribute, hint, defaulted in _record_fields(cls)]
         body = [f"  {_property(key)}{'?' if optional else ''}: {self.type_of(hint)};"
                 for key, hint, optional in fields]
         return "\n".join([*_doc(cls), f"export interface {name} {{", *body, "}"])
+
+
+def _record_fields(cls: type) -> list[tuple[str, str, Any, bool]]:
+    """A dataclass's or attrs class's fields in ``__init__``: (key, attribute
+    name, hint or None to look it up, has a default)."""
+    if dataclasses.is_dataclass(cls):
+        return [(f.name, f.name, None,
+                 f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING)
+                for f in dataclasses.fields(cls) if f.init]
+    return [(a.alias or a.name, a.name, None if a.type is None else a.type, a.default is not attrs.NOTHING)
+            for a in attrs.fields(cls) if a.init]
+
+
+def _has_defaults(cls: type) -> bool:
+    """Whether a dataclass or attrs class has a field a page may leave out."""
+    return (dataclasses.is_dataclass(cls) or attrs.has(cls)) and any(field[3] for field in _record_fields(cls))
 
 
 def _doc(cls: type) -> list[str]:
