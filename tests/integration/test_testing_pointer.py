@@ -192,3 +192,15 @@ def test_the_page_s_own_synthetic_events_do_not_count_as_the_click(runtime: weft
         return await evaluate(win, "window.heard")
 
     assert run_page(runtime, arun, SYNTHETIC, steps) is True
+
+
+def test_type_text_can_replace_what_the_field_holds(runtime: weft.Runtime, arun: Callable[..., Any]) -> None:
+    async def steps(win: weft.Window) -> Any:
+        await type_text(win, "world", "#name")
+        await type_text(win, "Ada", "#name", replace=True)
+        first = await evaluate(win, "document.getElementById('name').value")
+        await type_text(win, "", replace=True)
+        await type_text(win, "x")
+        return [first, await evaluate(win, "document.getElementById('name').value")]
+
+    assert run_page(runtime, arun, FIELD, steps) == ["Ada", "x"]

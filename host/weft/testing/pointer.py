@@ -186,23 +186,28 @@ async def click(win: Window, selector: str, *, button: Button = "left", timeout:
         raise ElementError(f"the click on {selector!r} reached {astray[0]['target']} instead")
 
 
-async def type_text(win: Window, text: str, selector: str | None = None, *, timeout: float = 10.0) -> None:
+async def type_text(win: Window, text: str, selector: str | None = None, *, replace: bool = False,
+                    timeout: float = 10.0) -> None:
     """Type ``text`` with real key events (Qt's, as :func:`click` sends
     mouse events) into the element that has the focus, after clicking
     ``selector``'s element if given: that moves the focus there as a
-    person's click does, and the caret to where the click lands. Returns
-    when the page has had every key; ``TimeoutError`` if it has not within
-    ``timeout`` s."""
+    person's click does, and the caret to where the click lands.
+    ``replace=True`` first selects what the element holds (Ctrl+A), so the
+    text takes its place. Returns when the page has had every key;
+    ``TimeoutError`` if it has not within ``timeout`` s."""
     _check_keys(text)
     if selector is not None:
         await click(win, selector, timeout=timeout)
-    if not text:
+    if not text and not replace:
         return
     async with _Steps(timeout).within() as steps:
         steps.step = f"the page did not receive the keys of {text!r}"
         widget = _input_widget(win)
         key = f"k{next(_keys)}"
-        await win.evaluate(_call("listen", key, None, ("keydown", "keyup"), len(text)))
+        # QTest presses a modifier as a key of its own: Ctrl+A is two keyups.
+        await win.evaluate(_call("listen", key, None, ("keydown", "keyup"), len(text) + (2 if replace else 0)))
+        if replace:
+            QTest.keyClick(widget, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
         _send_keys(widget, text)
         await _received(win, key, f"keys of {text!r}")
 

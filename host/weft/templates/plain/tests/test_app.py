@@ -2,7 +2,7 @@
 (weft.testing). Run them with `python -m pytest` in the app's folder."""
 
 import pytest
-from weft.testing import evaluate, wait_for
+from weft.testing import click, evaluate, type_text, wait_for
 
 GREETING = "document.getElementById('greeting').textContent"
 
@@ -18,6 +18,6 @@ async def test_greet_is_a_round_trip_to_python(weft_app):
 async def test_the_page_shows_python_s_greeting(weft_app):
     win = await weft_app.window()
     assert await wait_for(win, GREETING) == "Hello, world! (from Python)"  # asked on load
-    await win.evaluate("document.getElementById('name').value = 'Ada';"
-                       "document.querySelector('#greet button').click()")
+    await type_text(win, "Ada", "#name", replace=True)  # real keys, into the field a real click focused
+    await click(win, "#greet button")  # a real click: the form submits as for a person
     await wait_for(win, GREETING, "Hello, Ada! (from Python)")
