@@ -125,3 +125,35 @@ def test_the_lifecycle_sample_remembers_and_runs_once(weft_command: str, tmp_pat
     finally:
         again.process.send_signal(signal.SIGINT)
         again.finish()
+
+
+def test_the_testing_page_s_app_passes_its_tests(weft_command: str, tmp_path: Path) -> None:
+    """docs/testing.md's app and its tests, in an app made by `weft new`, run
+    as that page says: `python -m pytest` in the app's folder."""
+    page = ROOT / "docs" / "testing.md"
+    blocks = code_blocks(page, "python")
+    main = next(block for block in blocks if "weft.run(main)" in block)
+    tests = next(block for block in blocks if "from weft.testing import" in block)
+    index = next(block for block in code_blocks(page, "html") if "<title>List</title>" in block)
+    assert len(blocks) == 2 and len(code_blocks(page, "html")) == 1  # every sample on the page runs here
+    subprocess.run([weft_command, "new", "list"], cwd=tmp_path, env=clean_env(), check=True, capture_output=True)
+    app = tmp_path / "list"
+    (app / "main.py").write_text(main)
+    (app / "index.html").write_text(index)
+    (app / "tests" / "test_app.py").unlink()  # the scaffold's own tests are for its own page
+    (app / "tests" / "test_list.py").write_text(tests)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=app,
+                          env=clean_env(), capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1].startswith("4 passed"), done.stdout
+
+
+def test_the_readme_testing_sample_passes_in_a_new_app(weft_command: str, tmp_path: Path) -> None:
+    readme = ROOT / "README.md"
+    sample = next(block for block in code_blocks(readme, "python") if "from weft.testing import" in block)
+    subprocess.run([weft_command, "new", "hello"], cwd=tmp_path, env=clean_env(), check=True, capture_output=True)
+    (tmp_path / "hello" / "tests" / "test_readme.py").write_text(sample)
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_readme.py"],
+                          cwd=tmp_path / "hello", env=clean_env(), capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1].startswith("1 passed"), done.stdout
