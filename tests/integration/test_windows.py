@@ -29,6 +29,17 @@ def test_url_windows_load_from_the_app_folder(runtime: weft.Runtime, arun: Any) 
     arun(main())
 
 
+def test_app_files_are_read_as_utf8_without_a_meta_charset(runtime: weft.Runtime, arun: Any) -> None:
+    # Text types come with charset=utf-8: without it Chromium reads a page and
+    # its scripts as windows-1252, and "✓" shows as "âœ“".
+    async def main() -> None:
+        loaded = runtime.channel_events("utf8-loaded")
+        await runtime.create_window(url="app://utf8.html")
+        assert (await next_event(loaded)).payload == {"title": "ü", "text": "✓ ü", "script": "✓ ü", "charset": "UTF-8"}
+
+    arun(main())
+
+
 def test_window_ids_and_arguments(runtime: weft.Runtime, arun: Any) -> None:
     async def main() -> None:
         first = await runtime.create_window(html="<p>1</p>")

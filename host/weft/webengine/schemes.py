@@ -122,6 +122,19 @@ def initiator_origin(job: QWebEngineUrlRequestJob) -> str | None:
     return origin if initiator.isValid() and origin else policy.OPAQUE
 
 
+
+TEXT_TYPES = frozenset({"application/javascript", "application/json", "application/xml", "image/svg+xml",
+                        "application/xhtml+xml", "application/manifest+json"})
+"""Types read as text besides text/*: each is served with charset=utf-8."""
+
+
+def _content_type(mime: str) -> bytes:
+    """The Content-Type of a served file: text is UTF-8 (without it Chromium
+    reads a page with no <meta charset>, and its scripts, as windows-1252)."""
+    text = mime.startswith("text/") or mime in TEXT_TYPES
+    return f"{mime};charset=utf-8".encode() if text else mime.encode()
+
+
 class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
     """Answers ``<scheme>://<host>/...`` from one folder and from memory, to
     requests its own origin started; any other host is not found.
@@ -213,7 +226,7 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
             os.close(fd)
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
             return
-        job.reply(mime.encode(), device)
+        job.reply(_content_type(mime), device)
 
     def _reply_document(self, job: QWebEngineUrlRequestJob, mime: str, fd: int) -> None:
         assert self._check_document is not None
