@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import shutil
 import subprocess
@@ -180,3 +181,23 @@ def install_remote_clients() -> tuple[str, str]:
         subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=REMOTE_CLIENTS, check=True, timeout=600,
                        capture_output=True)
     return npm, node
+
+
+TYPESCRIPT = "5.9.3"
+"""The TypeScript the suite's checks run (pinned: a new release must not change what passes)."""
+
+
+@pytest.fixture(scope="session")
+def tsc(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """The command that runs the pinned TypeScript: tests/remote's if it has that version, else
+    one installed once per session into a temporary project."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    assert node and npm, "these tests need Node.js and npm on PATH (Debian: apt-get install nodejs npm)"
+    package = REMOTE_CLIENTS / "node_modules" / "typescript" / "package.json"
+    if package.exists() and json.loads(package.read_text())["version"] == TYPESCRIPT:
+        return [node, str(package.parent / "bin" / "tsc")]
+    project = tmp_path_factory.mktemp("typescript")
+    (project / "package.json").write_text('{"private": true}\n')
+    subprocess.run([npm, "install", "--no-save", "--no-audit", "--no-fund", f"typescript@{TYPESCRIPT}"],
+                   cwd=project, check=True, capture_output=True, timeout=600)
+    return [node, str(project / "node_modules" / "typescript" / "bin" / "tsc")]

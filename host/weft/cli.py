@@ -44,6 +44,10 @@ def _load_main(path: Path) -> tuple[MainFn, Path]:
     spec = importlib.util.spec_from_file_location("__weft_app__", script)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # In sys.modules, as an imported module is: dataclasses and typing look
+    # up the module of a class there (hints written as strings, with
+    # `from __future__ import annotations`, resolve in its namespace).
+    sys.modules[spec.name] = module
     sys.path.insert(0, str(app_dir))
     from .app import loading_app
 

@@ -157,3 +157,70 @@ def test_the_readme_testing_sample_passes_in_a_new_app(weft_command: str, tmp_pa
                           cwd=tmp_path / "hello", env=clean_env(), capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.stdout.splitlines()[-1].startswith("1 passed"), done.stdout
+
+
+# What docs/typed-channels.md says a page hears and Python raises, beside its own test.
+TYPED_MESSAGES = '''
+import pytest
+
+import weft
+from weft import ipc
+from weft.testing import evaluate
+
+
+@pytest.mark.weft
+async def test_the_messages_the_page_quotes(weft_app):
+    win = await weft_app.window()
+    heard = """new Promise((resolve) => { runtime.on("runtime:error", (e) => resolve(e.message));
+                                       runtime.send("done", "3"); })"""
+    assert await evaluate(win, heard) == 'runtime.send(\\'done\\'): payload: expected an integer, got "3"'
+    task = weft_app.module.Task(id=1, title=3, priority="low")
+    with pytest.raises(weft.PayloadError) as refused:
+        await ipc.broadcast([win.id], "tasks", [task])
+    assert str(refused.value) == "payload[0].title: expected a string, got 3"
+'''
+
+
+def test_the_typed_channels_app_types_compile_and_its_tests_pass(weft_command: str, tmp_path: Path,
+                                                                   tsc: list[str]) -> None:
+    page = ROOT / "docs" / "typed-channels.md"
+    python = code_blocks(page, "python")
+    subprocess.run([weft_command, "new", "todo"], cwd=tmp_path, env=clean_env(), check=True, capture_output=True)
+    app = tmp_path / "todo"
+    (app / "main.py").write_text(next(block for block in python if "weft.run(main)" in block))
+    (app / "index.html").write_text(code_blocks(page, "html")[0])
+    (app / "app.js").write_text(code_blocks(page, "js")[0])
+    (app / "jsconfig.json").write_text(code_blocks(page, "json")[0])
+    (app / "tests" / "test_app.py").unlink()  # the scaffold's tests are for its own page
+    (app / "tests" / "test_todo.py").write_text(next(block for block in python if "weft_app" in block))
+    (app / "tests" / "test_messages.py").write_text(TYPED_MESSAGES)
+
+    done = subprocess.run([weft_command, "types", "."], cwd=app, env=clean_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert (app / "types" / "weft-app.d.ts").read_text() == code_blocks(page, "ts")[0]  # the page shows it as written
+
+    checked = subprocess.run([*tsc, "-p", "jsconfig.json"], cwd=app, capture_output=True, text=True, timeout=300)
+    assert checked.returncode == 0, checked.stdout
+    app_js = app / "app.js"
+    app_js.write_text(app_js.read_text().replace('priority: "high"', 'priority: "urgent"'))
+    checked = subprocess.run([*tsc, "-p", "jsconfig.json"], cwd=app, capture_output=True, text=True, timeout=300)
+    (error,) = code_blocks(page, "text")[:1]
+    assert checked.returncode != 0 and checked.stdout == error, checked.stdout
+    app_js.write_text(code_blocks(page, "js")[0])
+
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=app,
+                           env=clean_env(), capture_output=True, text=True, timeout=180)
+    assert tests.returncode == 0, tests.stdout[-3000:] + tests.stderr[-2000:]
+    assert tests.stdout.splitlines()[-1].startswith("2 passed"), tests.stdout
+
+
+def test_the_readme_typed_channels_sample_types_as_it_says(weft_command: str, tmp_path: Path) -> None:
+    sample = next(block for block in code_blocks(ROOT / "README.md", "python") if "@ipc.handler" in block)
+    (tmp_path / "main.py").write_text(sample + "\n\nasync def main():\n    pass\n")
+    done = subprocess.run([weft_command, "types", str(tmp_path)], env=clean_env(), capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and "2 declared channel(s)" in done.stdout, done.stderr
+    text = (tmp_path / "types" / "weft-app.d.ts").read_text()
+    assert '"add-task": { payload: NewTask; result: number };' in text and '"done": number;' in text
+    assert 'priority: "low" | "high";' in text

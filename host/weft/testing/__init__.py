@@ -40,6 +40,8 @@ import inspect
 import itertools
 import json
 import os
+import sys
+import types
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterator, TypeVar
 
@@ -351,6 +353,12 @@ class App:
     """The task running ``main()``: None until the test first runs on
     weft's loop (an async test's body, or its first ``weft_run``)."""
     _reported: bool = attrs.field(default=False, init=False)
+
+    @property
+    def module(self) -> types.ModuleType:
+        """The app's ``main.py``, as loaded for this test: its classes and
+        functions (``weft_app.module.Task``)."""
+        return sys.modules[self.main_fn.__module__]
 
     def start(self) -> None:
         """Start ``main()`` (from inside the loop)."""
