@@ -1,11 +1,11 @@
 """``weft new NAME``: a new app folder, from a template shipped in
 ``weft.templates``.
 
-``plain`` is ``main.py`` (an ``async def main()`` with one ``ipc.handle``
-round trip), ``index.html``, ``style.css``, ``tests/`` on weft's pytest
-plugin, ``weft.toml`` and ``.gitignore``. ``vue`` is the same app with a
-Vite + Vue 3 + TypeScript UI built into ``web/``, typed against a copy of
-``window.runtime``'s types.
+``plain`` is ``main.py`` (an ``async def main()`` and one declared
+``@ipc.handler`` round trip), ``index.html``, ``style.css``, ``tests/`` on
+weft's pytest plugin, ``weft.toml`` and ``.gitignore``. ``vue`` is the same
+app with a Vite + Vue 3 + TypeScript UI built into ``web/``, typed against
+``types/`` (what ``weft types`` writes from ``main.py``'s declarations).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from typing import Iterator
 
 import attrs
 
-from . import __version__
 from . import appconfig
 from .errors import Error
 
@@ -29,10 +28,8 @@ NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 #: Template files renamed when copied (a dotfile does not survive every
 #: packaging step, so the template holds it without its dot).
 RENAMED = {"gitignore": ".gitignore"}
-#: Files a template gets from elsewhere in weft: (package, file) by target.
-COPIED = {"vue": {"src/weft-runtime.d.ts": ("weft.renderer_assets", "runtime.d.ts")}}
-COPIED_HEADER = ("// The types of window.runtime, copied by `weft new` from weft {version}\n"
-                 "// (weft.renderer_assets/runtime.d.ts). Copy it again after upgrading weft.\n\n")
+#: Templates whose page is TypeScript: their app gets types/ (``weft types``) at once.
+TYPED = frozenset({"vue"})
 
 
 class ScaffoldError(Error):
@@ -108,14 +105,25 @@ def new(target: Path, template: str = "plain") -> NewApp:
         raise ScaffoldError(f"{target}: exists and is not empty; give a new folder")
     source = importlib.resources.files("weft.templates").joinpath(template)
     contents = {relative: _render(entry.read_text("utf-8"), who) for relative, entry in _walk(source)}
-    for relative, (package, name) in COPIED.get(template, {}).items():
-        types = importlib.resources.files(package).joinpath(name).read_text("utf-8")
-        contents[relative] = COPIED_HEADER.format(version=__version__) + types
     for relative, text in contents.items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, "utf-8")
-    return NewApp(folder=folder, identity=who, template=template, files=tuple(sorted(map(Path, contents))))
+    made = [Path(relative) for relative in contents]
+    if template in TYPED:
+        made += _write_types(folder)
+    return NewApp(folder=folder, identity=who, template=template, files=tuple(sorted(made)))
+
+
+def _write_types(folder: Path) -> list[Path]:
+    """``weft types`` on the new app: its page compiles against main.py's
+    declared channels from the first build."""
+    from . import typegen
+    from .cli import _load_main
+
+    _load_main(folder)  # its declarations run; main() does not
+    written = typegen.app_types(folder / typegen.TYPES_FOLDER)
+    return [path.relative_to(folder) for path in sorted(written.path.parent.iterdir())]
 
 
 def next_steps(app: NewApp, shown: str) -> list[str]:
@@ -141,7 +149,8 @@ def run_new(target: Path, template: str) -> int:
     for path in app.files:
         print(f"  {path}")
     if template == "vue":
-        print("\nThe UI is Vite + Vue 3 + TypeScript in src/ (window.runtime is typed by src/weft-runtime.d.ts);")
+        print("\nThe UI is Vite + Vue 3 + TypeScript in src/ (window.runtime and main.py's declared channels are")
+        print("typed by types/: `weft types .` writes it again after you change them, `weft dev .` at every start);")
         print("`npm run build` type-checks it and builds it into web/, which main.py opens.")
         print("While you work, `npm run watch` rebuilds on every save.")
     print("\nNext:")

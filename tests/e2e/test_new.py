@@ -24,8 +24,8 @@ from tests.e2e.conftest import AS_ROOT, clean_env
 REPO = Path(__file__).resolve().parents[2]
 PLAIN = [".gitignore", "index.html", "main.py", "pytest.ini", "style.css", "tests/test_app.py", "weft.toml"]
 VUE = [".gitignore", "index.html", "main.py", "package.json", "pytest.ini", "src/App.vue", "src/env.d.ts",
-       "src/main.ts", "src/style.css", "src/weft-runtime.d.ts", "tests/test_app.py", "tsconfig.json",
-       "vite.config.ts", "weft.toml"]
+       "src/main.ts", "src/style.css", "tests/test_app.py", "tsconfig.json", "types/runtime.d.ts",
+       "types/weft-app.d.ts", "vite.config.ts", "weft.toml"]
 
 
 def weft_new(weft_command: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -146,10 +146,10 @@ def test_the_vue_template(weft_command: str, tmp_path: Path) -> None:
         "vite", "vue", "typescript", "vue-tsc", "@vitejs/plugin-vue"}
     assert 'outDir: "web"' in (app / "vite.config.ts").read_text()
     assert 'UI = "web/index.html"' in (app / "main.py").read_text()
-    # window.runtime's types: the ones this weft ships, copied in.
-    types = (app / "src" / "weft-runtime.d.ts").read_text()
-    assert types.endswith((REPO / "renderer_assets" / "runtime.d.ts").read_text())
-    assert "interface Window" in types and "./weft-runtime.d.ts" in (app / "src" / "env.d.ts").read_text()
+    # window.runtime's types (the ones this weft ships) and main.py's declared channels, as weft types writes them.
+    assert (app / "types" / "runtime.d.ts").read_text() == (REPO / "renderer_assets" / "runtime.d.ts").read_text()
+    assert '"greet": { payload: Greeting; result: string };' in (app / "types" / "weft-app.d.ts").read_text()
+    assert '"types/*.d.ts"' in (app / "tsconfig.json").read_text()
     # Not built yet: its tests say so rather than fail.
     tests = run_its_tests(app)
     assert tests.returncode == 0 and "2 skipped" in tests.stdout.splitlines()[-1], tests.stdout[-2000:]

@@ -5,19 +5,25 @@ Test it:  python -m pytest  (tests/ runs it headless)
 """
 
 import sys
+from typing import TypedDict
 
 import weft
 from weft import ipc, window
 
 
-def greet(payload, window_id):
-    """Answer the page's runtime.invoke("greet", {name}): a round trip."""
-    print(f"greet: {payload['name']} (asked by {window_id})")
-    return f"Hello, {payload['name']}! (from Python)"
+class Greeting(TypedDict):
+    name: str
+
+
+@ipc.handler("greet")
+def greet(greeting: Greeting, window_id: str) -> str:
+    """Answer the page's runtime.invoke("greet", {name}): a round trip. The
+    payload is checked against Greeting first: {name: 7} never gets here."""
+    print(f"greet: {greeting['name']} (asked by {window_id})")
+    return f"Hello, {greeting['name']}! (from Python)"
 
 
 async def main() -> None:
-    ipc.handle("greet", greet)
     # app:// serves this folder (weft.app.dir); never file://.
     await window.create_window(title="__APP_TITLE__", width=800, height=600, url="app://index.html")
 

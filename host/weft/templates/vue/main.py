@@ -6,6 +6,7 @@ Test it:       python -m pytest  (tests/ runs it headless)
 """
 
 import sys
+from typing import TypedDict
 
 import weft
 from weft import ipc, window
@@ -18,14 +19,19 @@ NOT_BUILT = """<!DOCTYPE html><title>__APP_TITLE__</title>
 <p>In this app's folder, run <code>npm install && npm run build</code>, then start the app again.</p>"""
 
 
-def greet(payload, window_id):
-    """Answer the page's runtime.invoke("greet", {name}): a round trip."""
-    print(f"greet: {payload['name']} (asked by {window_id})")
-    return f"Hello, {payload['name']}! (from Python)"
+class Greeting(TypedDict):
+    name: str
+
+
+@ipc.handler("greet")
+def greet(greeting: Greeting, window_id: str) -> str:
+    """Answer the page's runtime.invoke("greet", {name}): a round trip. The
+    payload is checked against Greeting first: {name: 7} never gets here."""
+    print(f"greet: {greeting['name']} (asked by {window_id})")
+    return f"Hello, {greeting['name']}! (from Python)"
 
 
 async def main() -> None:
-    ipc.handle("greet", greet)
     options = {"title": "__APP_TITLE__", "width": 800, "height": 600}
     if (weft.app.dir / UI).is_file():
         # app:// serves this folder (weft.app.dir); never file://.

@@ -1,9 +1,8 @@
 /// <reference types="vite/client" />
 // window.runtime (and the global `runtime`) is weft's bridge to Python. Its
-// types are in weft-runtime.d.ts, which `weft new` copied from the weft it
-// came with (weft.renderer_assets/runtime.d.ts); copy it again after
-// upgrading weft.
-/// <reference path="./weft-runtime.d.ts" />
+// types, and those of the channels main.py declares, are in ../types/
+// (tsconfig.json includes them): `weft types .` writes them again, and
+// `weft dev .` at every start.
 
 declare module "*.vue" {
   import type { DefineComponent } from "vue";

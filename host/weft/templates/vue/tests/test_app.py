@@ -17,6 +17,9 @@ async def test_greet_is_a_round_trip_to_python(weft_app):
     win = await weft_app.window()  # main() ran and its page is ready
     answer = await evaluate(win, 'runtime.invoke("greet", {name: "tests"})')
     assert answer == "Hello, tests! (from Python)"
+    # main.py declares what greet takes: another payload never reaches it.
+    refused = await evaluate(win, 'runtime.invoke("greet", {name: 7}).catch((e) => `${e.name}: ${e.message}`)')
+    assert refused == "PayloadError: payload.name: expected a string, got 7"
 
 
 @pytest.mark.weft
