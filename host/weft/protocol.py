@@ -81,3 +81,10 @@ BULK_THRESHOLD: Final[int] = _DATA["bulk"]["threshold"]
 """Frames whose JSON is longer than this many characters take the bulk lane."""
 LONG_TEXT: Final[int] = _DATA["bulk"]["longText"]
 """On the bulk lane, strings this long travel as UTF-8 parts."""
+BULK_CHUNK: Final[int] = _DATA["bulk"]["chunkBytes"]
+"""A page uploads a bulk body in requests of this many bytes (the last one shorter)."""
+BULK_IN_FLIGHT: Final[int] = _DATA["bulk"]["chunksInFlight"]
+"""Chunk requests a page's runtime keeps in flight for one body."""
+BULK_MAX_SEGMENTS: Final[int] = _DATA["bulk"]["maxSegments"]
+"""Segments (the JSON, then each part) a body may declare for the host to
+keep apart; a body with more is declared as one segment."""

@@ -1,5 +1,8 @@
 // -- the bulk lane -----------------------------------------------------
 const fetchBody = fetch.bind(window);
+const bodyOf = Object.getOwnPropertyDescriptor(Response.prototype, "body").get;
+const getReader = ReadableStream.prototype.getReader;
+const readChunk = ReadableStreamDefaultReader.prototype.read;
 // The key that lets the host read this page's bulk bodies: kept in this
 // closure, out of `config` (nothing later can reach it through a lookup
 // on config), and handed only to the captured fetch (see storeBody).
@@ -17,45 +20,92 @@ const bulkBase = config.bulkThreshold !== null && /^(app|plugin):$/.test(locatio
 // the JSON (host/weft/ipc/bulk.py LONG_TEXT).
 const LONG_TEXT = protocol.bulk.longText;
 
-// Up: the body is stored with the host first; only then does the "bulk"
-// frame standing for it leave, and frames after it wait (see flush).
+// Up: the body is stored with the host first, in chunks of CHUNK bytes with
+// IN_FLIGHT requests at once (Chromium moves one request body at a time
+// per request; several overlap); only then does the "bulk" frame standing
+// for it leave, and frames after it wait (see flush). Each request declares
+// the whole body (its size, and its segments: the JSON, then each part) so
+// the host can put every chunk in place as it comes
+// (host/weft/ipc/bulk.py Assembly).
+const CHUNK = protocol.bulk.chunkBytes;
+const IN_FLIGHT = protocol.bulk.chunksInFlight;
+const MAX_SEGMENTS = protocol.bulk.maxSegments;
+
 function upload(encoded, onFail) {
-  // One ArrayBuffer body: Chromium hands it to the host as bytes in memory.
-  // (A Blob body reaches Qt's handler as a data pipe, which Qt 6.11 can
-  // only read by spinning on the main thread: it can hang for ever.)
+  // ArrayBuffer views as bodies: Chromium hands them to the host as bytes
+  // in memory. (A Blob body reaches Qt's handler as a data pipe, which Qt
+  // 6.11 can only read by spinning on the main thread: it can hang for ever.)
   const head = encodeText(encoded.text);
   const texts = [];
-  const pieces = encoded.parts.map(([, part], index) => {
+  const pieces = [head, ...encoded.parts.map(([, part], index) => {
     if (typeof part !== "string") return part instanceof ArrayBuffer ? new Bytes(part) : new Bytes(part.buffer, part.byteOffset, part.byteLength);
     texts.push(index);
     return encodeText(part);
-  });
-  const size = pieces.reduce((total, piece) => total + piece.length, head.length);
+  })];
+  const sizes = pieces.map((piece) => piece.length);
+  const size = sizes.reduce((total, n) => total + n, 0);
   if (size > config.maxBulkBytes) {
     throw new errors.PayloadError(`message of ${size} bytes is over the limit of ${config.maxBulkBytes}`);
   }
-  const body = new Bytes(size);
-  let offset = 0;
-  for (const piece of [head, ...pieces]) {
-    body.set(piece, offset);
-    offset += piece.length;
-  }
   const token = randomToken();
   const entry = { text: null, dead: false };
-  const frame = {
-    k: KIND.bulk, i: token, n: [head.length, ...pieces.map((piece) => piece.length)],
-    b: encoded.parts.map(([path]) => path), t: texts,
-  };
+  const frame = { k: KIND.bulk, i: token, n: sizes, b: encoded.parts.map(([path]) => path), t: texts };
+  const segments = sizes.length <= MAX_SEGMENTS ? sizes.join(",") : String(size);
   uploads += 1;
-  const stored = storeBody(`${bulkBase}${token}?n=${size}`, body);
-  stored.then((response) => {
-    if (!response.ok) throw new Error(`status ${response.status}`);
+  storeChunks(`${bulkBase}${token}?n=${size}&s=${segments}&c=`, pieces, size).then(() => {
     entry.text = stringify(frame);
   }).catch((err) => {
     entry.dead = true;
     onFail(new errors.PayloadError(`the host did not take a message of ${size} bytes (${err.message})`));
   }).finally(scheduleFlush);
   return entry;
+}
+
+// Resolves once every chunk of the body made of `pieces` is stored; at most
+// IN_FLIGHT requests at once; the first failure rejects and stops the rest.
+function storeChunks(base, pieces, size) {
+  const count = Math.max(1, Math.ceil(size / CHUNK));
+  return new Promise((resolve, reject) => {
+    let next = 0;
+    let stored = 0;
+    let failed = false;
+    const launch = () => {
+      if (failed) return;
+      if (stored === count) resolve();
+      while (next < count && next - stored < IN_FLIGHT) {
+        const index = next++;
+        const begin = index * CHUNK;
+        storeBody(base + index, slice(pieces, begin, Math.min(size, begin + CHUNK))).then((response) => {
+          if (!response.ok) throw new Error(`status ${response.status}`);
+          stored += 1;
+          launch();
+        }).catch((err) => {
+          failed = true;
+          reject(err);
+        });
+      }
+    };
+    launch();
+  });
+}
+
+// Bytes `begin` to `end` of the pieces laid end to end: a view when one
+// piece holds them all, else a copy of them.
+function slice(pieces, begin, end) {
+  let offset = 0;
+  let out = null;
+  for (const piece of pieces) {
+    const low = Math.max(begin, offset);
+    const high = Math.min(end, offset + piece.length);
+    if (high > low) {
+      if (out === null && low === begin && high === end) return piece.subarray(low - offset, high - offset);
+      if (out === null) out = new Bytes(end - begin);
+      out.set(piece.subarray(low - offset, high - offset), low - begin);
+    }
+    offset += piece.length;
+    if (offset >= end) break;
+  }
+  return out === null ? new Bytes(0) : out;
 }
 
 // POSTs `body` (a Uint8Array) to `url` with the bulk key, which shows the
@@ -78,12 +128,16 @@ function storeBody(url, body) {
 }
 
 // Down: a "bulk" frame from the host names a body to fetch; the frame it
-// stands for is delivered in its place once fetched (see inbound.js).
+// stands for is delivered in its place once fetched (see inbound.js). The
+// body is read as it comes into one array of the size the frame declares
+// (response.arrayBuffer() would gather the pieces, then copy them).
 function download(ref) {
+  const total = ref.n.reduce((sum, n) => sum + n, 0);
   return fetchBody(bulkBase + ref.i).then((response) => {
     if (!response.ok) throw new errors.ProtocolError(`bulk body ${ref.i} is gone (status ${response.status})`);
-    return response.arrayBuffer();
-  }).then((buffer) => {
+    return readAll(response, total);
+  }).then((whole) => {
+    const buffer = whole.buffer;
     const frame = parse(utf8.decode(new Bytes(buffer, 0, ref.n[0])));
     let offset = ref.n[0];
     const texts = new Set(ref.t);
@@ -97,4 +151,22 @@ function download(ref) {
     });
     return frame;
   });
+}
+
+// A response's body, which must be `total` bytes, in one new Uint8Array.
+function readAll(response, total) {
+  const out = new Bytes(total);
+  const reader = getReader.call(bodyOf.call(response));
+  let offset = 0;
+  const next = () => readChunk.call(reader).then(({ done, value }) => {
+    if (done) {
+      if (offset !== total) throw new errors.ProtocolError(`bulk body has ${offset} bytes, not ${total}`);
+      return out;
+    }
+    if (offset + value.length > total) throw new errors.ProtocolError(`bulk body is longer than ${total} bytes`);
+    out.set(value, offset);
+    offset += value.length;
+    return next();
+  });
+  return next();
 }

@@ -4,6 +4,7 @@ against real pages (the format is in host/weft/ipc/bulk.py)."""
 from __future__ import annotations
 
 import asyncio
+import weakref
 import hashlib
 from typing import Any
 
@@ -233,4 +234,123 @@ def test_page_script_cannot_store_bodies_itself(runtime: weft.Runtime, arun: Any
         assert outcome["value"] == [[True, True], [1, 2, 3]]
 
     runtime.handle("echo-bytes", lambda payload, _w: payload)
+    arun(main())
+
+
+# -- the chunk protocol's limits (host/weft/ipc/bulk.py Assembly) -------------
+
+# Page script that stores chunks as weft's runtime would, with the key the
+# test hands it: each request is [token, query, size]; resolves with whether
+# the host took each one (in order, one at a time).
+STORE_CHUNKS = """
+const key = %s;
+const took = [];
+for (const [token, query, size] of %s) {
+  const response = await fetch(`/.weft/bulk/${token}?${query}`,
+    {method: "POST", body: new Uint8Array(size).fill(7), headers: {"x-weft-bulk": key}}).catch(() => null);
+  took.push(response !== null && response.ok);
+}
+return took;
+"""
+
+
+def _lane(rt: weft.Runtime, win: weft.Window) -> Any:
+    return rt.router._peers[win.id].lane
+
+
+async def _store_chunks(rt: weft.Runtime, win: weft.Window, requests: list[tuple[str, str, int]]) -> list[bool]:
+    import json
+    outcome = await in_page(rt, win, STORE_CHUNKS % (json.dumps(_lane(rt, win).key), json.dumps(requests)))
+    assert outcome["ok"], outcome
+    return outcome["value"]
+
+
+def test_each_chunk_must_fit_the_body_its_first_chunk_declared(arun: Any) -> None:
+    """The total is declared up front and enforced, the chunk count and each
+    chunk's size follow from it, a chunk comes once, and a chunk declaring
+    another body than its token's first is refused."""
+    from weft.ipc.bulk import CHUNK
+
+    async def main() -> None:
+        rt = weft.Runtime(limits=weft.ipc.Limits(max_bulk_bytes=3 * CHUNK))
+        with rt.activated():
+            try:
+                win = await open_page(rt, "<p>chunks</p>")
+                big = f"n={2 * CHUNK + 10}&s=10,{2 * CHUNK}"
+                took = await _store_chunks(rt, win, [
+                    ("a" * 20, f"n={3 * CHUNK + 1}&s={3 * CHUNK + 1}&c=0", CHUNK),  # over the limit
+                    ("b" * 20, "n=10&s=4,5&c=0", 10),            # segments do not add up
+                    ("c" * 20, "n=10&s=10&c=1", 10),             # a 10-byte body has one chunk
+                    ("d" * 20, "n=10&s=10&c=0", 9),              # short chunk
+                    ("e" * 20, "n=10&s=10&c=0", 11),             # long chunk
+                    ("f" * 20, big + "&c=0", CHUNK),             # fine: chunk 0 of 3
+                    ("f" * 20, big + "&c=0", CHUNK),             # chunk 0 again
+                    ("f" * 20, f"n={2 * CHUNK + 10}&s={2 * CHUNK + 10}&c=1", CHUNK),  # another body
+                    ("g" * 20, f"n={CHUNK}&s={CHUNK}&c=0", CHUNK),  # over what may wait with f's reserved
+                    ("f" * 20, big + "&c=2", 10),                # fine
+                    ("f" * 20, big + "&c=1", CHUNK),             # fine: f is complete
+                    ("h" * 20, "n=10&s=10", 10),                 # no chunk index
+                ])
+                assert took == [False, False, False, False, False, True, False, False, False, True, True, False]
+                body = _lane(rt, win).claim("f" * 20)
+                assert [len(segment) for segment in body] == [10, 2 * CHUNK] and type(body[1]) is bytes
+                assert body[0] == b"\x07" * 10 and body[1].count(7) == 2 * CHUNK
+                assert _lane(rt, win).claim("f" * 20) is None  # once
+            finally:
+                await rt.shutdown()
+
+    arun(main())
+
+
+def test_a_body_belongs_to_the_page_that_stored_it(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        first = await open_page(runtime, "<p>one</p>")
+        second = await open_page(runtime, "<p>two</p>")
+        assert _lane(runtime, first)._store is _lane(runtime, second)._store  # one origin, one store
+        assert await _store_chunks(runtime, first, [("m" * 20, "n=3&s=3&c=0", 3)]) == [True]
+        assert _lane(runtime, second).claim("m" * 20) is None
+        assert _lane(runtime, first).claim("m" * 20) == [b"\x07\x07\x07"]
+
+    arun(main())
+
+
+def test_too_many_bodies_at_once_are_refused(runtime: weft.Runtime, arun: Any, monkeypatch: Any) -> None:
+    from weft.webengine import bulk as lane_module
+
+    monkeypatch.setattr(lane_module, "MAX_BODIES", 2)
+
+    async def main() -> None:
+        win = await open_page(runtime, "<p>many</p>")
+        took = await _store_chunks(runtime, win, [(c * 20, "n=1&s=1&c=0", 1) for c in "pqr"])
+        assert took == [True, True, False]
+
+    arun(main())
+
+
+async def _until(condition: Any, timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def test_a_body_whose_chunks_stop_coming_is_dropped_and_its_memory_freed(runtime: weft.Runtime, arun: Any) -> None:
+    """...after incomplete_seconds without a chunk; a complete one nobody
+    claims after unclaimed_seconds. Both by the store's own timer: no
+    later request is needed to notice."""
+    from weft.ipc.bulk import CHUNK
+
+    async def main() -> None:
+        win = await open_page(runtime, "<p>stalled</p>")
+        store = _lane(runtime, win)._store
+        store.incomplete_seconds = 0.3
+        store.unclaimed_seconds = 0.6
+        assert await _store_chunks(runtime, win, [("s" * 20, f"n={CHUNK + 1}&s={CHUNK + 1}&c=0", CHUNK),
+                                                  ("u" * 20, "n=2&s=2&c=0", 2)]) == [True, True]
+        assert store.waiting_bytes() == CHUNK + 3
+        stalled = weakref.ref(store._uploads["s" * 20].assembly)  # holds the body's bytes, and only it
+        await _until(lambda: store.waiting_bytes() == 2)  # the stalled one went first
+        assert store.claim("s" * 20, _lane(runtime, win).key) is None
+        await _until(lambda: store.waiting_bytes() == 0)
+        assert stalled() is None and store._uploads == {}
+
     arun(main())

@@ -18,6 +18,13 @@ parts are strings (UTF-8; strings of :data:`LONG_TEXT` characters or more,
 so their text is never JSON-escaped or parsed). Pages get ``Uint8Array``
 views for binary values; Python gets ``bytes``. Nothing is base64-encoded.
 
+Uploads come in chunks (:class:`Assembly`): the page POSTs its body in
+requests of :data:`CHUNK` bytes, several in flight, each declaring the whole
+body's size and its segments (the JSON, then each part) up front; the host
+writes each chunk straight into one ``bytes`` object per segment, made at
+the first chunk, so a binary value reaches Python as ``bytes`` without a
+copy after the chunk's own.
+
 Ordering: a bulk frame holds its place. A page's runtime posts the ``bulk``
 frame only once its body has been stored, and later frames wait behind it;
 a page delivers a bulk frame from Python only once it has fetched the body,
@@ -27,6 +34,7 @@ order whichever lane each took.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import re
 from typing import Any, Protocol, Sequence, Union
@@ -42,6 +50,11 @@ LONG_TEXT = protocol.LONG_TEXT
 """On the bulk lane, strings this long travel as UTF-8 parts, not inside
 the JSON (no escaping, no JSON parse of their text)."""
 
+CHUNK = protocol.BULK_CHUNK
+"""Bytes in each upload request but the last (:class:`Assembly`)."""
+MAX_SEGMENTS = protocol.BULK_MAX_SEGMENTS
+"""Segments a body may declare; one with more parts declares one segment."""
+
 Binary = Union[bytes, bytearray, memoryview]
 Path = tuple[Union[str, int], ...]
 _BINARY = (bytes, bytearray, memoryview)
@@ -56,8 +69,9 @@ class Lane(Protocol):
         """Keep a body for the page to fetch once; its token, or None when the
         page's document is not served by weft and cannot fetch it."""
 
-    def claim(self, token: str) -> memoryview | None:
-        """The body the page stored under ``token`` (once), or None."""
+    def claim(self, token: str) -> Sequence[Binary] | None:
+        """The body the page stored under ``token`` (once), as its segments
+        (or one buffer), or None."""
 
     def discard(self) -> None:
         """Drop bodies staged for the page's current document (it went away)."""
@@ -157,6 +171,108 @@ def _split(value: Any, path: Path, paths: list[Path], parts: list[memoryview], t
 # -- inbound (page → host) ----------------------------------------------------
 
 
+def _fresh_bytes(size: int) -> tuple[bytes, memoryview]:
+    """A new ``bytes`` of ``size`` bytes and a writable view of it.
+
+    CPython's documented way to build a bytes object in place
+    (``PyBytes_FromStringAndSize(NULL, size)``, then fill it before anyone
+    else sees it): the body's chunks are written straight into the bytes
+    the app will get, so a large upload is not copied once more at the end.
+    The view must not outlive the filling (:class:`Assembly` drops it)."""
+    if size == 0:
+        return b"", memoryview(bytearray())
+    data = _new_bytes(None, size)
+    return data, memoryview((ctypes.c_char * size).from_address(_bytes_address(data))).cast("B")
+
+
+_new_bytes = ctypes.pythonapi.PyBytes_FromStringAndSize
+_new_bytes.restype = ctypes.py_object
+_new_bytes.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t]
+_bytes_address = ctypes.pythonapi.PyBytes_AsString
+_bytes_address.restype = ctypes.c_void_p
+_bytes_address.argtypes = [ctypes.py_object]
+
+
+@attrs.frozen(kw_only=True)
+class Declared:
+    """What each chunk request of a body declares: its total size and its
+    segments' sizes (the JSON, then each part; or one segment)."""
+
+    total: int
+    segments: tuple[int, ...]
+
+    @property
+    def chunks(self) -> int:
+        """How many requests carry this body (one for an empty body)."""
+        return max(1, -(-self.total // CHUNK))
+
+    def chunk_size(self, index: int) -> int:
+        return min(CHUNK, self.total - index * CHUNK)
+
+
+def read_declared(total: str, segments: str, max_bytes: int) -> Declared:
+    """Check a chunk request's declaration (its ``n`` and ``s``); raise
+    ProtocolError if it is wrong or over ``max_bytes``."""
+    if not total.isdigit() or len(total) > 16:
+        raise ProtocolError("a bulk body declares its size in bytes")
+    pieces = segments.split(",")
+    if len(pieces) > MAX_SEGMENTS or not all(piece.isdigit() and len(piece) <= 16 for piece in pieces):
+        raise ProtocolError(f"a bulk body declares 1 to {MAX_SEGMENTS} segment sizes")
+    declared = Declared(total=int(total), segments=tuple(int(piece) for piece in pieces))
+    if sum(declared.segments) != declared.total:
+        raise ProtocolError("a bulk body's segments do not add up to its size")
+    if declared.total > max_bytes:
+        raise ProtocolError(f"a bulk body of {declared.total:,} bytes is over the limit of {max_bytes:,}")
+    return declared
+
+
+class Assembly:
+    """A body arriving in chunks: chunk ``c`` holds bytes ``c * CHUNK`` up
+    to the next chunk's, so the declaration fixes how many chunks there are
+    and how large each is; each may come once, in any order."""
+
+    def __init__(self, declared: Declared) -> None:
+        self.declared = declared
+        made = [_fresh_bytes(size) for size in declared.segments]
+        self._segments = [data for data, _ in made]
+        self._views: list[memoryview] | None = [view for _, view in made]
+        self._missing = set(range(declared.chunks))
+
+    @property
+    def complete(self) -> bool:
+        return not self._missing
+
+    def expect(self, index: int) -> int:
+        """The size chunk ``index`` must have; ProtocolError if it is not
+        one still missing."""
+        if index not in self._missing:  # out of range, or here already
+            raise ProtocolError(f"chunk {index} is not one a body of {self.declared.chunks} chunks still waits for")
+        return self.declared.chunk_size(index)
+
+    def write(self, index: int, data: Binary) -> None:
+        """Put chunk ``index`` in place (its size checked by :meth:`expect`)."""
+        size = self.expect(index)
+        source = memoryview(data).cast("B")
+        if source.nbytes != size:
+            raise ProtocolError(f"chunk {index} has {source.nbytes:,} bytes, not {size:,}")
+        assert self._views is not None
+        start, offset = index * CHUNK, 0
+        for view in self._views:
+            end = offset + view.nbytes
+            if end > start and offset < start + size:
+                low, high = max(start, offset), min(start + size, end)
+                view[low - offset:high - offset] = source[low - start:high - start]
+            offset = end
+        self._missing.discard(index)
+        if not self._missing:
+            self._views = None  # filled: from now on the bytes are only read
+
+    def body(self) -> list[bytes]:
+        """The filled segments (only once :attr:`complete`)."""
+        assert self.complete
+        return self._segments
+
+
 @attrs.frozen(kw_only=True)
 class BulkRef:
     """A ``bulk`` frame from a page: its body waits under ``token``."""
@@ -190,35 +306,48 @@ def read_ref(frame: dict[str, Any], max_bytes: int) -> BulkRef:
     return BulkRef(token=token, sizes=tuple(sizes), paths=tuple(checked), texts=frozenset(texts))
 
 
-def open_body(ref: BulkRef, body: memoryview) -> tuple[str, list[tuple[Path, bytes | str]]]:
-    """Split a stored body into the frame's JSON text and its parts."""
-    if body.nbytes != sum(ref.sizes):
-        raise ProtocolError(f"bulk body has {body.nbytes:,} bytes, not {sum(ref.sizes):,}")
+def open_body(ref: BulkRef, body: Binary | Sequence[Binary]) -> tuple[str, list[tuple[Path, bytes | str]]]:
+    """Split a stored body into the frame's JSON text and its parts.
+
+    ``body`` is one buffer, or the segments the page declared: when those
+    are the JSON and each part, a binary part is handed on as it is (bytes
+    made for it, no copy)."""
+    segments = [body] if isinstance(body, _BINARY) else list(body)
+    size = sum(memoryview(segment).nbytes for segment in segments)
+    if size != sum(ref.sizes):
+        raise ProtocolError(f"bulk body has {size:,} bytes, not {sum(ref.sizes):,}")
+    if [memoryview(segment).nbytes for segment in segments] != list(ref.sizes):
+        whole = memoryview(segments[0] if len(segments) == 1 else b"".join(segments)).cast("B")
+        segments, offset = [], 0
+        for part_size in ref.sizes:
+            segments.append(whole[offset:offset + part_size])
+            offset += part_size
     try:
-        text = str(body[: ref.sizes[0]], "utf-8")
+        text = str(segments[0], "utf-8")
     except UnicodeDecodeError:
         raise ProtocolError("a bulk frame's JSON is not UTF-8") from None
     parts: list[tuple[Path, bytes | str]] = []
-    offset = ref.sizes[0]
-    for index, (path, size) in enumerate(zip(ref.paths, ref.sizes[1:])):
-        piece = body[offset:offset + size]
+    for index, (path, piece) in enumerate(zip(ref.paths, segments[1:])):
         try:
-            parts.append((path, str(piece, "utf-8") if index in ref.texts else bytes(piece)))
+            if index in ref.texts:
+                parts.append((path, str(piece, "utf-8")))
+            else:
+                parts.append((path, piece if type(piece) is bytes else bytes(piece)))
         except UnicodeDecodeError:
             raise ProtocolError("a bulk frame's text part is not UTF-8") from None
-        offset += size
     return text, parts
 
 
 _CALL_HEAD = re.compile(rb'\{\s*"k"\s*:\s*"(invoke|result|error)"\s*,\s*"i"\s*:\s*(\d{1,16})\s*[,}]')
 
 
-def peek_call(ref: BulkRef, body: memoryview) -> tuple[str, int] | None:
+def peek_call(ref: BulkRef, body: Binary | Sequence[Binary]) -> tuple[str, int] | None:
     """The call a body's frame makes or answers, read from its first bytes
     only: for a body that is refused unopened (over the page's rate limit),
     so the call can be failed rather than left waiting. Reads the frame as
     runtime.js writes it (``{"k":...,"i":...`` first); None for anything else."""
-    head = bytes(body[: min(ref.sizes[0], 64)])
+    first = body if isinstance(body, _BINARY) else (body[0] if body else b"")
+    head = bytes(memoryview(first)[: min(ref.sizes[0], 64)])
     match = _CALL_HEAD.match(head)
     if match is None or int(match[2]) >= 2**53:
         return None

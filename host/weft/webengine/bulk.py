@@ -4,13 +4,17 @@ Bodies travel through the page's own scheme handler, at
 ``/.weft/bulk/<token>`` on the page's own origin, so nothing else can reach
 them (a plugin's handler serves only that plugin's profile):
 
-* ``POST /.weft/bulk/<token>?n=<bytes>``: the page stores a body; the router
-  claims it, once, when the ``bulk`` frame naming it arrives on the bridge;
+* ``POST /.weft/bulk/<token>?n=<bytes>&s=<segment sizes>&c=<chunk>``: the
+  page stores a body in chunks (:class:`weft.ipc.bulk.Assembly`), several
+  in flight; the router claims it, once, when the ``bulk`` frame naming it
+  arrives on the bridge, and only for the page whose runtime stored it;
 * ``GET /.weft/bulk/<token>``: the page fetches, once, a body Python staged.
 
 Tokens are 128-bit random (Python's) or UUIDs (the page's ``crypto``).
-Stored bodies nobody claims are dropped after :data:`UNCLAIMED_SECONDS`, and
-at most ``max_bytes`` wait at once.
+A body whose chunks stop coming is dropped :data:`INCOMPLETE_SECONDS` after
+its last one, a stored body nobody claims after :data:`UNCLAIMED_SECONDS`;
+at most ``max_bytes`` (declared sizes, reserved at a body's first chunk) and
+:data:`MAX_BODIES` bodies wait at once.
 """
 
 from __future__ import annotations
@@ -25,15 +29,19 @@ from pathlib import Path
 from typing import Sequence
 
 import shiboken6
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLibraryInfo, QObject, QUrlQuery
+import attrs
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLibraryInfo, QObject, QTimer, QUrlQuery
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineUrlRequestJob
 
-from ..ipc.bulk import Binary
+from ..errors import ProtocolError
+from ..ipc.bulk import Assembly, Binary, read_declared
 
 log = logging.getLogger("weft.bulk")
 
 BULK_PATH = "/.weft/bulk/"
 UNCLAIMED_SECONDS = 60.0
+INCOMPLETE_SECONDS = 30.0
+MAX_BODIES = 256
 _TOKEN = re.compile(r"[0-9A-Za-z-]{16,64}")
 _SERVED_SCHEMES = ("app", "plugin")
 
@@ -80,17 +88,18 @@ def _read_body(job: QWebEngineUrlRequestJob, size: int) -> QByteArray | None:
     the main, thread; reading it elsewhere trips a Chromium check.) Qt's
     body device also moves past an element after one read call, and never
     reports its end, so the
-    whole body is read in one call of the size the page declared.
+    whole body is read in one call, one byte longer than the page declared:
+    a longer body shows itself so, and is refused.
     """
     if _request_body is None:
         return None
     address = _request_body(shiboken6.getCppPointer(job)[0])
-    if not address:
+    if not address:  # no body at all
         return QByteArray() if size == 0 else None
     device = shiboken6.wrapInstance(address, QIODevice)
     if not device.isOpen() and not device.open(QIODevice.OpenModeFlag.ReadOnly):
         return None
-    data = device.read(size) if size else QByteArray()
+    data = device.read(size + 1)
     return data if data.size() == size else None
 
 
@@ -140,15 +149,33 @@ def _frozen(chunk: Binary) -> memoryview:
     return view if isinstance(view.obj, bytes) else memoryview(bytes(view))
 
 
+@attrs.define(eq=False)
+class _Upload:
+    """A body a page's runtime is storing, or has stored."""
+
+    key: str
+    """The runtime that stores it: only its page may claim it."""
+    assembly: Assembly
+    since: float
+    """When its last chunk came (time.monotonic())."""
+
+
 class BulkStore:
     """Bodies waiting on one scheme handler: stored by pages, staged by Python."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
+        self.incomplete_seconds = INCOMPLETE_SECONDS
+        """A body whose chunks stop coming is dropped this long after its last."""
+        self.unclaimed_seconds = UNCLAIMED_SECONDS
+        """A stored body nobody claims is dropped this long after its last chunk."""
         self._keys: set[str] = set()
         """Keys of the pages' runtimes; a body without one is not read."""
-        self._stored: dict[str, tuple[QByteArray, float]] = {}
+        self._uploads: dict[str, _Upload] = {}
         self._staged: dict[str, list[memoryview]] = {}
+        self._sweep = QTimer()
+        self._sweep.setSingleShot(True)
+        self._sweep.timeout.connect(self._drop_stale)
 
     # -- Python's side -----------------------------------------------------
 
@@ -164,9 +191,23 @@ class BulkStore:
     def is_staged(self, token: str) -> bool:
         return token in self._staged
 
-    def claim(self, token: str) -> memoryview | None:
-        entry = self._stored.pop(token, None)
-        return memoryview(entry[0]) if entry is not None else None
+    def claim(self, token: str, key: str) -> list[bytes] | None:
+        """The body the runtime with ``key`` stored under ``token``, once:
+        its segments, or None (no such body, not complete, or another page's)."""
+        upload = self._uploads.get(token)
+        if upload is None or upload.key != key or not upload.assembly.complete:
+            return None
+        del self._uploads[token]
+        return upload.assembly.body()
+
+    def waiting_bytes(self) -> int:
+        """Bytes reserved by bodies stored or being stored."""
+        return sum(upload.assembly.declared.total for upload in self._uploads.values())
+
+    def drop_bodies_of(self, key: str) -> None:
+        """Forget what the runtime with ``key`` stored (its document went)."""
+        for token in [t for t, upload in self._uploads.items() if upload.key == key]:
+            del self._uploads[token]
 
     # -- the page's side (called by the scheme handler) --------------------
 
@@ -196,40 +237,79 @@ class BulkStore:
 
     def forget_key(self, key: str) -> None:
         self._keys.discard(key)
+        self.drop_bodies_of(key)
 
     def _store(self, job: QWebEngineUrlRequestJob, token: str) -> None:
-        # Only weft's runtime knows the key, and it always sends one
-        # ArrayBuffer. A body made any other way (a Blob from page script)
-        # could reach Qt as a data pipe, which Qt reads by spinning on this
-        # thread; it is refused unread.
+        # Only weft's runtime knows the key, and it always sends an
+        # ArrayBuffer view. A body made any other way (a Blob from page
+        # script) could reach Qt as a data pipe, which Qt reads by spinning
+        # on this thread; it is refused unread.
         key = bytes(job.requestHeaders().get(QByteArray(b"x-weft-bulk"), QByteArray()).data()).decode("latin-1")
         if key not in self._keys:
             log.warning("refused a bulk body without a runtime's key")
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
-        self._drop_unclaimed()
-        size_text = QUrlQuery(job.requestUrl()).queryItemValue("n")
-        size = int(size_text) if size_text.isdigit() else -1
-        waiting = sum(body.size() for body, _ in self._stored.values())
-        if not 0 <= size <= self.max_bytes - waiting or token in self._stored:
-            log.warning("refused a bulk body of %s bytes (%d already wait, limit %d)", size_text, waiting, self.max_bytes)
+        self._drop_stale()
+        query = QUrlQuery(job.requestUrl())
+        try:
+            upload, index = self._upload_for(token, key, query)
+            size = upload.assembly.expect(index)
+        except ProtocolError as exc:
+            log.warning("refused a bulk chunk: %s", exc)
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
-        body = _read_body(job, size)
-        if body is None:
-            log.warning("could not read a bulk body of %d bytes", size)
+        data = _read_body(job, size)
+        if data is None:
+            log.warning("could not read a bulk chunk of %d bytes; its body is dropped", size)
+            self._uploads.pop(token, None)
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
             return
-        self._stored[token] = (body, time.monotonic())
+        upload.assembly.write(index, memoryview(data))
+        del data
+        upload.since = time.monotonic()
+        self._arm()
         done = QBuffer(parent=job)
         done.open(QIODevice.OpenModeFlag.ReadOnly)
         job.reply(b"text/plain", done)
 
-    def _drop_unclaimed(self) -> None:
-        deadline = time.monotonic() - UNCLAIMED_SECONDS
-        for token in [token for token, (_, stored) in self._stored.items() if stored < deadline]:
-            log.warning("dropped a bulk body nobody claimed within %d s", UNCLAIMED_SECONDS)
-            del self._stored[token]
+    def _upload_for(self, token: str, key: str, query: QUrlQuery) -> tuple[_Upload, int]:
+        """The body a chunk request adds to (made at its first chunk), and
+        the chunk's index; ProtocolError for a request that breaks a limit."""
+        index_text = query.queryItemValue("c")
+        if not index_text.isdigit() or len(index_text) > 9:
+            raise ProtocolError("a bulk chunk names its index")
+        waiting = self.waiting_bytes()
+        upload = self._uploads.get(token)
+        declared = read_declared(query.queryItemValue("n"), query.queryItemValue("s"),
+                                 self.max_bytes - waiting + (upload.assembly.declared.total if upload else 0))
+        if upload is not None:
+            if upload.key != key or upload.assembly.declared != declared:
+                raise ProtocolError("a chunk declares another body than the first chunk of its token")
+            return upload, int(index_text)
+        if len(self._uploads) >= MAX_BODIES:
+            raise ProtocolError(f"{MAX_BODIES} bulk bodies already wait")
+        upload = _Upload(key=key, assembly=Assembly(declared), since=time.monotonic())
+        self._uploads[token] = upload
+        return upload, int(index_text)
+
+    def _drop_stale(self) -> None:
+        now = time.monotonic()
+        for token, upload in list(self._uploads.items()):
+            complete = upload.assembly.complete
+            if now - upload.since >= (self.unclaimed_seconds if complete else self.incomplete_seconds):
+                log.warning("dropped a bulk body %s within %g s", "nobody claimed" if complete else
+                            "whose chunks stopped coming", self.unclaimed_seconds if complete else self.incomplete_seconds)
+                del self._uploads[token]
+        self._arm()
+
+    def _arm(self) -> None:
+        """Wake :meth:`_drop_stale` when the next body would go stale."""
+        if not self._uploads:
+            self._sweep.stop()
+            return
+        due = min(upload.since + (self.unclaimed_seconds if upload.assembly.complete else self.incomplete_seconds)
+                  for upload in self._uploads.values())
+        self._sweep.start(max(0, int((due - time.monotonic()) * 1000) + 1))
 
 
 class PageLane:
@@ -252,9 +332,12 @@ class PageLane:
             self._staged = [t for t in self._staged if self._store.is_staged(t)]
         return token
 
-    def claim(self, token: str) -> memoryview | None:
-        return self._store.claim(token)
+    def claim(self, token: str) -> list[bytes] | None:
+        return self._store.claim(token, self.key)
 
     def discard(self) -> None:
         self._store.unstage(self._staged)
         self._staged.clear()
+        # Bodies it stored stay: the next document's runtime, with the same
+        # key, may have stored one before its hello. They go when their
+        # claim comes, when they go stale, or with the page.
