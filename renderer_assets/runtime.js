@@ -6,7 +6,8 @@
 // maxBulkBytes, bulkKey }.
 //
 // Frames are batched per microtask into one JSON array string and relayed to
-// the isolated world (transport.js) as a CustomEvent; the wire format is
+// the isolated world (transport.js) through the runtime's private port (two
+// text nodes, see relay.js); the wire format is
 // described in host/weft/ipc/codec.py. Calls made before the relay is up are
 // queued, never lost. Frames with binary values, or longer than
 // bulkThreshold characters, take the bulk lane (host/weft/ipc/bulk.py): their

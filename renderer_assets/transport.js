@@ -1,39 +1,55 @@
 // weft transport: runs in the page's *isolated* script world, right after
 // Qt's qwebchannel.js. It owns the QWebChannel connection, which the page's
 // own world never sees (there, `typeof qt` is "undefined"), and relays batch
-// strings between the bridge object and runtime.js through DOM CustomEvents.
-// Only strings cross: objects do not survive the trip between worlds.
+// strings between the bridge object and runtime.js through the runtime's
+// private port: two text nodes whose data is the batch (runtime/relay.js).
 (function weftTransport() {
   "use strict";
   const doc = document;
-  const dispatch = EventTarget.prototype.dispatchEvent;
-  const listen = EventTarget.prototype.addEventListener;
-  const Event = CustomEvent;
 
   let bridge = null;
   let queued = [];
+  let toPage = null; // the runtime's port: see runtime/relay.js
+  const toPageEvent = new CustomEvent("weft:to-page");
+  let toPageBusy = false;
 
   function toHost(batch) {
     if (bridge !== null) bridge.post(batch);
     else queued.push(batch);
   }
 
-  function announce() {
-    dispatch.call(doc, new Event("weft:relay-up"));
+  function deliver(batch) {
+    if (toPage === null) return; // no runtime in this document
+    toPage.data = batch;
+    if (toPageBusy) {
+      toPage.dispatchEvent(new CustomEvent("weft:to-page"));
+      return;
+    }
+    toPageBusy = true;
+    try {
+      toPage.dispatchEvent(toPageEvent);
+    } finally {
+      toPageBusy = false;
+    }
   }
 
-  listen.call(doc, "weft:to-host", (event) => {
-    if (typeof event.detail === "string") toHost(event.detail);
+  // The runtime offers its to-host node; the first offer is the runtime's
+  // (both scripts run before any page script), later ones are ignored.
+  doc.addEventListener("weft:port", (event) => {
+    const toHostNode = event.relatedTarget;
+    if (toPage !== null || !(toHostNode instanceof Text)) return;
+    toPage = doc.createTextNode("");
+    toHostNode.addEventListener("weft:to-host", () => {
+      const batch = toHostNode.data;
+      toHostNode.data = ""; // read once: its memory goes
+      toHost(batch);
+    });
+    toHostNode.dispatchEvent(new MouseEvent("weft:relay-up", { relatedTarget: toPage }));
   });
-  // runtime.js may start before or after this script: whichever comes second
-  // hears the other's announcement, so each side learns the other is there.
-  listen.call(doc, "weft:runtime-up", announce);
 
   const channel = new QWebChannel(qt.webChannelTransport, (ready) => {
     bridge = ready.objects.bridge;
-    bridge.deliver.connect((batch) => {
-      dispatch.call(doc, new Event("weft:to-page", { detail: batch }));
-    });
+    bridge.deliver.connect(deliver);
     for (const batch of queued) bridge.post(batch);
     queued = null;
   });
@@ -49,5 +65,6 @@
   channel.handleSignal = (message) => {
     if (channel.objects[message.object]) handleSignal(message);
   };
-  announce();
+  // The runtime may have offered its port before this script ran: ask again.
+  doc.dispatchEvent(new CustomEvent("weft:transport-up"));
 })();

@@ -70,4 +70,4 @@ const runtime = {
   errors,
 };
 defineProperty(window, "runtime", { value: freeze(runtime), enumerable: true });
-dispatch.call(doc, new Event("weft:runtime-up"));
+offerPort(); // transport.js, if it runs already, takes the port now

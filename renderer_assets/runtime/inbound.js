@@ -98,11 +98,11 @@ function pump() {
   }
 }
 
-listen.call(doc, "weft:to-page", (event) => {
-  if (typeof event.detail !== "string") return;
+// A batch from the host, as transport.js relays it (see relay.js's port).
+function fromHost(batch) {
   let frames;
   try {
-    frames = parse(event.detail);
+    frames = parse(batch);
   } catch (err) {
     report(err);
     return;
@@ -119,4 +119,4 @@ listen.call(doc, "weft:to-page", (event) => {
     fetched.then((inner) => { slot.frame = inner; }, (err) => notice({ e: errorToWire(err) }))
       .finally(() => { slot.done = true; pump(); });
   }
-});
+}

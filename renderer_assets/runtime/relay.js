@@ -54,15 +54,54 @@ function flush() {
   toHost(batch);
 }
 
+// -- the port: this runtime's private line to transport.js ----------------
+// Two text nodes: a batch is the data of one, and an event on it tells the
+// other world to read it (DOM events cross between script worlds at once;
+// a node's text crosses as a plain string, where a CustomEvent's detail
+// would be serialized and copied, several times slower). This runtime makes
+// the to-host node and offers it on the document ("weft:port"); transport.js
+// takes the first offer, makes the to-page node and hands it back on the
+// to-host node ("weft:relay-up"). Both scripts run at document creation, so
+// this is done before any page script runs; from then on nothing of the
+// port is on the document, and a page script can neither read the host's
+// batches nor forge them. Each event object is reused while it is not
+// being dispatched.
+const toHostNode = doc.createTextNode("");
+const toHostEvent = new Event("weft:to-host");
+let toHostBusy = false;
+let toPageNode = null;
+
 function toHost(batch) {
-  dispatch.call(doc, new Event("weft:to-host", { detail: "[" + batch.join(",") + "]" }));
+  writeText.call(toHostNode, "[" + batch.join(",") + "]");
+  if (toHostBusy) { // a batch sent while transport.js reads one: a fresh event
+    dispatch.call(toHostNode, new Event("weft:to-host"));
+    return;
+  }
+  toHostBusy = true;
+  try {
+    dispatch.call(toHostNode, toHostEvent);
+  } finally {
+    toHostBusy = false;
+  }
 }
 
-listen.call(doc, "weft:relay-up", () => {
-  if (relayUp) return;
+function offerPort() {
+  if (!relayUp) dispatch.call(doc, new PortEvent("weft:port", { relatedTarget: toHostNode }));
+}
+
+listen.call(toHostNode, "weft:relay-up", (event) => {
+  if (relayUp || !(event.relatedTarget instanceof Text)) return;
+  toPageNode = event.relatedTarget;
+  listen.call(toPageNode, "weft:to-page", () => {
+    const batch = readText.call(toPageNode);
+    writeText.call(toPageNode, ""); // read once: its memory goes
+    fromHost(batch);
+  });
   relayUp = true;
   flush();
 });
+// transport.js came second: it asks for the port.
+listen.call(doc, "weft:transport-up", offerPort);
 
 // Python holds its messages while no document listens: say when this one
 // goes (now, not a microtask later) and when it comes back from the
