@@ -205,39 +205,55 @@ class _Invalid:
         self.reason = reason
 
 
-def _hooks(violations: list[str] | None) -> dict[str, Any]:
-    """JSON parser hooks: refuse duplicate and ``__proto__`` keys, NaN,
-    Infinity and numbers too large for a double. With a ``violations`` list
-    they mark the value and note it; without one they raise."""
+class _Decoder:
+    """The JSON parser with weft's hooks: refuse duplicate and ``__proto__``
+    keys, NaN, Infinity and numbers too large for a double. With a
+    ``violations`` list they mark the value and note it; without one they
+    raise. Made once (``json.loads`` with hooks builds a decoder and its
+    scanner at every call); the router parses on one thread, one text at a
+    time."""
 
-    def refuse(reason: str) -> Any:
-        if violations is None:
+    def __init__(self) -> None:
+        self.violations: list[str] | None = None
+        self._decode = json.JSONDecoder(object_pairs_hook=self._object, parse_float=self._float,
+                                        parse_constant=self._constant).decode
+
+    def loads(self, raw: str, violations: list[str] | None) -> Any:
+        self.violations = violations
+        try:
+            return self._decode(raw)
+        finally:
+            self.violations = None
+
+    def _refuse(self, reason: str) -> Any:
+        if self.violations is None:
             raise _Refused(reason)
-        violations.append(reason)
+        self.violations.append(reason)
         return _Invalid(reason)
 
-    def checked_object(pairs: list[tuple[str, Any]]) -> Any:
+    def _object(self, pairs: list[tuple[str, Any]]) -> Any:
         obj = dict(pairs)
         if len(obj) != len(pairs):
             seen: set[str] = set()
             for key, _ in pairs:
                 if key in seen:
-                    return refuse(f"duplicate key {key!r:.80}")
+                    return self._refuse(f"duplicate key {key!r:.80}")
                 seen.add(key)
         if "__proto__" in obj:
-            return refuse("'__proto__' is not allowed as a key")
+            return self._refuse("'__proto__' is not allowed as a key")
         return obj
 
-    def checked_float(text: str) -> Any:
+    def _float(self, text: str) -> Any:
         value = float(text)
         if math.isinf(value):
-            return refuse(f"{text[:40]} is too large for a JSON number")
+            return self._refuse(f"{text[:40]} is too large for a JSON number")
         return value
 
-    def refuse_constant(name: str) -> Any:
-        return refuse(f"{name} is not a JSON value")
+    def _constant(self, name: str) -> Any:
+        return self._refuse(f"{name} is not a JSON value")
 
-    return {"object_pairs_hook": checked_object, "parse_float": checked_float, "parse_constant": refuse_constant}
+
+_DECODER = _Decoder()
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -273,7 +289,7 @@ def _loads(raw: str, limits: Limits, violations: list[str] | None, *, bulk: bool
             f"message of {len(raw):,} characters is over the limit of {limits.max_batch_chars:,}"
         )
     try:
-        return json.loads(raw, **_hooks(violations))
+        return _DECODER.loads(raw, violations)
     except _Refused as exc:
         raise ProtocolError(str(exc)) from None
     except RecursionError:
