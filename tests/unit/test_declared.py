@@ -8,7 +8,7 @@ from typing import TypedDict
 
 import pytest
 
-from weft import PayloadError, ipc
+from weft import ArgumentError, PayloadError, ipc
 from weft.ipc import declared
 
 
@@ -43,3 +43,21 @@ def test_an_async_handler_is_checked_when_it_is_done() -> None:
     pending = declared.checked(_declaration("unit:sum-later"))({"a": 1, "b": 2}, "w")
     assert inspect.isawaitable(pending)
     assert asyncio.run(pending) == 3
+
+
+@pytest.mark.parametrize("name", ["close", "runtime:x", "weft:y", ""])
+def test_a_reserved_or_bad_channel_name_is_refused_when_declared(name: str) -> None:
+    from weft import ChannelError
+
+    with pytest.raises((ChannelError, ArgumentError)):
+        ipc.handler(name)
+    with pytest.raises((ChannelError, ArgumentError)):
+        ipc.channel(name, int, direction="to_python")
+
+
+def test_a_hint_that_does_not_resolve_is_an_argument_error() -> None:
+    def handler(p: "Missing", window_id: str) -> int:  # noqa: F821
+        return 0
+
+    with pytest.raises(ArgumentError, match="cannot resolve the hints of"):
+        ipc.handler("unit:unresolved")(handler)

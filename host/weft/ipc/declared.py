@@ -36,7 +36,7 @@ from typing import Any, Callable, Literal, TypeVar
 import attrs
 
 from ..errors import ArgumentError
-from . import contracts
+from . import codec, contracts
 from .calls import Handlers
 from .typescript import Declared
 
@@ -65,10 +65,16 @@ def handler(channel: str) -> Callable[[F], F]:
     its return hint the result's. Unsupported hints are an
     :class:`weft.ArgumentError` now, not at the first call."""
 
+    codec.check_channel(channel, from_page=True)  # a name pages may invoke: not reserved
+
     def declare(fn: F) -> F:
         if not callable(fn):
             raise ArgumentError(f"ipc.handler({channel!r}) decorates a function, not {fn!r}")
-        hints = typing.get_type_hints(fn, include_extras=True)
+        try:
+            hints = typing.get_type_hints(fn, include_extras=True)
+        except Exception as exc:  # NameError, TypeError: a hint that does not resolve
+            raise ArgumentError(f"ipc.handler({channel!r}): cannot resolve the hints of {fn.__qualname__}: "
+                                f"{exc}") from exc
         parameters = list(inspect.signature(fn).parameters)
         if not parameters or parameters[0] not in hints:
             raise ArgumentError(f"ipc.handler({channel!r}): annotate {fn.__qualname__}'s first parameter "
@@ -87,6 +93,7 @@ def channel(name: str, payload: Any, *, direction: Direction = "to_page") -> Non
     ``to_python`` (the page's ``runtime.send``)."""
     if direction not in ("to_page", "to_python"):
         raise ArgumentError(f"direction is 'to_page' or 'to_python', not {direction!r}")
+    codec.check_channel(name, from_page=True)  # reserved names carry only what the runtime says
     _add(Declaration(declared=Declared(name, direction, payload), payload=contracts.compile(payload)))
 
 
