@@ -9,6 +9,15 @@ export type Payload =
   | null | boolean | number | string | ArrayBuffer | ArrayBufferView
   | Payload[] | { [key: string]: Payload };
 
+/** What `invoke` resolves to when the Python handler returns an async
+ * iterator of bytes: a stream of its chunks, one Uint8Array per chunk
+ * Python yielded. Python makes a chunk only when the stream asks for one
+ * (one read ahead); `cancel()` closes Python's iterator; an exception in
+ * Python errors the stream with a `WeftError` (a `HandlerError` whose `.type`
+ * is the Python exception's name). Use it as the `T` of `invoke`:
+ * `const stream = await runtime.invoke<ByteStream>("read-file", {path})`. */
+export type ByteStream = ReadableStream<Uint8Array>;
+
 /** The transport shape `@remote-ui/rpc` expects; `window.runtime` has it. */
 export interface DesktopBridge {
   send(channel: string, payload?: unknown): void;
@@ -90,9 +99,10 @@ export interface Runtime extends DesktopBridge {
   off(channel: string, listener: (payload: any) => void): void;
   /** Like `on`, for the next message only. */
   once<T = unknown, C extends string = string>(channel: C, listener: (payload: OnPayload<C, T>) => void): () => void;
-  /** Ask Python's `ipc.handle(channel, fn)`; resolves with its return value,
-   * rejects with a `WeftError` subclass (`HandlerError` carries the Python
-   * exception's type name in `.type`). */
+  /** Ask Python's `ipc.handle(channel, fn)`; resolves with its return value
+   * (a `ByteStream` when it returns an async iterator of bytes), rejects with
+   * a `WeftError` subclass (`HandlerError` carries the Python exception's
+   * type name in `.type`). */
   invoke<T = unknown, C extends string = string>(channel: C, ...args: InvokeArgs<C>): Promise<InvokeResult<C, T>>;
   /** Answer Python's `ipc.invoke(window_id, channel, payload)`; `fn` may be
    * async. Returns an unregister function. */

@@ -170,3 +170,48 @@ function readAll(response, total) {
   });
   return next();
 }
+
+// Streams: a Python handler that returns an async iterator of bytes answers
+// with a "stream" frame; its invoke resolves to a ReadableStream of
+// Uint8Array. Each pull is one request for the next chunk, answered when
+// Python's iterator gives it, so Python makes no chunk the page has not
+// asked for (the stream keeps at most one read ahead). Cancelling the
+// stream closes the iterator in Python (host/weft/ipc/streams.py).
+const Stream = ReadableStream;
+const headersOf = Object.getOwnPropertyDescriptor(Response.prototype, "headers").get;
+const headerOf = Headers.prototype.get;
+const bufferOf = Response.prototype.arrayBuffer;
+const STREAM_END = "application/x-weft-end";
+const STREAM_ERROR = "application/x-weft-error";
+
+function openStream(token) {
+  const url = `${bulkBase}s/${token}`;
+  let ended = false;
+  return new Stream({
+    pull(controller) {
+      return fetchBody(url).then((response) => {
+        if (!response.ok) throw new errors.ProtocolError(`stream ${token} is gone (status ${response.status})`);
+        const kind = headerOf.call(headersOf.call(response), "content-type");
+        return bufferOf.call(response).then((buffer) => {
+          if (kind === STREAM_END) {
+            ended = true;
+            controller.close();
+          } else if (kind === STREAM_ERROR) {
+            throw errorFromWire(parse(utf8.decode(new Bytes(buffer))));
+          } else {
+            controller.enqueue(new Bytes(buffer));
+          }
+        });
+      }).catch((err) => {
+        ended = true;
+        controller.error(err);
+      });
+    },
+    cancel() {
+      if (!ended) {
+        ended = true;
+        fetchBody(`${url}?cancel`).catch(() => {});
+      }
+    },
+  }, { highWaterMark: 1 });
+}

@@ -16,7 +16,7 @@ from typing import Any, get_args
 
 import weft
 from weft import errors, protocol
-from weft.ipc import bulk, codec, events
+from weft.ipc import bulk, codec, events, streams
 
 ASSETS = Path(__file__).resolve().parents[2] / "renderer_assets"
 DATA = json.loads((ASSETS / "protocol.json").read_text("utf-8"))
@@ -71,6 +71,7 @@ def test_python_decodes_the_page_kinds_and_encodes_the_host_kinds() -> None:
 
     binary = bulk.encode(codec.frame_dict(codec.Send(channel="x", payload=b"\x00")))
     sent.add(json.loads(binary.for_lane(Lane()))["k"])  # type: ignore[arg-type]
+    sent.add(json.loads(streams.opened(1, "t" * 16).for_lane(None))["k"])
     assert sent == FROM_HOST
 
 

@@ -73,8 +73,13 @@ class Lane(Protocol):
         """The body the page stored under ``token`` (once), as its segments
         (or one buffer), or None."""
 
+    def open_stream(self, outflow: Any) -> str | None:
+        """Serve ``outflow`` (a :class:`weft.ipc.streams.Outflow`) to the page
+        under a new token; None when the page is not served by weft."""
+
     def discard(self) -> None:
-        """Drop bodies staged for the page's current document (it went away)."""
+        """Drop bodies staged for the page's current document, and cancel
+        its streams (it went away)."""
 
 
 @attrs.frozen

@@ -10,6 +10,8 @@
   it, the call fails with :class:`~weft.RateLimitError` and the handler is
   not called), and those still running when the page goes are cancelled.
   An answer for a document that has gone has nobody waiting, and is dropped.
+  A handler that returns an async iterator of bytes answers with a stream
+  (:mod:`weft.ipc.streams`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from ..errors import (
     RateLimitError,
     error_to_wire,
 )
-from . import codec
+from . import codec, streams
 from .codec import Failure, Invoke, Limits, Result
 from .peer import Peer
 from .refusals import RefusalLog
@@ -134,6 +136,9 @@ class Handlers:
         if error is not None and not isinstance(error, Error):
             self.refusals.warn(log, peer.window_id, "handler raised", "handler for %r raised",
                                frame.channel, exc_info=error)
+        if error is None and streams.is_stream(value):
+            self._open_stream(peer, generation, frame, value)
+            return
         if not peer.current(generation):
             return  # the asking document is gone; nobody waits for this
         if error is None:
@@ -143,3 +148,17 @@ class Handlers:
             except PayloadError as exc:
                 error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
         peer.send(Failure(call_id=frame.call_id, error=error_to_wire(error)))
+
+    def _open_stream(self, peer: Peer, generation: int, frame: Invoke, iterator: Any) -> None:
+        """Answer with a stream the page reads (see :mod:`weft.ipc.streams`)."""
+        outflow = streams.Outflow(iterator, self.tasks.spawn, f"{frame.channel}#{frame.call_id}")
+        if not peer.current(generation):
+            outflow.cancel()  # nobody will read it: close it now
+            return
+        token = peer.lane.open_stream(outflow) if peer.lane is not None else None
+        if token is None:
+            outflow.cancel()
+            error = PayloadError("a stream needs a page served by weft (app:// or plugin://)")
+            peer.send(Failure(call_id=frame.call_id, error=error_to_wire(error)))
+            return
+        peer.send(streams.opened(frame.call_id, token))

@@ -17,6 +17,7 @@ kind         fields                                       direction
 ``ping``     ``i`` heartbeat id                           host → page
 ``pong``     ``i`` the ping's id                          page → host
 ``bulk``     ``i`` token, ``n`` ``b`` ``t``: see bulk.py  both
+``stream``   ``i`` call id, ``s`` token: see streams.py   host → page
 ===========  ===========================================  ==================
 
 The kinds, their fields and the channel rules come from

@@ -9,6 +9,11 @@ them (a plugin's handler serves only that plugin's profile):
   in flight; the router claims it, once, when the ``bulk`` frame naming it
   arrives on the bridge, and only for the page whose runtime stored it;
 * ``GET /.weft/bulk/<token>``: the page fetches, once, a body Python staged.
+* ``GET /.weft/bulk/s/<token>``: the page pulls the next chunk of a stream
+  (:mod:`weft.ipc.streams`), answered when Python's iterator gives it: the
+  bytes, or an empty ``application/x-weft-end``, or an
+  ``application/x-weft-error`` with ``{"type", "message"}``; with
+  ``?cancel`` it cancels the stream.
 
 Tokens are 128-bit random (Python's) or UUIDs (the page's ``crypto``).
 A body whose chunks stop coming is dropped :data:`INCOMPLETE_SECONDS` after
@@ -20,6 +25,7 @@ at most ``max_bytes`` (declared sizes, reserved at a body's first chunk) and
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import re
 import secrets
@@ -35,10 +41,14 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineUrlRequestJob
 
 from ..errors import ProtocolError
 from ..ipc.bulk import Assembly, Binary, read_declared
+from ..ipc.streams import Chunk, Outflow
 
 log = logging.getLogger("weft.bulk")
 
 BULK_PATH = "/.weft/bulk/"
+STREAM_PREFIX = "s/"
+STREAM_END = b"application/x-weft-end"
+STREAM_ERROR = b"application/x-weft-error"
 UNCLAIMED_SECONDS = 60.0
 INCOMPLETE_SECONDS = 30.0
 MAX_BODIES = 256
@@ -142,6 +152,13 @@ class _ChunkDevice(QIODevice):
         return -1
 
 
+def _reply_bytes(job: QWebEngineUrlRequestJob, kind: bytes, data: bytes) -> None:
+    buffer = QBuffer(parent=job)
+    buffer.setData(data)
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    job.reply(kind, buffer)
+
+
 def _frozen(chunk: Binary) -> memoryview:
     """A view of ``chunk`` that cannot change before the page fetches it:
     bytes are shared as they are, anything mutable is copied."""
@@ -173,6 +190,7 @@ class BulkStore:
         """Keys of the pages' runtimes; a body without one is not read."""
         self._uploads: dict[str, _Upload] = {}
         self._staged: dict[str, list[memoryview]] = {}
+        self._streams: dict[str, Outflow] = {}
         self._sweep = QTimer()
         self._sweep.setSingleShot(True)
         self._sweep.timeout.connect(self._drop_stale)
@@ -211,10 +229,26 @@ class BulkStore:
 
     # -- the page's side (called by the scheme handler) --------------------
 
+    def open_stream(self, outflow: Outflow) -> str:
+        token = secrets.token_hex(16)
+        self._streams[token] = outflow
+        return token
+
+    def close_streams(self, tokens: Sequence[str]) -> None:
+        for token in tokens:
+            outflow = self._streams.pop(token, None)
+            if outflow is not None:
+                outflow.cancel()
+
+    def has_stream(self, token: str) -> bool:
+        return token in self._streams
+
     def handle(self, job: QWebEngineUrlRequestJob, path: str) -> None:
         token = path[len(BULK_PATH):]
         method = bytes(job.requestMethod().data())
-        if not _TOKEN.fullmatch(token):
+        if token.startswith(STREAM_PREFIX) and method == b"GET" and _TOKEN.fullmatch(token[len(STREAM_PREFIX):]):
+            self._pull(job, token[len(STREAM_PREFIX):])
+        elif not _TOKEN.fullmatch(token):
             job.fail(QWebEngineUrlRequestJob.Error.UrlInvalid)
         elif method == b"GET":
             self._serve(job, token)
@@ -222,6 +256,30 @@ class BulkStore:
             self._store(job, token)
         else:
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
+
+    def _pull(self, job: QWebEngineUrlRequestJob, token: str) -> None:
+        outflow = self._streams.get(token)
+        if outflow is None:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        if QUrlQuery(job.requestUrl()).hasQueryItem("cancel"):
+            self.close_streams([token])
+            _reply_bytes(job, STREAM_END, b"")
+            return
+
+        def deliver(chunk: Chunk) -> None:
+            if chunk is None or isinstance(chunk, dict):
+                self._streams.pop(token, None)  # ended: its token is spent
+            if not shiboken6.isValid(job):  # the page went while Python produced
+                return
+            if chunk is None:
+                _reply_bytes(job, STREAM_END, b"")
+            elif isinstance(chunk, dict):
+                _reply_bytes(job, STREAM_ERROR, json.dumps(chunk).encode())
+            else:
+                job.reply(b"application/octet-stream", _ChunkDevice([memoryview(chunk)], job))
+
+        outflow.pull(deliver)
 
     def _serve(self, job: QWebEngineUrlRequestJob, token: str) -> None:
         body = self._staged.pop(token, None)
@@ -321,7 +379,12 @@ class PageLane:
         self._staged: list[str] = []
         self.key = store.new_key()
         """Given to the page's runtime (and nothing else) to store bodies."""
-        page.destroyed.connect(lambda: store.forget_key(self.key))
+        self._streams: list[str] = []
+        page.destroyed.connect(self._on_page_destroyed)
+
+    def _on_page_destroyed(self) -> None:
+        self._store.forget_key(self.key)
+        self._store.close_streams(self._streams)
 
     def stage(self, chunks: Sequence[Binary]) -> str | None:
         if self._page.url().scheme() not in _SERVED_SCHEMES:
@@ -335,9 +398,18 @@ class PageLane:
     def claim(self, token: str) -> list[bytes] | None:
         return self._store.claim(token, self.key)
 
+    def open_stream(self, outflow: Outflow) -> str | None:
+        if self._page.url().scheme() not in _SERVED_SCHEMES:
+            return None
+        token = self._store.open_stream(outflow)
+        self._streams = [t for t in self._streams if self._store.has_stream(t)] + [token]
+        return token
+
     def discard(self) -> None:
         self._store.unstage(self._staged)
         self._staged.clear()
+        self._store.close_streams(self._streams)
+        self._streams.clear()
         # Bodies it stored stay: the next document's runtime, with the same
         # key, may have stored one before its hello. They go when their
         # claim comes, when they go stale, or with the page.

@@ -1,0 +1,221 @@
+"""Streams: a Python handler's async iterator of bytes read by a real page
+as a ReadableStream of Uint8Array, with backpressure, cancellation both
+ways, and errors (weft.ipc.streams; the lane in webengine/bulk.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any, AsyncIterator, Callable
+
+import weft
+from tests.conftest import in_page, open_page
+
+READ_ALL = """
+const stream = await runtime.invoke(%s, %s);
+const reader = stream.getReader();
+const sizes = [];
+let first = null;
+for (;;) {
+  const { done, value } = await reader.read();
+  if (done) break;
+  if (first === null) first = Array.from(value.slice(0, 3));
+  sizes.push(value instanceof Uint8Array ? value.length : -1);
+}
+return [stream instanceof ReadableStream, sizes, first];
+"""
+
+
+async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+def test_an_async_generator_handler_streams_its_chunks(runtime: weft.Runtime, arun: Any) -> None:
+    async def chunks(payload: Any, window_id: str) -> AsyncIterator[bytes]:
+        for index in range(payload["count"]):
+            yield bytes([index]) * payload["size"]
+
+    async def main() -> None:
+        runtime.handle("chunks", chunks)
+        win = await open_page(runtime, "<p>stream</p>")
+        outcome = await in_page(runtime, win, READ_ALL % ('"chunks"', '{count: 5, size: 300000}'))
+        assert outcome["value"] == [True, [300000] * 5, [0, 0, 0]], outcome
+
+    arun(main())
+
+
+class Countdown:
+    """An async iterator that is not a generator: a plain object with __anext__."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+    def __aiter__(self) -> Countdown:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self.count == 0:
+            raise StopAsyncIteration
+        self.count -= 1
+        return bytearray([self.count])
+
+
+def test_sync_and_async_handlers_may_return_an_async_iterator(runtime: weft.Runtime, arun: Any) -> None:
+    async def later(payload: Any, window_id: str) -> Countdown:
+        await asyncio.sleep(0)
+        return Countdown(2)
+
+    async def main() -> None:
+        runtime.handle("now", lambda payload, window_id: Countdown(3))
+        runtime.handle("later", later)
+        win = await open_page(runtime, "<p>stream</p>")
+        assert (await in_page(runtime, win, READ_ALL % ('"now"', "null")))["value"] == [True, [1, 1, 1], [2]]
+        assert (await in_page(runtime, win, READ_ALL % ('"later"', "null")))["value"] == [True, [1, 1], [1]]
+
+    arun(main())
+
+
+def test_python_makes_no_chunk_the_page_has_not_asked_for(runtime: weft.Runtime, arun: Any) -> None:
+    """A slow reader holds the producer: after k reads Python has made k + 1
+    chunks (one read ahead), however long the page takes to read on."""
+    produced = 0
+
+    async def endless(payload: Any, window_id: str) -> AsyncIterator[bytes]:
+        nonlocal produced
+        while True:
+            produced += 1
+            yield b"x" * 100_000
+
+    async def main() -> None:
+        runtime.handle("endless", endless)
+        runtime.handle("tick", lambda payload, window_id: payload)
+        win = await open_page(runtime, "<p>slow</p>")
+        outcome = await in_page(runtime, win, """
+            const reader = (await runtime.invoke("endless")).getReader();
+            for (let i = 0; i < 3; i++) await reader.read();
+            for (let i = 0; i < 50; i++) await runtime.invoke("tick", i);  // the page dawdles
+            return "read 3";
+        """)
+        assert outcome["value"] == "read 3"
+        assert produced == 4
+
+    arun(main())
+
+
+def _closing(closed: asyncio.Event) -> Callable[[Any, str], AsyncIterator[bytes]]:
+    """A handler whose iterator sets ``closed`` when closed. The app keeps
+    a reference to each (as one might, to report progress), so it is not
+    garbage that asyncio would close anyway: weft must close it."""
+    kept = []
+
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield b"chunk"
+        finally:
+            closed.set()
+
+    def stream(payload: Any, window_id: str) -> AsyncIterator[bytes]:
+        kept.append(chunks())
+        return kept[-1]
+
+    return stream
+
+
+def test_the_page_cancelling_its_stream_closes_the_iterator(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        closed = asyncio.Event()
+        runtime.handle("cancel-me", _closing(closed))
+        win = await open_page(runtime, "<p>cancel</p>")
+        outcome = await in_page(runtime, win, """
+            const stream = await runtime.invoke("cancel-me");
+            const reader = stream.getReader();
+            const { value } = await reader.read();
+            await reader.cancel("enough");
+            return value.length;
+        """)
+        assert outcome["value"] == 5
+        async with asyncio.timeout(10):
+            await closed.wait()
+
+    arun(main())
+
+
+def test_closing_the_window_closes_the_iterator(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        closed = asyncio.Event()
+        runtime.handle("held", _closing(closed))
+        win = await open_page(runtime, "<p>held</p>")
+        outcome = await in_page(runtime, win, """
+            window.held = (await runtime.invoke("held")).getReader();
+            return (await window.held.read()).value.length;
+        """)
+        assert outcome["value"] == 5 and not closed.is_set()
+        await win.close()
+        async with asyncio.timeout(10):
+            await closed.wait()
+
+    arun(main())
+
+
+def test_an_error_mid_stream_reaches_the_reader_naming_the_exception(runtime: weft.Runtime, arun: Any) -> None:
+    async def failing(payload: Any, window_id: str) -> AsyncIterator[bytes]:
+        yield b"ok"
+        raise OSError("the disk went away")
+
+    async def wrong(payload: Any, window_id: str) -> AsyncIterator[Any]:
+        yield "text, not bytes"
+
+    async def main() -> None:
+        runtime.handle("failing", failing)
+        runtime.handle("wrong", wrong)
+        win = await open_page(runtime, "<p>errors</p>")
+        outcome = await in_page(runtime, win, """
+            const outcomes = [];
+            for (const channel of ["failing", "wrong"]) {
+              const reader = (await runtime.invoke(channel)).getReader();
+              try {
+                for (;;) { const { done, value } = await reader.read(); if (done) break; outcomes.push(value.length); }
+              } catch (err) {
+                outcomes.push([err instanceof runtime.errors.WeftError, err.name, err.type, err.message]);
+              }
+            }
+            return outcomes;
+        """)
+        assert outcome["value"] == [
+            2, [True, "HandlerError", "OSError", "the disk went away"],
+            [True, "PayloadError", "PayloadError", "stream wrong#2 yielded str, not bytes"],  # call 2 of the page
+        ], outcome
+
+    arun(main())
+
+
+def test_the_reference_file_example_runs_as_written(runtime: weft.Runtime, arun: Any, tmp_path: Any) -> None:
+    """docs/reference.md's streamed file with progress, both halves as written."""
+    import hashlib
+    import re
+    from pathlib import Path
+
+    reference = (Path(__file__).resolve().parents[2] / "docs" / "reference.md").read_text("utf-8")
+    python = next(b for b in re.findall(r"```python\n(.*?)```", reference, re.S) if '"read-file"' in b)
+    page = next(b for b in re.findall(r"```js\n(.*?)```", reference, re.S) if "function readFile" in b)
+    data = bytes(range(256)) * 13_000 + b"end"  # 3.3 MB: four chunks
+    file = tmp_path / "big.bin"
+    file.write_bytes(data)
+
+    async def main() -> None:
+        exec(compile(python, "docs/reference.md", "exec"), {})  # registers on the active runtime
+        win = await open_page(runtime, "<p>file</p>")
+        outcome = await in_page(runtime, win, page + f"""
+            const progress = [];
+            const got = await readFile({json.dumps(str(file))}, (fraction) => progress.push(fraction));
+            const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", got));
+            return [Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""), progress];
+        """)
+        digest, progress = outcome["value"]
+        assert digest == hashlib.sha256(data).hexdigest()
+        assert len(progress) == 4 and progress == sorted(progress) and progress[-1] == 1
+
+    arun(main())
