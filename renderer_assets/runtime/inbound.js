@@ -40,10 +40,15 @@ function answer(frame) {
 
 function settle(frame, ok) {
   const call = pending.get(frame.i);
-  if (!call) return;
+  if (!call) {
+    // A stream nobody waits for (the call timed out): tell Python to stop.
+    if (frame.k === KIND.stream) openStream(frame.s).cancel();
+    return;
+  }
   pending.delete(frame.i);
   clearTimeout(call.timer);
-  if (ok) call.resolve(frame.v);
+  if (frame.k === KIND.stream) call.resolve(openStream(frame.s));
+  else if (ok) call.resolve(frame.v);
   else call.reject(errorFromWire(frame.e));
 }
 
@@ -60,6 +65,7 @@ function handleFrame(frame) {
     case KIND.send: emit(frame.c, frame.p); break;
     case KIND.invoke: answer(frame); break;
     case KIND.result: settle(frame, true); break;
+    case KIND.stream: settle(frame, true); break;
     case KIND.error: settle(frame, false); break;
     case KIND.notice: notice(frame); break;
     // The host's heartbeat: answered at once, so only a page whose main
