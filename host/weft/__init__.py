@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from . import ipc, plugins, remote
+from . import ipc
 from .errors import (
     ArgumentError,
     ChannelError,
@@ -49,14 +49,17 @@ from .ipc.events import IpcEvent
 from .webengine.chromium import SandboxError
 
 if TYPE_CHECKING:
-    from . import clipboard, dialog, menu, notifications, screens, shell, tray, window
+    from . import clipboard, dialog, menu, notifications, plugins, remote, screens, shell, tray, window
     from .app import run
     from .runtime import Runtime
     from .window import Window
 
 # What needs Qt loads on first use, so that the Qt-free parts (weft.ipc,
-# weft.policy, the manifest, the errors) import without it.
-_LAZY = {"app": ("app", None), "run": ("app", "run"), "Runtime": ("runtime", "Runtime"), "Window": ("window", "Window"),
+# weft.policy, the manifest, the errors) import without it; plugins and
+# remote sessions too, so that an app that opens only windows never loads
+# them (tests/e2e/test_startup.py).
+_LAZY = {"plugins": ("plugins", None), "remote": ("remote", None),
+         "app": ("app", None), "run": ("app", "run"), "Runtime": ("runtime", "Runtime"), "Window": ("window", "Window"),
          "window": ("window", None), "clipboard": ("clipboard", None), "screens": ("screens", None),
          "shell": ("shell", None), "dialog": ("dialog", None), "menu": ("menu", None), "tray": ("tray", None),
          "notifications": ("notifications", None)}

@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QIcon, QImage, QPixmap
 from PySide6.QtWebEngineCore import QWebEngineNotification, QWebEngineProfile
 
@@ -102,6 +101,8 @@ def _image_data(image: QImage) -> tuple[str, tuple[Any, ...]]:
     """The ``image-data`` hint: (width, height, rowstride, has alpha, bits
     per sample, channels, RGBA bytes)."""
     if max(image.width(), image.height()) > ICON_SIZE:
+        from PySide6.QtCore import Qt  # not at import: see weft.window._window_type
+
         image = image.scaled(ICON_SIZE, ICON_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
                              Qt.TransformationMode.SmoothTransformation)
     image = image.convertToFormat(QImage.Format.Format_RGBA8888)

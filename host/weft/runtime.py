@@ -13,9 +13,9 @@ import itertools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QUrl
 
-from . import icons, notifications, remote, windowstate
+from . import notifications, windowstate
 from .errors import ArgumentError, PluginStateError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
 from .ipc import active
 from .ipc.api import Calls
@@ -23,15 +23,19 @@ from .ipc.codec import Limits
 from .ipc.flow import Heartbeat
 from .ipc.router import Router
 from .ipc.subscriptions import DEFAULT_BOUND
-from .plugins.manifest import PERMISSIONS, Manifest
-from .plugins.plugin import Plugin, PluginHost, PluginState
 from .webengine.engine import Engine
 from .webengine.permissions import APP_DEFAULT
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 from .window import Chrome, Window, WindowHost, _positive
 
 if TYPE_CHECKING:
+    from . import icons, remote
     from .menu import Menu
+    from .plugins.manifest import Manifest
+    from .plugins.plugin import Plugin, PluginHost
+
+# Plugins and remote sessions are imported when first used, not by a start
+# that opens only app windows (see tests/e2e/test_startup.py).
 
 
 class Runtime(Calls):
@@ -88,8 +92,7 @@ class Runtime(Calls):
         self._all_closed = asyncio.Event()
         self._closed = False
         self._window_host = WindowHost(router=self.router, add_document=self._add_document)
-        self._plugin_host = PluginHost(router=self.router, ensure_open=self._check_open,
-                                       start_watching=self._start_watching, storage=self.plugin_storage)
+        self._plugin_host: PluginHost | None = None
 
     def _router(self) -> Router:
         return self.router
@@ -201,8 +204,8 @@ class Runtime(Calls):
         chrome = Chrome(frameless=frameless, always_on_top=always_on_top, resizable=resizable, min_size=min_size,
                         max_size=max_size, fullscreen=fullscreen, icon=icon, menu=menu)
         granted = APP_DEFAULT if permissions is None else frozenset(permissions)
-        if unknown := sorted(granted - PERMISSIONS):
-            raise WindowOptionError(f"unknown web permissions {unknown}; known: {sorted(PERMISSIONS)}")
+        if permissions is not None and (unknown := sorted(granted - _known_permissions())):
+            raise WindowOptionError(f"unknown web permissions {unknown}; known: {sorted(_known_permissions())}")
         target = app_url(url) if url is not None else None
         saved = self._saved_placement(remember, resizable, width, height)
         engine = self._engine_for_window()
@@ -229,6 +232,8 @@ class Runtime(Calls):
         if visible:
             view.showFullScreen() if fullscreen else view.showMaximized() if maximized else view.show()
         elif fullscreen or maximized:
+            from PySide6.QtCore import Qt  # not at import: see weft.window._window_type
+
             state = Qt.WindowState.WindowFullScreen if fullscreen else Qt.WindowState.WindowMaximized
             view.setWindowState(view.windowState() | state)
         return window
@@ -295,7 +300,12 @@ class Runtime(Calls):
         Plugin ids are unique per runtime; a stopped plugin of the same id is
         replaced, a running one is an error.
         """
+        from .plugins.plugin import Plugin, PluginHost, PluginState
+
         self._check_open()
+        if self._plugin_host is None:
+            self._plugin_host = PluginHost(router=self.router, ensure_open=self._check_open,
+                                           start_watching=self._start_watching, storage=self.plugin_storage)
         existing = self._plugins.get(manifest.id)
         if existing is not None and existing.state is PluginState.RUNNING:
             raise PluginStateError(f"a plugin with id {manifest.id!r} is already running; stop it first")
@@ -314,6 +324,8 @@ class Runtime(Calls):
         """Pair a host window with a remote page (``reconnect=True``: a
         :class:`~weft.remote.Pairing` that pairs them again after the remote
         side restarts); see :func:`weft.remote.open_session`."""
+        from . import remote
+
         return await remote.open_session_on(self.router, host_window_id, remote_page, **options)
 
     # -- shutdown ----------------------------------------------------------
@@ -331,6 +343,12 @@ class Runtime(Calls):
             self._engine = None
         await self.router.shutdown()
         self._all_closed.set()
+
+
+def _known_permissions() -> frozenset[str]:
+    from .plugins.manifest import PERMISSIONS
+
+    return PERMISSIONS
 
 
 def _folder(name: str, value: str | Path | None) -> Path | None:

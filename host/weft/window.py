@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Protocol
 
 import attrs
 import shiboken6
-from PySide6.QtCore import QSize, Qt, QUrl
+from PySide6.QtCore import QSize, QUrl
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QMainWindow, QWidget
 
@@ -16,7 +16,6 @@ from .errors import ArgumentError, WindowNotFoundError, WindowOptionError
 from .ipc import active
 from .ipc.router import Router
 from .webengine import devtools
-from .webengine.chrome import FramelessChrome
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 
 if TYPE_CHECKING:
@@ -212,13 +211,13 @@ class Window:
 
     @property
     def always_on_top(self) -> bool:
-        return bool(self._live_view().windowFlags() & Qt.WindowType.WindowStaysOnTopHint)
+        return bool(self._live_view().windowFlags() & _window_type().WindowStaysOnTopHint)
 
     def set_always_on_top(self, on_top: bool) -> None:
         """Keep the window above others (a hint: the window manager decides)."""
         view = self._live_view()
         visible = view.isVisible()
-        view.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, _flag("always_on_top", on_top))
+        view.setWindowFlag(_window_type().WindowStaysOnTopHint, _flag("always_on_top", on_top))
         if visible:  # changing a window's flags hides it
             view.show()
 
@@ -250,10 +249,12 @@ class Window:
         """Apply the chrome options, before the window is first shown."""
         view = self._live_view()
         if chrome.frameless:
-            view.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+            view.setWindowFlag(_window_type().FramelessWindowHint, True)
+            from .webengine.chrome import FramelessChrome  # its edges need Qt's enums: see _window_type
+
             FramelessChrome(view, view.view)
         if chrome.always_on_top:
-            view.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+            view.setWindowFlag(_window_type().WindowStaysOnTopHint, True)
         if chrome.min_size is not None:
             view.setMinimumSize(*chrome.min_size)
         if chrome.max_size is not None:
@@ -265,6 +266,16 @@ class Window:
             self.set_icon(chrome.icon)
         if chrome.menu is not None:
             self.set_menu(chrome.menu)
+
+
+def _window_type() -> Any:
+    """``Qt.WindowType``, imported when a window needs a flag: the first use
+    of PySide6's ``Qt`` namespace builds all its enum classes (15–45 ms),
+    which a plain window never needs (so not at import or start; see
+    :mod:`weft.app.timers`)."""
+    from PySide6.QtCore import Qt
+
+    return Qt.WindowType
 
 
 def _positive(name: str, value: int) -> int:

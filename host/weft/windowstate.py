@@ -29,7 +29,7 @@ from typing import Any, Sequence
 
 import attrs
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, QTimer, Qt
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
@@ -192,7 +192,6 @@ class StateFile:
             self._complain(f"cannot be written ({exc.strerror or exc})")
 
 
-_STATES = Qt.WindowState.WindowMaximized | Qt.WindowState.WindowFullScreen | Qt.WindowState.WindowMinimized
 _MOVED = (QEvent.Type.Move, QEvent.Type.Resize)
 
 
@@ -203,6 +202,10 @@ class Keeper(QObject):
 
     def __init__(self, window: QWidget, name: str, file: StateFile) -> None:
         super().__init__(window)
+        from PySide6.QtCore import Qt  # not at import: see weft.window._window_type
+
+        self._state = Qt.WindowState
+        self._not_normal = self._state.WindowMaximized | self._state.WindowFullScreen | self._state.WindowMinimized
         self._window = window
         self.name = name
         self._file = file
@@ -219,7 +222,7 @@ class Keeper(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt override)
         kind = event.type()
         if kind in _MOVED:
-            if not self._window.windowState() & _STATES:
+            if not self._window.windowState() & self._not_normal:
                 pos, size = self._window.pos(), self._window.size()
                 self._normal = (pos.x(), pos.y(), size.width(), size.height())
             if not self._timer.isActive():  # a throttle: at most one save per interval while it moves
@@ -236,8 +239,8 @@ class Keeper(QObject):
         state = self._window.windowState()
         x, y, width, height = self._normal
         return Placement(x=x, y=y, width=width, height=height,
-                         maximized=bool(state & Qt.WindowState.WindowMaximized),
-                         fullscreen=bool(state & Qt.WindowState.WindowFullScreen))
+                         maximized=bool(state & self._state.WindowMaximized),
+                         fullscreen=bool(state & self._state.WindowFullScreen))
 
     def save(self) -> None:
         if shiboken6.isValid(self._window):

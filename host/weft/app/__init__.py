@@ -32,7 +32,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from .login import set_autostart
 from .lifecycle import on_open_url, on_second_instance, quit
 from .process import (
     EXIT_INTERRUPTED,
@@ -54,6 +53,10 @@ def __getattr__(name: str) -> Any:
     # Read when asked: weft.run settles them as it starts.
     from . import identity
 
+    if name == "set_autostart":  # imported when used: most apps never start at login
+        from .login import set_autostart
+
+        return set_autostart
     if name == "dir":
         return identity.folder()
     if name in ("id", "name", "version"):

@@ -16,9 +16,8 @@ import socket
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Iterator, Literal
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Iterator, Literal
 
-import qasync
 from PySide6.QtCore import QAbstractEventDispatcher, QEvent, QEventLoop, QSocketNotifier
 from PySide6.QtGui import QFileOpenEvent, QIcon
 from PySide6.QtWidgets import QApplication
@@ -30,7 +29,11 @@ from ..runtime import Runtime
 from ..webengine.chromium import SandboxDecision, SandboxError, decide_sandbox
 from ..webengine.quiet import quiet_start
 from ..webengine.schemes import register_schemes
-from . import identity, instance, lifecycle
+from . import identity, lifecycle
+from .timers import EventLoop
+
+if TYPE_CHECKING:
+    from . import instance
 
 log = logging.getLogger("weft")
 
@@ -127,8 +130,9 @@ class _NestedLoopDriver:
 
 
 def event_loop(app: QApplication) -> asyncio.AbstractEventLoop:
-    """The asyncio loop on Qt's event loop: the one place weft makes it."""
-    return qasync.QEventLoop(_NestedLoopDriver(app))  # type: ignore[arg-type]
+    """The asyncio loop on Qt's event loop: the one place weft makes it
+    (qasync's, its callbacks on weft's timers: see :mod:`weft.app.timers`)."""
+    return EventLoop(_NestedLoopDriver(app))
 
 
 class _Interrupts:
@@ -349,6 +353,8 @@ def _claim(config: AppConfig, app_args: list[str]) -> instance.Primary | Literal
     """This process's single-instance claim: a Primary; False when a running
     instance took our arguments; None when single instance cannot work here
     (said in one line; the app runs anyway)."""
+    from . import instance  # with QtNetwork: imported only by a single-instance app
+
     try:
         primary = instance.claim(config.id, app_args, os.getcwd())
     except StartupError as exc:  # an instance runs but does not answer

@@ -14,7 +14,7 @@ import logging
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWebEngineCore import QWebEnginePage
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("weft.devtools")
 
-KEY = QKeySequence(Qt.Key.Key_F12)
+KEY = QKeySequence("F12")  # not Qt.Key: PySide6 builds all of Qt's enums on its first use
 
 _tools: DevTools | None = None
 
@@ -89,6 +89,8 @@ class DevToolsView(QWebEngineView):
 
     def __init__(self, inspected: QWebEnginePage, title: str) -> None:
         super().__init__()
+        from PySide6.QtCore import Qt
+
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setPage(_FrontendPage(self))
         inspected.setDevToolsPage(self.page())

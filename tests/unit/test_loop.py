@@ -1,0 +1,77 @@
+"""The event loop's callbacks (weft.app.timers): asyncio's order and
+cancellation on ``QTimer.singleShot``, and nothing left running once a loop
+is closed. That a start builds no Qt enums is tests/e2e/test_startup.py's."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+import pytest
+
+from weft.app import timers
+
+
+def test_the_loop_is_weft_s(loop: asyncio.AbstractEventLoop) -> None:
+    assert isinstance(loop, timers.EventLoop)
+
+
+def test_call_soon_runs_in_order_and_call_later_by_due_time(arun: Callable[..., Any],
+                                                            loop: asyncio.AbstractEventLoop) -> None:
+    seen: list[str] = []
+
+    async def scenario() -> None:
+        done = loop.create_future()
+        loop.call_later(0.03, seen.append, "later")
+        loop.call_later(0.01, seen.append, "sooner")
+        loop.call_later(0.05, done.set_result, None)
+        for name in "abc":
+            loop.call_soon(seen.append, name)
+        await done
+
+    arun(scenario(), timeout=10)
+    assert seen == ["a", "b", "c", "sooner", "later"]
+
+
+def test_a_cancelled_callback_never_runs(arun: Callable[..., Any], loop: asyncio.AbstractEventLoop) -> None:
+    seen: list[str] = []
+
+    async def scenario() -> None:
+        done = loop.create_future()
+        loop.call_soon(seen.append, "cancelled").cancel()
+        loop.call_later(0.01, seen.append, "cancelled later").cancel()
+        loop.call_later(0.02, done.set_result, None)  # due after both: they have had their turn
+        await done
+        seen.append("after")
+
+    arun(scenario(), timeout=10)
+    assert seen == ["after"]
+
+
+def test_a_closed_loop_runs_nothing_still_due(arun: Callable[..., Any], loop: asyncio.AbstractEventLoop,
+                                             qapp: Any) -> None:
+    other = timers.EventLoop(qapp)
+    seen: list[str] = []
+    other.call_soon(seen.append, "after close")
+    other.close()
+
+    async def turn() -> None:
+        await asyncio.sleep(0)  # posted after the other loop's callback: that one's turn came first
+
+    arun(turn(), timeout=10)
+    assert seen == []
+
+
+def test_debug_mode_names_a_slow_callback(arun: Callable[..., Any], loop: asyncio.AbstractEventLoop,
+                                         caplog: pytest.LogCaptureFixture) -> None:
+    before = loop.get_debug(), loop.slow_callback_duration
+    loop.set_debug(True)
+    loop.slow_callback_duration = 0.0  # every callback is "slow": no clock involved
+    try:
+        with caplog.at_level(logging.WARNING, logger="weft.loop"):
+            arun(asyncio.sleep(0), timeout=10)
+    finally:
+        loop.set_debug(before[0])
+        loop.slow_callback_duration = before[1]
+    assert any(record.getMessage().startswith("Executing ") for record in caplog.records)
