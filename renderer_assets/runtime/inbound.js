@@ -26,7 +26,7 @@ function answer(frame) {
     fail(new errors.NoHandlerError(`no runtime.handle("${frame.c}") in window ${config.windowId}`));
     return;
   }
-  new Promise((resolve) => resolve(fn(frame.p))).then((value) => {
+  const succeed = (value) => {
     let encoded;
     try {
       encoded = encode({ k: KIND.result, i: frame.i, v: value === undefined ? null : value });
@@ -35,7 +35,22 @@ function answer(frame) {
       return;
     }
     post(encoded, fail);
-  }, fail);
+  };
+  // A handler that answers at once is answered at once (no promise turns);
+  // a thenable is awaited, as a promise's resolution would.
+  let value;
+  try {
+    value = fn(frame.p);
+    if (value !== null && (typeof value === "object" || typeof value === "function") &&
+        typeof value.then === "function") {
+      new Promise((resolve) => resolve(value)).then(succeed, fail);
+      return;
+    }
+  } catch (err) {
+    fail(err);
+    return;
+  }
+  succeed(value);
 }
 
 function settle(frame, ok) {
