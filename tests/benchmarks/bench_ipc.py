@@ -165,6 +165,7 @@ async def measure_in_process(systems: list[System], plan: Plan, notes: list[str]
         figures += await loads.measure_broadcast(loaded, plan.loads, progress)
         large, rss_method = await loads.measure_large(loaded, plan.loads, progress)
         figures += large
+        figures += await loads.measure_bulk(weft_system, plan.loads, progress)
         pyweb = next((s for s in systems if isinstance(s, pywebviewrun.PywebviewSystem)), None)
         if pyweb is not None:
             try:

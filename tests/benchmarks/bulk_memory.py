@@ -1,5 +1,5 @@
 """Host peak memory of one 100 MB bytes echo through weft's bulk lane, in a
-fresh process (the issue's target: at most 3× the payload).
+fresh process (issue 18's target: at most 2× the payload).
 
     python tests/benchmarks/bulk_memory.py [MB]
 

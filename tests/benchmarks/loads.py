@@ -221,3 +221,30 @@ async def measure_large(
             unit="MB",
         ))
     return figures, peak.method
+
+
+BARE_LABELS = {"scheme": "one scheme POST + GET", "chunked": "4 MiB scheme chunks, 4 in flight",
+               "websocket": "WebSocket to QWebSocketServer"}
+
+
+async def measure_bulk(weft_system: Any, settings: LoadSettings, progress: Progress) -> list[Figure]:
+    """weft's bytes echo, page → Python → page, beside each bare transport
+    inside the same QtWebEngine (bulk_bare.py), for the large sizes of 10 MB
+    and more: one row per transport, the bare figure in the raw column, so
+    the ratio column reads weft ÷ that transport."""
+    import bulk_bare
+
+    sizes = [size.chars // 1_000_000 for size in settings.large if size.chars >= 10_000_000]
+    if not sizes:
+        return []
+    measured = await bulk_bare.measure(lambda task, timeout: weft_system.page_task("large", task, timeout),
+                                       sizes, settings.large_rounds, progress)
+    rows = []
+    for figure in measured:
+        if figure.unit != "ms":
+            continue
+        for transport in bulk_bare.BARE:
+            rows.append(Figure(label=f"{figure.label.split(',')[0]}: weft vs bare {BARE_LABELS[transport]} "
+                                     f"(raw column: the bare transport)",
+                               values={"weft": figure.values["weft"], "raw": figure.values[transport]}, unit="ms"))
+    return rows
