@@ -37,13 +37,15 @@ class Results:
     systems: tuple[str, ...]
     """Column order."""
     startup: Mapping[str, Sequence[float]]
-    """Seconds per startup sample."""
+    """Seconds per startup sample (bytecode cached)."""
     rounds: Mapping[str, Sequence[Round]]
     """One Round per in-process round."""
     figures: Sequence[Figure] = ()
     """Rows after the round trips (the load figures)."""
     notes: Sequence[str] = ()
     """Said under the table (skipped systems and the like)."""
+    startup_compiled: Mapping[str, Sequence[float]] = attrs.field(factory=dict)
+    """Seconds per startup sample with weft's modules compiled at each start (none: no row)."""
 
 
 def _cpu_model() -> str:
@@ -67,6 +69,10 @@ def header() -> str:
 
 def _seconds(value: float) -> str:
     return f"{value:.2f} s"
+
+
+def _seconds_3(value: float) -> str:
+    return f"{value:.3f} s"
 
 
 def _ms(value: float) -> str:
@@ -114,12 +120,12 @@ def table(results: Results, ratio: tuple[str, str], ratio_label: str) -> str:
     """The figures, medians across samples and rounds; the last column,
     headed ``ratio_label``, is ``ratio[0] ÷ ratio[1]`` (above 1: the first is slower)."""
     systems = results.systems
-    samples = min((len(times) for times in results.startup.values()), default=0)
-    startup = {name: statistics.median(times) for name, times in results.startup.items() if times}
-    rows = [
-        ["figure", *systems, ratio_label],
-        _row(f"startup (median of {samples})", startup, systems, ratio, _seconds),
-    ]
+    rows = [["figure", *systems, ratio_label]]
+    for way, measured in (("bytecode cached", results.startup), ("weft compiled each start", results.startup_compiled)):
+        samples = min((len(times) for times in measured.values()), default=0)
+        medians = {name: statistics.median(times) for name, times in measured.items() if times}
+        if medians or way == "bytecode cached":
+            rows.append(_row(f"startup, {way} (median of {samples})", medians, systems, ratio, _seconds_3))
     for label, direction in ROUND_TRIPS:
         for stat, field in STATS:
             values = _round_figure(results.rounds, direction, field)
