@@ -144,6 +144,8 @@ class _ChunkDevice(QIODevice):
             maxlen -= piece.nbytes
             self._offset += piece.nbytes
             if self._offset >= chunk.nbytes:
+                # Read: let it go now, not when Qt deletes the finished job.
+                self._chunks[self._index] = memoryview(b"")
                 self._index += 1
                 self._offset = 0
         return b"".join(pieces)
