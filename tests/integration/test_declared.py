@@ -6,6 +6,7 @@ before it leaves."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import AsyncIterator
 from typing import Any, Literal, TypedDict
 
 import pytest
@@ -47,6 +48,17 @@ class Update:
 
 
 ipc.channel("declared:update", Update, direction="to_page")
+
+
+@ipc.handler("declared:download")
+async def download(size: int, window_id: str) -> AsyncIterator[bytes]:
+    for start in range(0, size, 1000):
+        yield bytes([start // 1000]) * min(1000, size - start)
+
+
+@ipc.handler("declared:not-a-stream")
+def not_a_stream(p: None, window_id: str) -> AsyncIterator[bytes]:
+    return b"bytes, not a stream"  # type: ignore[return-value]
 
 
 @dataclasses.dataclass
@@ -142,5 +154,23 @@ def test_an_explicit_handler_takes_a_declared_channel_over_and_is_checked_too(
         undo()  # the declared function answers again
         outcome = await in_page(runtime, win, 'return await runtime.invoke("declared:add", {a: 1, b: 2});')
         assert outcome["value"] == {"total": 3, "kind": "sum"}
+
+    arun(main())
+
+
+def test_a_declared_streaming_handler_is_read_as_a_stream(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        outcome = await in_page(runtime, win, """
+            const stream = await runtime.invoke("declared:download", 2500);
+            const reader = stream.getReader();
+            const got = [];
+            for (;;) { const {done, value} = await reader.read(); if (done) break; got.push(value.length, value[0]); }
+            return got;""")
+        assert outcome["value"] == [1000, 0, 1000, 1, 500, 2], outcome
+        outcome = await in_page(runtime, win, 'return await runtime.invoke("declared:download", "big");')
+        assert outcome["name"] == "PayloadError" and "expected an integer" in outcome["message"]
+        outcome = await in_page(runtime, win, 'return await runtime.invoke("declared:not-a-stream");')
+        assert outcome["name"] == "PayloadError" and "expected an async iterator of bytes, got a bytes" in outcome["message"]
 
     arun(main())

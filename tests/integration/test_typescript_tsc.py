@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Literal, NotRequired, Optional, TypedDict
 
 
@@ -51,6 +52,7 @@ DECLARED = [
     Declared("mode", "handler", Literal["light", "dark"], result=None),
     Declared("update", "to_page", Update),
     Declared("click", "to_python", Literal["left", "right"]),
+    Declared("download", "handler", str, result=AsyncIterator[bytes]),
 ]
 
 GOOD_PAGE = """\
@@ -65,6 +67,8 @@ async function main(): Promise<void> {
   runtime.on("update", (update) => { const n: number = update.count; const l: string | null | undefined = update.label; });
   runtime.once("update", (update) => { void update.count; });
   runtime.send("click", "left");
+  const reader = (await runtime.invoke("download", "a.bin")).getReader();  // a ByteStream
+  const chunk: Uint8Array | undefined = (await reader.read()).value;
   // Undeclared channels keep the untyped signatures: payloads are unknown.
   const other = await runtime.invoke("other", { anything: [1, "two"] });
   const otherText: unknown = other;
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
   runtime.on<number>("counted", (payload) => { const n: number = payload; });
   runtime.send("anything", { deep: new Uint8Array(1) });
   runtime.send("no-payload");
-  void total; void exact; void idText; void nothing; void otherText; void typedText;
+  void chunk; void total; void exact; void idText; void nothing; void otherText; void typedText;
 }
 """
 

@@ -191,3 +191,16 @@ def test_granted_keeps_what_a_plugins_capabilities_allow() -> None:
     share = granted(declared, send=["add", "note", "update"], receive=["update", "add"])
     assert [(d.channel, d.kind) for d in share] == [("add", "handler"), ("note", "to_python"), ("update", "to_page")]
     assert granted(declared, send=[], receive=[]) == []
+
+
+def test_a_streaming_result_is_a_byte_stream_imported_from_the_runtime() -> None:
+    from collections.abc import AsyncGenerator, AsyncIterator
+
+    assert typescript(AsyncIterator[bytes], inbound=False) == "ByteStream"
+    assert typescript(AsyncGenerator[bytes, None], inbound=False) == "ByteStream"
+    text = render([Declared("read", "handler", str, result=AsyncIterator[bytes])])
+    assert 'import type { ByteStream } from "./runtime.js";' in text
+    assert '"read": { payload: string; result: ByteStream };' in text
+    assert 'import type {} from "./runtime.js";' in render([Declared("plain", "handler", str, result=str)])
+    with pytest.raises(ArgumentError):
+        typescript(AsyncIterator[str])  # only bytes stream

@@ -35,14 +35,24 @@ from typing import Any, Callable, Literal, TypeVar
 
 import attrs
 
-from ..errors import ArgumentError
-from . import codec, contracts
+from ..errors import ArgumentError, PayloadError
+from . import codec, contracts, streams
 from .calls import Handlers
-from .typescript import Declared
+from .typescript import Declared, is_byte_stream
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("weft.ipc")
 Direction = Literal["to_page", "to_python"]
+
+
+class _ByteStream:
+    """The result check of a streaming handler (``-> AsyncIterator[bytes]``):
+    an async iterator; its chunks are checked as they go (:mod:`.streams`)."""
+
+    def to_json(self, value: Any, where: str = "payload") -> Any:
+        if not streams.is_stream(value):
+            raise PayloadError(f"{where}: expected an async iterator of bytes, got a {type(value).__name__}")
+        return value
 
 
 @attrs.frozen(kw_only=True)
@@ -51,7 +61,7 @@ class Declaration:
 
     declared: Declared
     payload: contracts.Converter
-    result: contracts.Converter | None = None
+    result: contracts.Converter | _ByteStream | None = None
     fn: Callable[..., Any] | None = attrs.field(default=None, eq=False)
     """A handler's function (None for ``to_page`` / ``to_python`` channels)."""
 
@@ -80,8 +90,9 @@ def handler(channel: str) -> Callable[[F], F]:
             raise ArgumentError(f"ipc.handler({channel!r}): annotate {fn.__qualname__}'s first parameter "
                                 "with the payload's type")
         payload, result = hints[parameters[0]], hints.get("return", Any)
+        checks = _ByteStream() if is_byte_stream(result) else contracts.compile(result)
         _add(Declaration(declared=Declared(channel, "handler", payload, None if result is type(None) else result),
-                         payload=contracts.compile(payload), result=contracts.compile(result), fn=fn))
+                         payload=contracts.compile(payload), result=checks, fn=fn))
         return fn
 
     return declare
