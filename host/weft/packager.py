@@ -178,13 +178,13 @@ def _qt_folder() -> Path:
 
 
 def _require_tools(deb: bool) -> None:
-    if shutil.which("strip") is None:
-        raise PackageError("strip is not on PATH (Debian: apt-get install binutils); the bundle's binaries are "
-                           "stripped")
     if deb and shutil.which("dpkg-deb") is None:
         raise PackageError("dpkg-deb is not on PATH (Debian: apt-get install dpkg); or pass --no-deb")
     if sys.platform.startswith("linux") and shutil.which("ldd") is None:
         raise PackageError("ldd is not on PATH (Debian: apt-get install libc-bin); PyInstaller needs it")
+    if shutil.which("strip") is None:
+        raise PackageError("strip is not on PATH (Debian: apt-get install binutils); the bundle's binaries are "
+                           "stripped")
     try:
         import PyInstaller  # noqa: F401
     except ImportError:

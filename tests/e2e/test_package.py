@@ -21,7 +21,8 @@ import pytest
 
 from tests.conftest import ensure_program
 from tests.e2e.conftest import AS_ROOT, Running, clean_env, run_weft
-from weft import appconfig
+from tests.e2e.test_docs import code_blocks
+from weft import appconfig, elf
 from weft.appconfig import AppConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,7 +43,7 @@ def packaged(tmp_path_factory: pytest.TempPathFactory, weft_command: str) -> tup
 @pytest.mark.slow
 def test_package_builds_the_three_artifacts_and_says_where(packaged: tuple[Path, str]) -> None:
     out, stdout = packaged
-    for step in ("[1/4]", "[2/4]", "[3/4]", "[4/4]"):
+    for step in ("[1/5]", "[2/5]", "[3/5] trimming", "[4/5]", "[5/5]"):
         assert step in stdout
     bundle = out / "weft-demo"
     tarball = next(out.glob("weft-demo-1.2.3-linux-*.tar.gz"))
@@ -70,6 +71,19 @@ def test_package_builds_the_three_artifacts_and_says_where(packaged: tuple[Path,
     libs = {p.name for p in (bundle / "_internal" / "PySide6" / "Qt" / "lib").iterdir()}
     assert not {name for name in libs if name.startswith(("libQt63D", "libQt6Charts", "libQt6Quick3D"))}
     assert not (bundle / "_internal" / "PySide6" / "Qt" / "qml").exists()
+    # Trimmed by default of what no desktop app loads, and each trim said so.
+    for step in ("strip", "devtools", "qt-plugins"):
+        assert re.search(rf"^trim {step}: .* \(\d+ files\), [\d.]+ MiB saved$", stdout, re.M), step
+    assert "trim locales" not in stdout and "trim modules" not in stdout
+    qt = bundle / "_internal" / "PySide6" / "Qt"
+    assert not (qt / "resources" / "qtwebengine_devtools_resources.pak").exists()
+    assert (qt / "resources" / "qtwebengine_resources.pak").exists()
+    assert not (qt / "plugins" / "platforms" / "libqeglfs.so").exists() and "libQt6Pdf.so.6" not in libs
+    assert {"libqxcb.so", "libqwayland.so", "libqoffscreen.so"} <= {p.name for p in (qt / "plugins/platforms").iterdir()}
+    binaries = [p for p in (bundle / "_internal").rglob("*.so*") if p.is_file() and not p.is_symlink()]
+    assert binaries and not [p for p in binaries if (info := elf.read(p)) is not None and info.unstripped]
+    # The demo declares no locales: all of Chromium's are kept.
+    assert len(list((qt / "translations" / "qtwebengine_locales").glob("*.pak"))) > 50
     info = subprocess.run(["dpkg-deb", "--field", str(deb)], capture_output=True, text=True, check=True).stdout
     assert "Package: weft-demo" in info and "Version: 1.2.3" in info and "libnss3" in info
     assert "Description: weft demo, a weft app" in info
@@ -137,6 +151,80 @@ def test_the_frozen_app_runs_its_main_once_and_stops_on_ctrl_c(packaged: tuple[P
         assert done.stderr.startswith("weft: weft is running as root")
 
 
+SMALLER = code_blocks(REPO / "docs" / "packaging.md", "sh")[1]
+"""docs/packaging.md's "Smaller bundles" command."""
+
+
+@pytest.fixture(scope="module")
+def packaged_small(tmp_path_factory: pytest.TempPathFactory, weft_command: str) -> tuple[Path, str]:
+    """The demo built as "Smaller bundles" says, with the app's locales
+    given by its weft.toml (the page's sample) instead of the flag."""
+    out = tmp_path_factory.mktemp("package-small")
+    app = out / "demo"
+    shutil.copytree(REPO / "packaging" / "demo", app)
+    (app / "weft.toml").write_text((app / "weft.toml").read_text().replace("[app]\n", "[app]\n" + next(
+        b for b in code_blocks(REPO / "docs" / "packaging.md", "toml") if "locales" in b).split("\n", 1)[1]))
+    (app / "weft.toml").write_text((app / "weft.toml").read_text().replace('"../icons/', f'"{REPO}/packaging/icons/'))
+    args = SMALLER.split()
+    assert args[:2] == ["weft", "package"] and "--locales" in args
+    args = [weft_command, "package", str(app), *args[3:args.index("--locales")], *args[args.index("--locales") + 2:],
+            "--out", str(out), "--no-deb"]
+    code, stdout, stderr = run_weft(args, timeout=1200)
+    assert code == 0, stdout + stderr
+    return out, stdout
+
+
+@pytest.mark.slow
+def test_a_smaller_bundle_keeps_its_declared_locales_and_passes_its_self_check_in_another_language(
+    packaged_small: tuple[Path, str], tmp_path: Path
+) -> None:
+    out, stdout = packaged_small
+    bundle = out / "weft-demo"
+    qt = bundle / "_internal" / "PySide6" / "Qt"
+    assert {p.name for p in (qt / "translations" / "qtwebengine_locales").iterdir()} == {"en-US.pak", "de.pak"}
+    assert {p.stem.partition("_")[2] for p in (qt / "translations").glob("*.qm")} == {"en", "de"}
+    assert re.search(r"^trim locales: locales other than de, en-US \(\d+ files\)", stdout, re.M), stdout
+    assert re.search(r"^trim modules: .* \(\d+ files\), [\d.]+ MiB saved$", stdout, re.M), stdout
+    dynload = {p.name.partition(".")[0] for p in (bundle / "_internal").glob("python3*/lib-dynload/*.so")}
+    assert "readline" not in dynload and "_codecs_jp" not in dynload
+    assert {"_contextvars", "_asyncio", "_ssl"} <= dynload  # asyncio's, and what weft loads
+    env = {k: v for k, v in clean_env().items() if not k.startswith("PYTHON")}
+    # German is in the bundle; French falls back to en-US, Chromium's fallback.
+    for lang, pak in (("de_DE.UTF-8", "de"), ("fr_FR.UTF-8", "en-US")):
+        done = subprocess.run([str(bundle / "weft-demo"), "--weft-self-check", "--no-sandbox"], cwd=tmp_path,
+                              env={**env, "LANG": lang}, capture_output=True, text=True, timeout=300)
+        output = done.stdout + done.stderr
+        assert done.returncode == 0 and "FAILED" not in output, output
+        assert f"ok     UI strings for this locale {pak} (LANG={lang})" in output, output
+    # The self-check sees a bundle whose Chromium found no UI strings at all.
+    (qt / "translations" / "qtwebengine_locales" / "en-US.pak").unlink()
+    done = subprocess.run([str(bundle / "weft-demo"), "--weft-self-check", "--no-sandbox"], cwd=tmp_path,
+                          env={**env, "LANG": "fr_FR.UTF-8"}, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and "FAILED UI strings for this locale no locale pak loaded" in done.stdout, (
+        done.stdout + done.stderr)
+
+
+def test_the_docs_locales_sample_is_a_valid_weft_toml(tmp_path: Path) -> None:
+    sample = next(b for b in code_blocks(REPO / "docs" / "packaging.md", "toml") if "locales" in b)
+    (tmp_path / "weft.toml").write_text(sample)
+    assert appconfig.load(tmp_path).locales == ("en-US", "de")
+
+
+def test_unknown_trims_and_locales_are_one_clear_line(weft_command: str, tmp_path: Path) -> None:
+    demo = str(REPO / "packaging" / "demo")
+    for args, line in [
+        (["--trim", "modules,icu"], "weft: --trim: 'icu' is not a trim; known: modules\n"),
+        (["--locales", "en-us"], "weft: weft package: --locales: 'en-us' is not a Chromium locale name like "
+                                 "\"de\", \"en-US\" or \"pt-BR\"\n"),
+    ]:
+        code, _, stderr = run_weft([weft_command, "package", demo, "--out", str(tmp_path / "out"), *args])
+        assert (code, stderr) == (2, line)
+    code, _, stderr = run_weft([weft_command, "package", demo, "--out", str(tmp_path / "out"), "--locales", "en"])
+    assert code == 2 and stderr.startswith("weft: weft package: --locales: Chromium has no locale 'en'; it has ")
+    assert "en-GB, en-US" in stderr and stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
 def test_bad_app_folders_and_missing_tools_get_a_clear_message(weft_command: str, tmp_path: Path) -> None:
     (tmp_path / "no-main").mkdir()
     (tmp_path / "sync-main").mkdir()
@@ -171,6 +259,13 @@ def test_bad_app_folders_and_missing_tools_get_a_clear_message(weft_command: str
     done = subprocess.run([weft_command, "package", str(REPO / "packaging" / "demo"), "--out", str(tmp_path / "o")],
                           env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "dpkg-deb is not on PATH" in done.stderr, done.stderr
+    assert not (tmp_path / "o").exists()
+    # Nor without strip (binutils): the bundle's binaries are stripped.
+    (bin_dir / "ldd").symlink_to(shutil.which("ldd") or "/usr/bin/ldd")
+    done = subprocess.run([weft_command, "package", str(REPO / "packaging" / "demo"), "--out", str(tmp_path / "o"),
+                           "--no-deb"], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "strip is not on PATH (Debian: apt-get install binutils)" in done.stderr, (
+        done.stderr)
     assert not (tmp_path / "o").exists()
 
 
