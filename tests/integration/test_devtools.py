@@ -4,6 +4,7 @@ windows reload in place."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -108,3 +109,22 @@ def test_reload_keeps_the_window_where_it_is_and_says_what_it_cost(
     arun(main())
     line = capsys.readouterr().err.strip()
     assert line.startswith("weft dev: reloaded window-1 in ") and line.endswith(" ms (index.html changed)"), line
+
+
+def test_a_build_without_the_devtools_front_end_says_so_and_opens_nothing(
+        runtime: weft.Runtime, arun: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    # As weft package leaves it without --keep-devtools: the resources, but not DevTools' pak.
+    (tmp_path / "qtwebengine_resources.pak").write_bytes(b"")
+    monkeypatch.setenv("QTWEBENGINE_RESOURCES_PATH", str(tmp_path))
+
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>")
+        with caplog.at_level(logging.WARNING, logger="weft.devtools"):
+            win.open_devtools()
+        assert win._view.page().devToolsPage() is None
+        assert any("DevTools are not in this build" in r.getMessage() for r in caplog.records)
+        monkeypatch.delenv("QTWEBENGINE_RESOURCES_PATH")
+        assert devtools.frontend_shipped()  # this install has them
+
+    arun(main())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from typing import TYPE_CHECKING
 
@@ -59,12 +60,33 @@ def open_for(view: WindowFrame) -> None:
     """Show DevTools for ``view``'s page (``Window.open_devtools``), with or
     without ``weft dev``; raised if already open."""
     global _asked
+    if not frontend_shipped():
+        log.warning("DevTools are not in this build: weft package leaves their front end out unless it is "
+                    "given --keep-devtools")
+        return
     if _tools is not None:
         _tools.open(view)
         return
     if _asked is None:
         _asked = DevTools(open_at_start=False)
     _asked.open(view)
+
+
+FRONTEND_PAK = "qtwebengine_devtools_resources.pak"
+
+
+def frontend_shipped() -> bool:
+    """Whether QtWebEngine's resources include DevTools' front end (a build
+    made by ``weft package`` without ``--keep-devtools`` does not). Where
+    the resources cannot be found, it is assumed there."""
+    from PySide6.QtCore import QLibraryInfo
+
+    folders = [os.environ.get("QTWEBENGINE_RESOURCES_PATH", ""),
+               os.path.join(QLibraryInfo.path(QLibraryInfo.LibraryPath.DataPath), "resources")]
+    for folder in filter(None, folders):
+        if os.path.isfile(os.path.join(folder, "qtwebengine_resources.pak")):
+            return os.path.isfile(os.path.join(folder, FRONTEND_PAK))
+    return True
 
 
 def close_for(view: WindowFrame) -> None:
