@@ -24,6 +24,7 @@ from typing import Callable, Protocol, Sequence
 import attrs
 
 import checking
+import floor
 import footprint
 import loads
 import pywebviewrun
@@ -169,11 +170,13 @@ async def measure_in_process(systems: list[System], plan: Plan, notes: list[str]
         checked, checked_notes = await checking.measure(weft_system, rounds.get(RawSystem.name, []), plan.loop,
                                                         plan.rounds, progress)
         notes += checked_notes
+        raw_system = next(s for s in loaded if type(s) is RawSystem)
+        notes += await floor.measure(raw_system, plan.loop, plan.rounds, progress)
         figures = [await loads.measure_pipelined(loaded, plan.loads, progress)]
         figures += await loads.measure_broadcast(loaded, plan.loads, progress)
         large, rss_method = await loads.measure_large(loaded, plan.loads, progress)
         figures += large
-        figures += await loads.measure_bulk(weft_system, plan.loads, progress)
+        figures += await loads.measure_bulk(weft_system, plan.loads, progress, RawSystem.name)
         pyweb = next((s for s in systems if isinstance(s, pywebviewrun.PywebviewSystem)), None)
         if pyweb is not None:
             try:

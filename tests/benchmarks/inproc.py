@@ -34,7 +34,7 @@ from measure import (
     time_python_round_trips,
     within,
 )
-from pages import page_html
+from pages import page_html, script
 from startup import MARKER, script_command
 
 T = TypeVar("T")
@@ -161,14 +161,18 @@ class RawSystem(_PageSystem):
         self._expected: dict[str, asyncio.Future[Any]] = {}
         """Page messages ("ready", "report") someone waits for."""
 
+    page_script = "raw_page.js"
+    isolated_transport: str | None = None
+
     async def open(self) -> None:
         ready = self._expect("ready")
         # Off the record, like the profile weft makes for its windows.
         self._profile = QWebEngineProfile()
         self._view, self._bridge = rawchannel.open_view(
-            self._profile, page_html(*PAGE_SCRIPTS, "raw_page.js"), self._on_post
+            self._profile, page_html(*PAGE_SCRIPTS, self.page_script), self._on_post,
+            isolated_transport=self.isolated_transport,
         )
-        await within(OPEN_TIMEOUT, ready, "the raw page to connect")
+        await within(OPEN_TIMEOUT, ready, f"the {self.name} page to connect")
 
     def _expect(self, kind: str) -> asyncio.Future[Any]:
         future = asyncio.get_running_loop().create_future()
@@ -225,3 +229,14 @@ class RawSystem(_PageSystem):
             await delete_later(self._view, "the raw view")
         if self._profile is not None and shiboken6.isValid(self._profile):
             await delete_later(self._profile, "the raw profile")
+
+
+class RawIsolatedSystem(RawSystem):
+    """Raw QWebChannel built as weft is: the channel in an isolated world,
+    the page's own world reaching it through a private port of two text
+    nodes (js/raw_isolated_transport.js). No validation, routing or
+    batching: what the isolated world and its relay cost, on their own."""
+
+    name = "raw, isolated world"
+    page_script = "raw_isolated_page.js"
+    isolated_transport = script("raw_isolated_transport.js")

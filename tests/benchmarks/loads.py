@@ -227,11 +227,12 @@ BARE_LABELS = {"scheme": "one scheme POST + GET", "chunked": "4 MiB scheme chunk
                "websocket": "WebSocket to QWebSocketServer"}
 
 
-async def measure_bulk(weft_system: Any, settings: LoadSettings, progress: Progress) -> list[Figure]:
+async def measure_bulk(weft_system: Any, settings: LoadSettings, progress: Progress, raw_column: str) -> list[Figure]:
     """weft's bytes echo, page → Python → page, beside each bare transport
     inside the same QtWebEngine (bulk_bare.py), for the large sizes of 10 MB
     and more: one row per transport, the bare figure in the raw column, so
-    the ratio column reads weft ÷ that transport."""
+    the ratio column reads weft ÷ that transport (``raw_column``: that
+    column's system name)."""
     import bulk_bare
 
     sizes = [size.chars // 1_000_000 for size in settings.large if size.chars >= 10_000_000]
@@ -246,5 +247,5 @@ async def measure_bulk(weft_system: Any, settings: LoadSettings, progress: Progr
         for transport in bulk_bare.BARE:
             rows.append(Figure(label=f"{figure.label.split(',')[0]}: weft vs bare {BARE_LABELS[transport]} "
                                      f"(raw column: the bare transport)",
-                               values={"weft": figure.values["weft"], "raw": figure.values[transport]}, unit="ms"))
+                               values={"weft": figure.values["weft"], raw_column: figure.values[transport]}, unit="ms"))
     return rows

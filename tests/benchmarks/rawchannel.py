@@ -44,29 +44,36 @@ def _qwebchannel_js() -> str:
     return bytes(file.readAll().data()).decode("utf-8")
 
 
-def _qwebchannel_script() -> QWebEngineScript:
+def _qwebchannel_script(world: QWebEngineScript.ScriptWorldId = QWebEngineScript.ScriptWorldId.MainWorld,
+                        after: str = "") -> QWebEngineScript:
     script = QWebEngineScript()
     script.setName("qwebchannel")
-    script.setSourceCode(_qwebchannel_js())
-    script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
+    script.setSourceCode(_qwebchannel_js() + "\n" + after)
+    script.setWorldId(world)
     script.setInjectionPoint(QWebEngineScript.InjectionPoint.DocumentCreation)
     script.setRunsOnSubFrames(False)
     return script
 
 
-def open_view(profile: QWebEngineProfile, html: str, receive: Callable[[str], None]) -> tuple[QWebEngineView, RawBridge]:
+def open_view(profile: QWebEngineProfile, html: str, receive: Callable[[str], None], *,
+              isolated_transport: str | None = None) -> tuple[QWebEngineView, RawBridge]:
     """Show ``html`` in a new 400×300 window whose page posts to ``receive``.
+    With ``isolated_transport`` (JavaScript run after qwebchannel.js), the
+    channel lives in an isolated world with that transport, as weft's does.
 
     The page is a child of the view: deleting the view deletes the page, which
     must happen before ``profile`` is deleted.
     """
     view = QWebEngineView()
     page = QWebEnginePage(profile, view)
-    page.scripts().insert(_qwebchannel_script())
+    world = QWebEngineScript.ScriptWorldId.MainWorld
+    if isolated_transport is not None:
+        world = QWebEngineScript.ScriptWorldId.ApplicationWorld
+    page.scripts().insert(_qwebchannel_script(world, isolated_transport or ""))
     channel = QWebChannel(page)
     bridge = RawBridge(receive, channel)
     channel.registerObject("bridge", bridge)
-    page.setWebChannel(channel)  # the main world, where the page's own script runs
+    page.setWebChannel(channel, world)  # the main world, where the page's own script runs, unless isolated
     view.setPage(page)
     view.resize(400, 300)
     page.setHtml(html)
