@@ -75,3 +75,20 @@ def test_debug_mode_names_a_slow_callback(arun: Callable[..., Any], loop: asynci
         loop.set_debug(before[0])
         loop.slow_callback_duration = before[1]
     assert any(record.getMessage().startswith("Executing ") for record in caplog.records)
+
+
+def test_cancelled_timers_do_not_pile_up(arun: Callable[..., Any], loop: asyncio.AbstractEventLoop) -> None:
+    # A call's timeout, cancelled when it is answered, must not wait in the
+    # heap until it would have fired.
+    heap = loop._timers._later  # type: ignore[attr-defined]
+    before = len(heap)
+
+    async def scenario() -> None:
+        for _ in range(5 * timers.COMPACT_AT):
+            loop.call_later(3600, lambda: None).cancel()
+        fired = loop.create_future()
+        loop.call_later(0.01, fired.set_result, None)
+        await fired
+
+    arun(scenario(), timeout=10)
+    assert len(loop._timers._later) - before <= 2 * timers.COMPACT_AT  # type: ignore[attr-defined]

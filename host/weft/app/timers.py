@@ -31,6 +31,8 @@ import shiboken6
 from PySide6.QtCore import QObject, QTimer
 
 log = logging.getLogger("weft.loop")
+COMPACT_AT = 256
+"""Pending ``call_later`` handles past which the heap is first rid of cancelled ones."""
 
 
 class Timers(QObject):
@@ -46,6 +48,7 @@ class Timers(QObject):
         self._debug = False
         self._ready: collections.deque[asyncio.Handle] = collections.deque()
         self._later: list[tuple[float, int, asyncio.Handle]] = []
+        self._compact_at = COMPACT_AT
         self._order = itertools.count()
         self._clock = QTimer(self)
         self._clock.setSingleShot(True)
@@ -60,9 +63,21 @@ class Timers(QObject):
                 self._clock.start(0)
             return handle
         heapq.heappush(self._later, (time.monotonic() + milliseconds / 1000, next(self._order), handle))
+        if len(self._later) > self._compact_at:
+            self._compact()
         if not self._ready and self._later[0][2] is handle:
             self._arm()
         return handle
+
+    def _compact(self) -> None:
+        """Drop cancelled handles from the heap. A cancelled ``call_later``
+        would wait there until its time (qasync's handles do not tell the
+        loop they were cancelled): a call's 30 s timeout, cancelled when it
+        is answered, at thousands of calls a second. Rebuilt when it has
+        doubled since the last time: amortized, a constant per push."""
+        self._later = [entry for entry in self._later if not entry[2]._cancelled]
+        heapq.heapify(self._later)
+        self._compact_at = max(COMPACT_AT, 2 * len(self._later))
 
     def _arm(self) -> None:
         if self._ready:
