@@ -184,8 +184,9 @@ def test_keep_devtools_keeps_the_pak(bundle: Path, monkeypatch: pytest.MonkeyPat
 LIBPYTHON = Path(sysconfig.get_config_var("LIBDIR") or "/") / str(sysconfig.get_config_var("INSTSONAME"))
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("strip") is None, reason="Linux, binutils")
 def test_the_elf_reader_sees_symbols_go_when_stripped(tmp_path: Path) -> None:
+    # weft package strips bundles with binutils' strip: where it is missing, so is that step.
+    assert shutil.which("strip"), "this test needs binutils' strip (Debian: apt-get install binutils)"
     source = LIBPYTHON if LIBPYTHON.is_file() else Path(sys.executable).resolve()
     copy = tmp_path / source.name
     shutil.copyfile(source, copy)
