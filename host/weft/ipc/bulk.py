@@ -142,10 +142,14 @@ def encode(frame: dict[str, Any]) -> Encoded:
     return Encoded(text, text if not parts else dump_json(skeleton), tuple(paths), tuple(parts), tuple(texts))
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode
+"""Made once: ``json.dumps`` with options builds an encoder at every call."""
+
+
 def dump_json(value: Any) -> str:
     """Compact JSON text for ``value``; PayloadError if it is not a JSON value."""
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return _ENCODE(value)
     except (TypeError, ValueError) as exc:
         raise PayloadError(f"payload is not a JSON value: {exc}") from None
     except RecursionError:
