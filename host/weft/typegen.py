@@ -14,6 +14,7 @@ from pathlib import Path
 
 import attrs
 
+from . import watch
 from .ipc import declared
 from .ipc.typescript import Declared, granted, render
 from .plugins.manifest import parse_manifest
@@ -40,9 +41,10 @@ def refresh(app_dir: Path) -> list[Written]:
     declares channels, and refresh each plugin's (in the app's folder) that
     ``weft types --plugin`` wrote before."""
     written = [app_types(app_dir / TYPES_FOLDER)] if declared.declarations() else []
-    for manifest in sorted(app_dir.rglob("plugin.toml")):
-        if (manifest.parent / TYPES_FOLDER / APP_TYPES).is_file():
-            written.append(plugin_types(manifest.parent))
+    # The plugin folders weft dev watches (node_modules and the like left out).
+    for folder in sorted(watch.plugin_folders(watch.scan(app_dir))):
+        if (app_dir / folder / TYPES_FOLDER / APP_TYPES).is_file():
+            written.append(plugin_types(app_dir / folder))
     return written
 
 
