@@ -169,7 +169,7 @@ class RawSystem(_PageSystem):
         # Off the record, like the profile weft makes for its windows.
         self._profile = QWebEngineProfile()
         self._view, self._bridge = rawchannel.open_view(
-            self._profile, page_html(*PAGE_SCRIPTS, self.page_script), self._on_post,
+            self._profile, page_html(*PAGE_SCRIPTS, "raw_protocol.js", self.page_script), self._on_post,
             isolated_transport=self.isolated_transport,
         )
         await within(OPEN_TIMEOUT, ready, f"the {self.name} page to connect")
