@@ -9,7 +9,6 @@ takes weft's own path (the one a desktop without ``startSystemMove`` gets).
 from __future__ import annotations
 
 import asyncio
-import re
 from pathlib import Path
 from typing import Any, Callable
 
