@@ -110,7 +110,10 @@ def _parser() -> argparse.ArgumentParser:
                                         "weft.toml's, else all)")
     pack.add_argument("--keep-devtools", action="store_true", help="keep DevTools' front end (dropped by default)")
     pack.add_argument("--trim", action="append", default=[], metavar="NAME",
-                      help="an opt-in trim (repeat, or comma-separate): modules")
+                      help="an opt-in trim (repeat, or comma-separate): modules, tls, printing, icu")
+    pack.add_argument("--compress", choices=("fast", "small"), default="fast",
+                      help="fast (the default): .tar.gz and a .deb at xz -3; small: .tar.xz and a .deb at xz -9 "
+                           "(minutes slower)")
     return parser
 
 
@@ -122,6 +125,7 @@ def _package(args: argparse.Namespace) -> int:
     locales = None if args.locales is None else [name.strip() for name in args.locales.split(",") if name.strip()]
     result = package(args.path, out=args.out, name=args.name, deb=not args.no_deb, keep_all_qt=args.keep_all_qt,
                      locales=locales, keep_devtools=args.keep_devtools, trims=parse_optional(args.trim),
+                     compress=args.compress,
                      progress=lambda line: print(line, flush=True), **given)
     print(f"\nbuilt in {result.seconds:.0f} s:")
     for label, artifact in (("bundle", result.bundle), ("tarball", result.tarball), ("deb", result.deb)):

@@ -444,9 +444,29 @@ def freeze(app: AppInfo, work: Path, dist: Path, *, keep_all_qt: bool, progress:
     return dist / app.name
 
 
+#: ``--compress``: the tarball's format and the ``.deb``'s xz level. "small"
+#: takes minutes more (xz -9, on every core when the ``xz`` tool is there).
+COMPRESSION = {"fast": (".tar.gz", 3), "small": (".tar.xz", 9)}
+
+
 def make_tarball(bundle: Path, target: Path) -> Path:
-    with tarfile.open(target, "w:gz", compresslevel=6) as archive:
-        archive.add(bundle, arcname=bundle.name)
+    """``target`` (``.tar.gz``: gzip -6; ``.tar.xz``: xz -9) of ``bundle``."""
+    if target.name.endswith(".tar.gz"):
+        with tarfile.open(target, "w:gz", compresslevel=6) as archive:
+            archive.add(bundle, arcname=bundle.name)
+        return target
+    tool = shutil.which("xz")
+    if tool is None:  # one thread: slower, the same format
+        with tarfile.open(target, "w:xz", preset=9) as archive:
+            archive.add(bundle, arcname=bundle.name)
+        return target
+    with target.open("wb") as sink:
+        xz = subprocess.Popen([tool, "-9", "-T0", "-c"], stdin=subprocess.PIPE, stdout=sink)
+        assert xz.stdin is not None
+        with xz.stdin, tarfile.open(fileobj=xz.stdin, mode="w|") as archive:
+            archive.add(bundle, arcname=bundle.name)
+        if xz.wait() != 0:
+            raise PackageError(f"xz failed (exit {xz.returncode}) writing {target}")
     return target
 
 
@@ -477,7 +497,7 @@ def _system_depends(bundle: Path) -> str:
     return ", ".join(sorted(packages))
 
 
-def make_deb(app: AppInfo, bundle: Path, out: Path, progress: Progress) -> Path:
+def make_deb(app: AppInfo, bundle: Path, out: Path, progress: Progress, level: int = 3) -> Path:
     """The ``.deb``: the bundle in ``/opt/<name>``, ``/usr/bin/<name>``, the
     desktop entry ``<id>.desktop`` and the icon ``<id>``."""
     arch = _deb_arch()
@@ -503,7 +523,7 @@ def make_deb(app: AppInfo, bundle: Path, out: Path, progress: Progress) -> Path:
         arch=arch, maintainer="weft packager <noreply@localhost>", installed_kib=_size(root) // 1024,
         depends=_system_depends(bundle) or "libc6"), "utf-8")
     target = out / f"{app.name}_{app.version}_{arch}.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", "-z3", "--build", str(root), str(target)],
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", f"-z{level}", "--build", str(root), str(target)],
                    check=True, capture_output=True)
     shutil.rmtree(root)
     return target
@@ -520,6 +540,7 @@ def package(
     locales: list[str] | None = None,
     keep_devtools: bool = False,
     trims: frozenset[str] = frozenset(),
+    compress: str = "fast",
     progress: Progress = print,
 ) -> PackageResult:
     """Build the bundle, the tarball and (on Debian-like systems) the .deb
@@ -529,11 +550,15 @@ def package(
     started = time.monotonic()
     steps = 5 if deb else 4
     progress(f"[1/{steps}] checking the app folder and the tools")
+    if compress not in COMPRESSION:
+        raise PackageError(f"--compress: {compress!r} is not a choice; known: {', '.join(COMPRESSION)}")
+    suffix, deb_level = COMPRESSION[compress]
     app = inspect_app(folder, name, version, locales)
     trims = trim.parse_optional(trims)
     if deb:
         deb_icon(app)  # a bad icon says so now, not after the freeze
     _require_tools(deb)
+    trim.require_tools(trims)
     if (unknown := trim.unknown_locale(_qt_folder(), app.config.locales)) is not None:
         field = ("weft package", "--locales") if locales is not None else (app.folder / appconfig.CONFIG_NAME,
                                                                            "app.locales")
@@ -547,12 +572,13 @@ def package(
     progress(f"[3/{steps}] trimming the bundle")
     trim.trim(bundle, trim.Trims(locales=app.config.locales, keep_devtools=keep_devtools, optional=trims,
                                  app_imports=trim.app_imports(app.folder)), progress)
-    progress(f"[4/{steps}] archiving the bundle")
-    tarball = make_tarball(bundle, out / f"{app.name}-{app.version}-linux-{platform.machine()}.tar.gz")
+    slow = " (--compress small: a few minutes)" if compress == "small" else ""
+    progress(f"[4/{steps}] archiving the bundle{slow}")
+    tarball = make_tarball(bundle, out / f"{app.name}-{app.version}-linux-{platform.machine()}{suffix}")
     deb_path = None
     if deb:
-        progress(f"[5/{steps}] building the Debian package")
-        deb_path = make_deb(app, bundle, out, progress)
+        progress(f"[5/{steps}] building the Debian package{slow}")
+        deb_path = make_deb(app, bundle, out, progress, deb_level)
     return PackageResult(
         bundle=Artifact(path=bundle, size=_size(bundle)),
         tarball=Artifact(path=tarball, size=_size(tarball)),

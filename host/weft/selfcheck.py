@@ -4,8 +4,10 @@ the essentials, headless, and exits 0 only if it can.
 It opens a window and does a round trip each way, starts a sandboxed plugin,
 checks that the plugin's requests outside its grant are still refused, and
 that the desktop modules work: a menu bar, a dialog answered, the library
-notifications use; and that Chromium found UI strings for this ``LANG``
-(a bundle trimmed to some locales falls back to en-US).
+notifications use; that Chromium found UI strings for this ``LANG``
+(a bundle trimmed to some locales falls back to en-US); and that collation,
+case mapping and codecs work in pages, in Python and in Qt Core (or, with
+Qt Core's ICU data trimmed, fall back as documented).
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ SECOND = "--weft-self-check-second"
 
 WINDOW_PAGE = """<!DOCTYPE html><script>
 runtime.handle("double", (n) => n * 2);
+runtime.handle("text", () => [
+  new Intl.Collator("de").compare("ä", "z"), new Intl.Collator("sv").compare("ä", "z"),
+  "istanbul".toLocaleUpperCase("tr"), new TextDecoder("shift_jis").decode(new Uint8Array([0x82, 0xa0])),
+  new Intl.DateTimeFormat("de", {month: "long", timeZone: "UTC"}).format(new Date(0)),
+]);
 runtime.invoke("add", {a: 20, b: 22}).then((sum) => runtime.send("sum", sum));
 </script>"""
 
@@ -83,6 +90,9 @@ async def _checks(report: Report) -> None:
                    f"{results}, {plugin.blocked_requests} blocked")
         await plugin.stop()
     _locale_check(report)
+    page_text = await ipc.invoke(win.id, "text", timeout=30)
+    report.add("text in pages: collation, case mapping, codecs", page_text == PAGE_TEXT, page_text)
+    _qt_text_check(report)
     await _desktop_checks(report, win)
     await _storage_check(report)
     await _single_instance_check(report)
@@ -101,6 +111,36 @@ def _locale_check(report: Report) -> None:
             if "/qtwebengine_locales/" in line and line.endswith(".pak")}
     report.add("UI strings for this locale", len(paks) == 1,
                f"{', '.join(sorted(paks)) or 'no locale pak loaded'} (LANG={os.environ.get('LANG', '')})")
+
+
+PAGE_TEXT = [-1, 1, "İSTANBUL", "あ", "Januar"]
+"""What the page's text handler answers with Chromium's own ICU data."""
+
+
+def _qt_text_check(report: Report) -> None:
+    """Python's and Qt Core's text handling: collation, case mapping and
+    codecs. With ``--trim icu`` Qt Core's ICU has no data: the check then
+    proves it falls back as documented (QCollator compares code points,
+    QStringDecoder knows only the UTFs and Latin-1) and that case mapping,
+    compiled into ICU's code, still works."""
+    import importlib.util
+
+    import PySide6
+    from PySide6.QtCore import QCollator, QLocale, QStringDecoder
+
+    from . import icustub
+
+    python = ["straße".upper(), "é€".encode("cp1252"), "ÄÖ".casefold()]
+    report.add("text in Python: case mapping, codecs", python == ["STRASSE", b"\xe9\x80", "äö"], python)
+    if importlib.util.find_spec("_codecs_jp") is not None:  # gone with --trim modules
+        decoded = b"\x82\xa0".decode("shift_jis")
+        report.add("text in Python: CJK codecs", decoded == "あ", decoded)
+    stub = icustub.is_stub(icustub.loaded_data_library(Path(PySide6.__file__).parent / "Qt" / "lib"))
+    collated = QCollator(QLocale("de_DE")).compare("ä", "z")
+    seen = [collated < 0, QLocale("tr_TR").toUpper("istanbul"), QStringDecoder("Shift-JIS").isValid()]
+    expected = [not stub, "İSTANBUL", not stub]
+    report.add(f"text in Qt Core ({'ICU data stub: code-point collation, UTF and Latin-1 only' if stub else 'ICU'})",
+               seen == expected, seen)
 
 
 STORAGE_PAGE = """<!DOCTYPE html><script>

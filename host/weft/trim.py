@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 
 import attrs
 
-from . import elf
+from . import elf, icustub
 from .errors import Error
 
 Progress = Callable[[str], None]
@@ -37,6 +37,12 @@ ReadElf = Callable[[Path], "elf.ElfInfo | None"]
 OPTIONAL = {
     "modules": "Python extension modules a weft app never loads unless its own code imports them "
                "(CJK codecs, csv, decimal, statistics, multiprocessing, readline) and the libraries only they need",
+    "tls": "TLS for Python (ssl, OpenSSL's hashes) and Qt (its OpenSSL backend), with OpenSSL, unless the app's "
+           "own code imports ssl or an HTTP client; pages keep Chromium's own",
+    "printing": "Qt's CUPS printer support and the libraries only it needs (CUPS, GnuTLS, Avahi), unless the app's "
+                "own code imports PySide6.QtPrintSupport",
+    "icu": "Qt Core's ICU data (31 MiB), replaced by an empty stub: QCollator then compares code points and "
+           "QStringDecoder knows only the UTFs and Latin-1; pages keep Chromium's own ICU (needs a C compiler)",
 }
 FALLBACK_LOCALE = "en-US"
 """Chromium's fallback locale: always kept."""
@@ -75,6 +81,17 @@ UNUSED_MODULES: dict[str, tuple[str, ...]] = {
     "readline": ("readline", "code", "pdb", "cmd", "rlcompleter"),
 }
 
+#: ``--trim tls``: Python's TLS and OpenSSL hash modules, Qt's OpenSSL
+#: backend (it opens OpenSSL by name), and what the app's own code imports
+#: that keeps them. hashlib keeps its built-in SHA-2, SHA-3, BLAKE2 and MD5.
+TLS_MODULES = ("_ssl", "_hashlib")
+TLS_PLUGINS = ("tls/libqopensslbackend.so",)
+TLS_USERS = ("ssl", "http", "urllib", "urllib3", "requests", "httpx", "aiohttp", "websockets", "smtplib",
+             "imaplib", "poplib", "ftplib", "xmlrpc")
+#: ``--trim printing``: Qt's CUPS plugin; printing to PDF needs none of it.
+PRINTING_PLUGINS = ("printsupport/",)
+PRINTING_USERS = ("PySide6.QtPrintSupport",)
+
 
 class TrimError(Error):
     """A trim cannot be made as asked (an unknown name, a locale not in this Qt)."""
@@ -112,8 +129,15 @@ def parse_optional(text: str | Iterable[str]) -> frozenset[str]:
 
 
 def app_imports(folder: Path) -> frozenset[str]:
-    """The top-level modules the ``.py`` files under ``folder`` import."""
+    """The modules the ``.py`` files under ``folder`` import, with their
+    packages: ``from PySide6 import QtPrintSupport`` gives ``PySide6`` and
+    ``PySide6.QtPrintSupport``."""
     found: set[str] = set()
+
+    def add(dotted: str) -> None:
+        parts = dotted.split(".")
+        found.update(".".join(parts[:end]) for end in range(1, len(parts) + 1))
+
     for path in folder.rglob("*.py"):
         try:
             tree = ast.parse(path.read_text("utf-8"), str(path))
@@ -121,9 +145,13 @@ def app_imports(folder: Path) -> frozenset[str]:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
-                found.update(alias.name.partition(".")[0] for alias in node.names)
+                for alias in node.names:
+                    add(alias.name)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                found.add(node.module.partition(".")[0])
+                add(node.module)
+                for alias in node.names:
+                    if alias.name != "*":
+                        found.add(f"{node.module}.{alias.name}")  # a submodule, or a name: harmless either way
     return frozenset(found)
 
 
@@ -146,11 +174,17 @@ def devtools_files(internal: Path) -> list[Path]:
     return [path for path in (qt_folder(internal) / "resources").glob(DEVTOOLS_PAK) if path.is_file()]
 
 
-def unused_plugins(internal: Path) -> list[Path]:
+def plugin_files(internal: Path, entries: Iterable[str] = UNUSED_QT_PLUGINS) -> list[Path]:
+    """The Qt plugins ``entries`` names (relative to ``Qt/plugins``; a folder ends in ``/``)."""
     plugins = qt_folder(internal) / "plugins"
+    entries = tuple(entries)
     return [path for path in _files(plugins)
             if any(path.relative_to(plugins).as_posix().startswith(entry) if entry.endswith("/")
-                   else path.relative_to(plugins).as_posix() == entry for entry in UNUSED_QT_PLUGINS)]
+                   else path.relative_to(plugins).as_posix() == entry for entry in entries)]
+
+
+def unused_plugins(internal: Path) -> list[Path]:
+    return plugin_files(internal)
 
 
 def qm_locales(locale: str) -> set[str]:
@@ -186,13 +220,28 @@ def unknown_locale(qt: Path, locales: Iterable[str]) -> str | None:
     return next((name for name in locales if name not in known), None)
 
 
+def extension_modules(internal: Path, names: Iterable[str]) -> list[Path]:
+    """The bundle's files of the Python extension modules ``names``."""
+    going = set(names)
+    folders = [*internal.glob("python3*/lib-dynload"), internal / "lib-dynload"]
+    return [path for folder in folders for path in _files(folder) if path.name.partition(".")[0] in going]
+
+
 def unused_modules(internal: Path, imports: Iterable[str]) -> list[Path]:
     """``--trim modules``: the extension modules of :data:`UNUSED_MODULES`
     that none of ``imports`` keeps."""
     imported = set(imports)
-    going = {name for name, users in UNUSED_MODULES.items() if not imported & set(users)}
-    folders = [*internal.glob("python3*/lib-dynload"), internal / "lib-dynload"]
-    return [path for folder in folders for path in _files(folder) if path.name.partition(".")[0] in going]
+    return extension_modules(internal, (name for name, users in UNUSED_MODULES.items() if not imported & set(users)))
+
+
+def tls_files(internal: Path) -> list[Path]:
+    """``--trim tls``: Python's TLS and OpenSSL hash modules and Qt's OpenSSL backend."""
+    return extension_modules(internal, TLS_MODULES) + plugin_files(internal, TLS_PLUGINS)
+
+
+def printing_files(internal: Path) -> list[Path]:
+    """``--trim printing``: Qt's print support plugins (CUPS)."""
+    return plugin_files(internal, PRINTING_PLUGINS)
 
 
 def orphans(internal: Path, removed: Iterable[Path], read: ReadElf = elf.read) -> list[Path]:
@@ -284,4 +333,36 @@ def trim(bundle: Path, trims: Trims, progress: Progress, read: ReadElf = elf.rea
         libraries = orphans(internal, modules, read)
         count, size = _remove(modules + libraries, internal)
         report("modules", count, size, f"never-loaded extension modules and {len(libraries)} libraries")
+    for step, files, users, what in (("tls", tls_files, TLS_USERS, "TLS modules and plugins"),
+                                     ("printing", printing_files, PRINTING_USERS, "print support plugins")):
+        if step not in trims.optional:
+            continue
+        if keeping := sorted(trims.app_imports & set(users)):
+            progress(f"trim {step}: skipped: the app imports {', '.join(keeping)}")
+            continue
+        going = files(internal)
+        libraries = orphans(internal, going, read)
+        count, size = _remove(going + libraries, internal)
+        report(step, count, size, f"{what} and {len(libraries)} libraries only they needed")
+    if "icu" in trims.optional:
+        try:
+            count, size = icustub.replace_data(qt_folder(internal) / "lib", _compiler())
+        except icustub.BuildError as exc:
+            raise TrimError(f"--trim icu: {exc}") from exc
+        report("icu", count, size, "Qt Core's ICU data replaced by an empty stub")
     return saved
+
+
+def require_tools(optional: Iterable[str]) -> None:
+    """Raise :class:`TrimError` now if a trim of ``optional`` needs a tool
+    this machine lacks (rather than after the freeze)."""
+    if "icu" in optional:
+        _compiler()
+
+
+def _compiler() -> str:
+    tool = shutil.which(os.environ.get("CC", "cc"))
+    if tool is None:
+        raise TrimError("--trim icu: no C compiler (cc, or $CC) on PATH to build the ICU data stub "
+                        "(Debian: apt-get install gcc)")
+    return tool

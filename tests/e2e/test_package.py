@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import ensure_program
 from tests.e2e.conftest import AS_ROOT, Running, clean_env, run_weft
 from tests.e2e.test_docs import code_blocks
-from weft import appconfig, elf
+from weft import appconfig, elf, icustub
 from weft.appconfig import AppConfig
 
 REPO = Path(__file__).resolve().parents[2]
@@ -184,10 +184,13 @@ def test_a_smaller_bundle_keeps_its_declared_locales_and_passes_its_self_check_i
     assert {p.name for p in (qt / "translations" / "qtwebengine_locales").iterdir()} == {"en-US.pak", "de.pak"}
     assert {p.stem.partition("_")[2] for p in (qt / "translations").glob("*.qm")} == {"en", "de"}
     assert re.search(r"^trim locales: locales other than de, en-US \(\d+ files\)", stdout, re.M), stdout
-    assert re.search(r"^trim modules: .* \(\d+ files\), [\d.]+ MiB saved$", stdout, re.M), stdout
+    for step in ("modules", "tls", "printing", "icu"):
+        assert re.search(rf"^trim {step}: .* \(\d+ files\), [\d.]+ MiB saved$", stdout, re.M), stdout
     dynload = {p.name.partition(".")[0] for p in (bundle / "_internal").glob("python3*/lib-dynload/*.so")}
-    assert "readline" not in dynload and "_codecs_jp" not in dynload
-    assert {"_contextvars", "_asyncio", "_ssl"} <= dynload  # asyncio's, and what weft loads
+    assert not {"readline", "_codecs_jp", "_ssl", "_hashlib"} & dynload
+    assert {"_contextvars", "_asyncio", "_sha256"} <= dynload  # asyncio's, and what weft loads
+    assert not (bundle / "_internal" / "libcrypto.so.3").exists() and not (bundle / "_internal" / "libcups.so.2").exists()
+    assert icustub.is_stub(icustub.data_library(qt / "lib"))
     env = {k: v for k, v in clean_env().items() if not k.startswith("PYTHON")}
     # German is in the bundle; French falls back to en-US, Chromium's fallback.
     for lang, pak in (("de_DE.UTF-8", "de"), ("fr_FR.UTF-8", "en-US")):
@@ -196,6 +199,8 @@ def test_a_smaller_bundle_keeps_its_declared_locales_and_passes_its_self_check_i
         output = done.stdout + done.stderr
         assert done.returncode == 0 and "FAILED" not in output, output
         assert f"ok     UI strings for this locale {pak} (LANG={lang})" in output, output
+        assert "ok     text in pages: collation, case mapping, codecs" in output, output
+        assert "ok     text in Qt Core (ICU data stub: code-point collation, UTF and Latin-1 only)" in output, output
     # The self-check sees a bundle whose Chromium found no UI strings at all.
     (qt / "translations" / "qtwebengine_locales" / "en-US.pak").unlink()
     done = subprocess.run([str(bundle / "weft-demo"), "--weft-self-check", "--no-sandbox"], cwd=tmp_path,
@@ -213,7 +218,7 @@ def test_the_docs_locales_sample_is_a_valid_weft_toml(tmp_path: Path) -> None:
 def test_unknown_trims_and_locales_are_one_clear_line(weft_command: str, tmp_path: Path) -> None:
     demo = str(REPO / "packaging" / "demo")
     for args, line in [
-        (["--trim", "modules,icu"], "weft: --trim: 'icu' is not a trim; known: modules\n"),
+        (["--trim", "modules,fonts"], "weft: --trim: 'fonts' is not a trim; known: modules, tls, printing, icu\n"),
         (["--locales", "en-us"], "weft: weft package: --locales: 'en-us' is not a Chromium locale name like "
                                  "\"de\", \"en-US\" or \"pt-BR\"\n"),
     ]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import plistlib
 import re
 import shutil
+import tarfile
 import tomllib
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from weft import appconfig
 from weft.errors import ConfigError
 from weft.packager import (
     AppInfo, PackageError, _app_datas, bundled_icon, config_toml, deb_icon, desktop_entry, info_plist, inno_script,
-    inspect_app, recipes, write_identity,
+    inspect_app, make_tarball, package, recipes, write_identity,
 )
 
 ICON = recipes() / "icons" / "weft.png"  # 256x256
@@ -153,3 +154,29 @@ def test_the_inno_setup_script_has_the_id_name_version_and_a_url_protocol_per_sc
     assert re.search(r'^Name: "\{group\}\\A \{\{b\} -c-- d"', text, re.M)
     assert 'Description: "Start A {{b} ""c"": d"' in text
     assert tomllib.loads(config_toml(odd.config, None))["app"]["name"] == 'A {b} "c": d'
+
+
+@pytest.mark.parametrize("xz_tool", [True, False], ids=["xz tool", "Python's lzma"])
+def test_tarballs_are_gzip_or_xz_by_their_name_and_hold_the_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, xz_tool: bool
+) -> None:
+    bundle = tmp_path / "shelf"
+    (bundle / "_internal").mkdir(parents=True)
+    (bundle / "shelf").write_bytes(b"\x7fELF" + bytes(range(256)) * 400)
+    (bundle / "_internal" / "lib.so").symlink_to("../shelf")
+    if not xz_tool:
+        monkeypatch.setattr(shutil, "which", lambda name: None)
+    else:
+        assert shutil.which("xz"), "this test needs the xz tool (Debian: apt-get install xz-utils)"
+    for name, magic in (("a.tar.gz", b"\x1f\x8b"), ("a.tar.xz", b"\xfd7zXZ\x00")):
+        target = make_tarball(bundle, tmp_path / name)
+        assert target.read_bytes().startswith(magic)
+        with tarfile.open(target) as archive:
+            assert sorted(archive.getnames()) == ["shelf", "shelf/_internal", "shelf/_internal/lib.so", "shelf/shelf"]
+            assert archive.getmember("shelf/_internal/lib.so").issym()
+            assert archive.extractfile("shelf/shelf").read() == (bundle / "shelf").read_bytes()  # type: ignore[union-attr]
+
+
+def test_an_unknown_compression_is_refused_before_anything_is_built(tmp_path: Path) -> None:
+    with pytest.raises(PackageError, match=r"--compress: 'tiny' is not a choice; known: fast, small"):
+        package(tmp_path, out=tmp_path / "out", compress="tiny")

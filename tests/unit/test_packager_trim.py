@@ -56,7 +56,15 @@ ELF_FILES = {
     f"{DYNLOAD}/_multibytecodec{SO}": (),
     f"{DYNLOAD}/_contextvars{SO}": (),  # asyncio's
     f"{DYNLOAD}/_asyncio{SO}": (),
-    f"{DYNLOAD}/_ssl{SO}": (),
+    f"{DYNLOAD}/_ssl{SO}": ("libssl.so.3",),
+    f"{DYNLOAD}/_hashlib{SO}": ("libcrypto.so.3",),
+    "_internal/libssl.so.3": ("libcrypto.so.3",),
+    "_internal/libcrypto.so.3": (),
+    f"{QT}/plugins/tls/libqopensslbackend.so": ("libQt6Core.so.6",),  # opens OpenSSL by name
+    f"{QT}/plugins/tls/libqcertonlybackend.so": ("libQt6Core.so.6",),
+    f"{QT}/plugins/printsupport/libcupsprintersupport.so": ("libcups.so.2",),
+    "_internal/libcups.so.2": ("libgnutls.so.30",),
+    "_internal/libgnutls.so.30": (),
 }
 UNSTRIPPED = {"_internal/libpython3.11.so.1.0", f"{DYNLOAD}/_csv{SO}"}
 DATA_FILES = [
@@ -140,16 +148,47 @@ def test_the_modules_trim_keeps_what_asyncio_and_the_app_import(bundle: Path) ->
 def test_the_app_imports_are_read_from_its_code(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "main.py").write_text("import csv, os.path\nfrom decimal import Decimal\nfrom . import x\n")
-    (tmp_path / "pkg" / "m.py").write_text("def f():\n    import statistics\n")
+    (tmp_path / "pkg" / "m.py").write_text("def f():\n    import statistics\n    from PySide6 import QtPrintSupport\n")
     (tmp_path / "broken.py").write_text("def (:\n")
-    assert trim.app_imports(tmp_path) == {"csv", "os", "decimal", "statistics"}
+    assert trim.app_imports(tmp_path) == {"csv", "os", "os.path", "decimal", "decimal.Decimal", "statistics",
+                                          "PySide6", "PySide6.QtPrintSupport"}
 
 
 def test_trim_names_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     assert trim.parse_optional("modules") == {"modules"} == trim.parse_optional(["modules", ""])
     assert trim.parse_optional([]) == frozenset()
-    with pytest.raises(TrimError, match="'icu' is not a trim; known: modules"):
-        trim.parse_optional("modules,icu")
+    assert trim.parse_optional("tls, printing,icu") == {"tls", "printing", "icu"}
+    with pytest.raises(TrimError, match="'fonts' is not a trim; known: modules, tls, printing, icu"):
+        trim.parse_optional("modules,fonts")
+
+
+def test_the_tls_and_printing_trims_take_their_plugins_and_only_the_libraries_they_brought(bundle: Path) -> None:
+    internal = bundle / "_internal"
+    tls = trim.tls_files(internal)
+    assert relative(bundle, tls) == {f"{DYNLOAD}/_ssl{SO}", f"{DYNLOAD}/_hashlib{SO}",
+                                     f"{QT}/plugins/tls/libqopensslbackend.so"}
+    assert relative(bundle, trim.orphans(internal, tls, fake_read(bundle))) == {
+        "_internal/libssl.so.3", "_internal/libcrypto.so.3"}
+    printing = trim.printing_files(internal)
+    assert relative(bundle, printing) == {f"{QT}/plugins/printsupport/libcupsprintersupport.so"}
+    assert relative(bundle, trim.orphans(internal, printing, fake_read(bundle))) == {
+        "_internal/libcups.so.2", "_internal/libgnutls.so.30"}
+
+
+def test_an_app_that_imports_ssl_or_qt_printing_keeps_it(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(trim, "_strip", lambda paths: 0)
+    lines: list[str] = []
+    saved = trim.trim(bundle, Trims(optional=frozenset({"tls", "printing"}), app_imports=frozenset(
+        {"urllib", "urllib.request", "PySide6", "PySide6.QtPrintSupport"})), lines.append, fake_read(bundle))
+    assert [s.step for s in saved] == ["strip", "devtools", "qt-plugins"]
+    assert "trim tls: skipped: the app imports urllib" in lines
+    assert "trim printing: skipped: the app imports PySide6.QtPrintSupport" in lines
+    assert (bundle / DYNLOAD / f"_ssl{SO}").exists() and (bundle / "_internal" / "libcups.so.2").exists()
+    saved = trim.trim(bundle, Trims(optional=frozenset({"tls", "printing"})), lines.append, fake_read(bundle))
+    assert [s.step for s in saved][-2:] == ["tls", "printing"]
+    assert not (bundle / DYNLOAD / f"_ssl{SO}").exists() and not (bundle / "_internal" / "libcrypto.so.3").exists()
+    assert not (bundle / "_internal" / "libgnutls.so.30").exists()
+    assert (bundle / QT / "plugins" / "tls" / "libqcertonlybackend.so").exists()
 
 
 def test_trim_removes_says_what_and_leaves_no_dangling_links(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
