@@ -22,21 +22,21 @@ from pathlib import Path
 from .errors import Error
 
 #: An ICU common-data package ("CmnD", format 1) with no entries: a
-#: 32-byte header (ICU's MappedData and UDataInfo, padded) and a count of 0.
-#: ``{version}`` is ICU's major version, as in the library's name.
+#: 32-byte header (ICU's MappedData and UDataInfo, padded) and a count of 0,
+#: in the target's byte order. No headers and no C library are used, so a
+#: bare compiler builds it. ``{version}`` is ICU's major version, as in the
+#: library's name.
 SOURCE = """\
-#include <stdint.h>
-
 const struct {
-    uint16_t header_size;
-    uint8_t magic[2];
-    uint16_t info_size, reserved_word;
-    uint8_t big_endian, charset_family, sizeof_uchar, reserved_byte;
-    uint8_t format[4], format_version[4], data_version[4];
-    uint8_t padding[8];
-    uint32_t entries, unused;
+    unsigned short header_size;
+    unsigned char magic[2];
+    unsigned short info_size, reserved_word;
+    unsigned char big_endian, charset_family, sizeof_uchar, reserved_byte;
+    unsigned char format[4], format_version[4], data_version[4];
+    unsigned char padding[8];
+    unsigned int entries, unused;
 } __attribute__((aligned(16))) icudt{version}_dat = {
-    32, {0xda, 0x27}, 20, 0, 0, 0, 2, 0,
+    32, {0xda, 0x27}, 20, 0, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__, 0, 2, 0,
     {'C', 'm', 'n', 'D'}, {1, 0, 0, 0}, {0, 0, 0, 0}, {0}, 0, 0,
 };
 """
@@ -71,18 +71,24 @@ def is_stub(library: Path | None) -> bool:
     return library is not None and library.stat().st_size < STUB_LIMIT
 
 
-def build(version: str, target: Path, compiler: str) -> None:
-    """Compile the stub for ICU ``version`` into ``target`` (with its soname)."""
+def build(version: str, target: Path, compiler: list[str]) -> None:
+    """Compile the stub for ICU ``version`` into ``target`` (with its soname)
+    with the ``compiler`` command (``["cc"]``, ``["ccache", "gcc"]``, ...)."""
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "icudata_stub.c"
         source.write_text(SOURCE.replace("{version}", version), "utf-8")
-        made = subprocess.run([compiler, "-shared", "-fPIC", "-O2", "-s", f"-Wl,-soname,libicudata.so.{version}",
-                               "-o", str(target), str(source)], capture_output=True, text=True)
+        try:
+            made = subprocess.run([*compiler, "-shared", "-fPIC", "-nostdlib", "-O2", "-s",
+                                   f"-Wl,-soname,libicudata.so.{version}", "-o", str(target), str(source)],
+                                  capture_output=True, text=True)
+        except OSError as exc:
+            raise BuildError(f"{compiler[0]} could not be run: {exc}") from None
     if made.returncode != 0:
-        raise BuildError(f"{compiler} could not build the ICU data stub: {made.stderr.strip()}")
+        raise BuildError(f"{' '.join(compiler)} could not build the ICU data stub: "
+                         f"{(made.stderr or made.stdout).strip()[:400]}")
 
 
-def replace_data(lib: Path, compiler: str) -> tuple[int, int]:
+def replace_data(lib: Path, compiler: list[str]) -> tuple[int, int]:
     """Replace the ICU data library in Qt's ``lib`` folder by the stub;
     return (files replaced, bytes saved). A stub already there is kept."""
     path = data_library(lib)

@@ -450,24 +450,44 @@ COMPRESSION = {"fast": (".tar.gz", 3), "small": (".tar.xz", 9)}
 
 
 def make_tarball(bundle: Path, target: Path) -> Path:
-    """``target`` (``.tar.gz``: gzip -6; ``.tar.xz``: xz -9) of ``bundle``."""
-    if target.name.endswith(".tar.gz"):
-        with tarfile.open(target, "w:gz", compresslevel=6) as archive:
-            archive.add(bundle, arcname=bundle.name)
-        return target
-    tool = shutil.which("xz")
-    if tool is None:  # one thread: slower, the same format
-        with tarfile.open(target, "w:xz", preset=9) as archive:
-            archive.add(bundle, arcname=bundle.name)
-        return target
-    with target.open("wb") as sink:
-        xz = subprocess.Popen([tool, "-9", "-T0", "-c"], stdin=subprocess.PIPE, stdout=sink)
-        assert xz.stdin is not None
-        with xz.stdin, tarfile.open(fileobj=xz.stdin, mode="w|") as archive:
-            archive.add(bundle, arcname=bundle.name)
-        if xz.wait() != 0:
-            raise PackageError(f"xz failed (exit {xz.returncode}) writing {target}")
+    """``target`` (``.tar.gz``: gzip -6; ``.tar.xz``: xz -9) of ``bundle``,
+    written beside it as ``*.partial`` and renamed when whole: a failed
+    archive leaves nothing behind."""
+    partial = target.with_name(target.name + ".partial")
+    try:
+        if target.name.endswith(".tar.gz"):
+            with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
+                archive.add(bundle, arcname=bundle.name)
+        elif (tool := shutil.which("xz")) is None:  # one thread: slower, the same format
+            with tarfile.open(partial, "w:xz", preset=9) as archive:
+                archive.add(bundle, arcname=bundle.name)
+        else:
+            _xz_tarball(bundle, partial, tool)
+        partial.replace(target)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     return target
+
+
+def _xz_tarball(bundle: Path, target: Path, tool: str) -> None:
+    """The tar of ``bundle`` through the ``xz`` tool (-9, its threads) into ``target``."""
+    with target.open("wb") as sink:
+        xz = subprocess.Popen([tool, "-9", "-T0", "-c"], stdin=subprocess.PIPE, stdout=sink,
+                              stderr=subprocess.PIPE)
+        assert xz.stdin is not None and xz.stderr is not None
+        try:
+            with xz.stdin, tarfile.open(fileobj=xz.stdin, mode="w|") as archive:
+                archive.add(bundle, arcname=bundle.name)
+        except BrokenPipeError:
+            pass  # xz died: its exit code and message say why, below
+        except BaseException:
+            xz.kill()
+            xz.wait()
+            raise
+        error = xz.stderr.read().decode(errors="replace").strip()
+        if xz.wait() != 0:
+            raise PackageError(f"xz failed (exit {xz.returncode}) writing {target.name}: {error[:400]}")
 
 
 def _deb_arch() -> str:

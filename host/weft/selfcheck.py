@@ -135,7 +135,11 @@ def _qt_text_check(report: Report) -> None:
     if importlib.util.find_spec("_codecs_jp") is not None:  # gone with --trim modules
         decoded = b"\x82\xa0".decode("shift_jis")
         report.add("text in Python: CJK codecs", decoded == "あ", decoded)
-    stub = icustub.is_stub(icustub.loaded_data_library(Path(PySide6.__file__).parent / "Qt" / "lib"))
+    library = icustub.loaded_data_library(Path(PySide6.__file__).parent / "Qt" / "lib")
+    if library is None:  # a Qt built without ICU (on macOS and Windows it may use the system's APIs)
+        report.add("text in Qt Core", True, "no ICU library in this Qt: not checked")
+        return
+    stub = icustub.is_stub(library)
     collated = QCollator(QLocale("de_DE")).compare("ä", "z")
     seen = [collated < 0, QLocale("tr_TR").toUpper("istanbul"), QStringDecoder("Shift-JIS").isValid()]
     expected = [not stub, "İSTANBUL", not stub]

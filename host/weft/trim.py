@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import ast
 import os
+import shlex
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -85,9 +87,16 @@ UNUSED_MODULES: dict[str, tuple[str, ...]] = {
 #: backend (it opens OpenSSL by name), and what the app's own code imports
 #: that keeps them. hashlib keeps its built-in SHA-2, SHA-3, BLAKE2 and MD5.
 TLS_MODULES = ("_ssl", "_hashlib")
+#: ``_hashlib`` (OpenSSL's hashes: fast PBKDF2, scrypt, SHA-512/256, RIPEMD-160, ...) and so OpenSSL
+#: stay for an app whose own code imports these, even when ``_ssl`` goes.
+HASHLIB_USERS = ("hashlib", "hmac")
 TLS_PLUGINS = ("tls/libqopensslbackend.so",)
 TLS_USERS = ("ssl", "http", "urllib", "urllib3", "requests", "httpx", "aiohttp", "websockets", "smtplib",
              "imaplib", "poplib", "ftplib", "xmlrpc")
+#: ``--trim icu`` is skipped for an app whose own code imports what uses
+#: Qt Core's ICU data.
+ICU_USERS = tuple(f"PySide6.QtCore.{name}" for name in ("QCollator", "QCollatorSortKey", "QStringConverter",
+                                                         "QStringDecoder", "QStringEncoder", "QTimeZone"))
 #: ``--trim printing``: Qt's CUPS plugin; printing to PDF needs none of it.
 PRINTING_PLUGINS = ("printsupport/",)
 PRINTING_USERS = ("PySide6.QtPrintSupport",)
@@ -234,12 +243,14 @@ def unused_modules(internal: Path, imports: Iterable[str]) -> list[Path]:
     return extension_modules(internal, (name for name, users in UNUSED_MODULES.items() if not imported & set(users)))
 
 
-def tls_files(internal: Path) -> list[Path]:
-    """``--trim tls``: Python's TLS and OpenSSL hash modules and Qt's OpenSSL backend."""
-    return extension_modules(internal, TLS_MODULES) + plugin_files(internal, TLS_PLUGINS)
+def tls_files(internal: Path, imports: Iterable[str] = ()) -> list[Path]:
+    """``--trim tls``: Python's TLS and OpenSSL hash modules and Qt's OpenSSL
+    backend; ``_hashlib`` stays if ``imports`` has ``hashlib`` or ``hmac``."""
+    keep = {"_hashlib"} if set(imports) & set(HASHLIB_USERS) else set()
+    return extension_modules(internal, set(TLS_MODULES) - keep) + plugin_files(internal, TLS_PLUGINS)
 
 
-def printing_files(internal: Path) -> list[Path]:
+def printing_files(internal: Path, imports: Iterable[str] = ()) -> list[Path]:
     """``--trim printing``: Qt's print support plugins (CUPS)."""
     return plugin_files(internal, PRINTING_PLUGINS)
 
@@ -340,29 +351,40 @@ def trim(bundle: Path, trims: Trims, progress: Progress, read: ReadElf = elf.rea
         if keeping := sorted(trims.app_imports & set(users)):
             progress(f"trim {step}: skipped: the app imports {', '.join(keeping)}")
             continue
-        going = files(internal)
+        going = files(internal, trims.app_imports)
         libraries = orphans(internal, going, read)
         count, size = _remove(going + libraries, internal)
         report(step, count, size, f"{what} and {len(libraries)} libraries only they needed")
     if "icu" in trims.optional:
-        try:
-            count, size = icustub.replace_data(qt_folder(internal) / "lib", _compiler())
-        except icustub.BuildError as exc:
-            raise TrimError(f"--trim icu: {exc}") from exc
-        report("icu", count, size, "Qt Core's ICU data replaced by an empty stub")
+        lib = qt_folder(internal) / "lib"
+        if keeping := sorted(trims.app_imports & set(ICU_USERS)):
+            progress(f"trim icu: skipped: the app imports {', '.join(keeping)}")
+        elif icustub.data_library(lib) is None:
+            progress(f"trim icu: skipped: no ICU data library (libicudata.so.N) in {lib}")
+        else:
+            try:
+                count, size = icustub.replace_data(lib, _compiler())
+            except icustub.BuildError as exc:
+                raise TrimError(f"--trim icu: {exc}") from exc
+            report("icu", count, size, "Qt Core's ICU data replaced by an empty stub")
     return saved
 
 
 def require_tools(optional: Iterable[str]) -> None:
-    """Raise :class:`TrimError` now if a trim of ``optional`` needs a tool
-    this machine lacks (rather than after the freeze)."""
+    """Raise :class:`TrimError` now, not after the freeze, if a trim of
+    ``optional`` cannot be made here: ``icu`` builds its stub once, in a
+    scratch folder, to prove the compiler works."""
     if "icu" in optional:
-        _compiler()
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                icustub.build("0", Path(folder) / "libicudata.so.0", _compiler())
+            except icustub.BuildError as exc:
+                raise TrimError(f"--trim icu: {exc}") from exc
 
 
-def _compiler() -> str:
-    tool = shutil.which(os.environ.get("CC", "cc"))
-    if tool is None:
+def _compiler() -> list[str]:
+    command = shlex.split(os.environ.get("CC", "") or "cc")
+    if not command or shutil.which(command[0]) is None:
         raise TrimError("--trim icu: no C compiler (cc, or $CC) on PATH to build the ICU data stub "
                         "(Debian: apt-get install gcc)")
-    return tool
+    return command

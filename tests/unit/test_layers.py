@@ -94,7 +94,7 @@ def test_the_layer_check_sees_an_upward_import(tmp_path: Path) -> None:
 
 
 #: Unit tests that need Qt; every other one runs with Qt absent (below).
-QT_UNIT_TESTS = ("test_signal_emits.py", "test_loop.py")
+QT_UNIT_TESTS = ("test_signal_emits.py", "test_loop.py", "test_icustub.py")  # these load Qt on purpose
 
 _WITHOUT_QT = """
 import importlib.abc, sys

@@ -5,6 +5,7 @@ here; their text is checked)."""
 
 from __future__ import annotations
 
+import os
 import plistlib
 import re
 import shutil
@@ -180,3 +181,24 @@ def test_tarballs_are_gzip_or_xz_by_their_name_and_hold_the_bundle(
 def test_an_unknown_compression_is_refused_before_anything_is_built(tmp_path: Path) -> None:
     with pytest.raises(PackageError, match=r"--compress: 'tiny' is not a choice; known: fast, small"):
         package(tmp_path, out=tmp_path / "out", compress="tiny")
+
+
+def test_a_failed_archive_is_a_package_error_and_leaves_no_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bundle = tmp_path / "shelf"
+    bundle.mkdir()
+    (bundle / "shelf").write_bytes(bytes(range(256)) * 4000)
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "xz").write_text("#!/bin/sh\nhead -c 10 >/dev/null\necho 'xz: out of memory' >&2\nexit 1\n")
+    (tools / "xz").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
+    with pytest.raises(PackageError, match=r"xz failed \(exit 1\) writing a.tar.xz.partial: xz: out of memory"):
+        make_tarball(bundle, tmp_path / "a.tar.xz")
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(tarfile.TarFile, "add", fail)  # xz alive: it is killed, and nothing is kept
+    for name in ("b.tar.gz", "b.tar.xz"):
+        with pytest.raises(OSError, match="disk full"):
+            make_tarball(bundle, tmp_path / name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "shelf"]

@@ -169,6 +169,10 @@ def test_the_tls_and_printing_trims_take_their_plugins_and_only_the_libraries_th
                                      f"{QT}/plugins/tls/libqopensslbackend.so"}
     assert relative(bundle, trim.orphans(internal, tls, fake_read(bundle))) == {
         "_internal/libssl.so.3", "_internal/libcrypto.so.3"}
+    # An app that imports hashlib keeps OpenSSL's hashes, and so OpenSSL.
+    kept = trim.tls_files(internal, {"hashlib", "uuid"})
+    assert relative(bundle, kept) == relative(bundle, tls) - {f"{DYNLOAD}/_hashlib{SO}"}
+    assert relative(bundle, trim.orphans(internal, kept, fake_read(bundle))) == {"_internal/libssl.so.3"}
     printing = trim.printing_files(internal)
     assert relative(bundle, printing) == {f"{QT}/plugins/printsupport/libcupsprintersupport.so"}
     assert relative(bundle, trim.orphans(internal, printing, fake_read(bundle))) == {
@@ -178,11 +182,15 @@ def test_the_tls_and_printing_trims_take_their_plugins_and_only_the_libraries_th
 def test_an_app_that_imports_ssl_or_qt_printing_keeps_it(bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(trim, "_strip", lambda paths: 0)
     lines: list[str] = []
-    saved = trim.trim(bundle, Trims(optional=frozenset({"tls", "printing"}), app_imports=frozenset(
-        {"urllib", "urllib.request", "PySide6", "PySide6.QtPrintSupport"})), lines.append, fake_read(bundle))
+    saved = trim.trim(bundle, Trims(optional=frozenset({"tls", "printing", "icu"}), app_imports=frozenset(
+        {"urllib", "urllib.request", "PySide6", "PySide6.QtPrintSupport", "PySide6.QtCore.QCollator"})),
+        lines.append, fake_read(bundle))
     assert [s.step for s in saved] == ["strip", "devtools", "qt-plugins"]
     assert "trim tls: skipped: the app imports urllib" in lines
     assert "trim printing: skipped: the app imports PySide6.QtPrintSupport" in lines
+    assert "trim icu: skipped: the app imports PySide6.QtCore.QCollator" in lines
+    trim.trim(bundle, Trims(optional=frozenset({"icu"})), lines.append, fake_read(bundle))
+    assert lines[-1] == f"trim icu: skipped: no ICU data library (libicudata.so.N) in {bundle / QT / 'lib'}"
     assert (bundle / DYNLOAD / f"_ssl{SO}").exists() and (bundle / "_internal" / "libcups.so.2").exists()
     saved = trim.trim(bundle, Trims(optional=frozenset({"tls", "printing"})), lines.append, fake_read(bundle))
     assert [s.step for s in saved][-2:] == ["tls", "printing"]

@@ -157,7 +157,7 @@ class EventLoop(qasync.QEventLoop):  # type: ignore[misc, valid-type]
 
     def call_at(self, when: float, callback: Callable[..., object], *args: object,
                 context: contextvars.Context | None = None) -> asyncio.Handle:
-        return self.call_later(when - time.monotonic(), callback, *args, context=context)
+        return self.call_later(when - self.time(), callback, *args, context=context)
 
     def set_debug(self, enabled: bool) -> None:
         super().set_debug(enabled)
