@@ -186,6 +186,30 @@ def test_app_scheme_serves_only_the_app_folder(runtime: weft.Runtime, arun: Any)
     arun(main())
 
 
+def test_a_request_the_scheme_fails_to_serve_fails_at_once(runtime: weft.Runtime, arun: Any,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    # A bug (here: resolving a path raises) must fail the request, not leave
+    # the page's fetch waiting for good.
+    from weft.webengine import schemes
+
+    async def main() -> None:
+        win = await runtime.create_window(url="app://index.html")
+        await win.wait_ready()
+
+        def broken(self: Any, path: str) -> None:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(schemes.FolderSchemeHandler, "_resolve", broken)
+        out = await in_page(runtime, win, """
+            try { return (await fetch("data.json")).status; } catch (e) { return "failed"; }""")
+        assert out["value"] == "failed" or out["value"] >= 400, out  # Chromium answers a failed job 400
+
+    with caplog.at_level("ERROR", logger="weft"):
+        arun(main(), timeout=20)
+    assert any("serving app://localhost/data.json failed" in r.getMessage() for r in caplog.records)
+
+
 def test_symlinks_out_of_the_app_folder_are_refused(arun: Any, tmp_path: Any) -> None:
     app_dir = tmp_path / "app"
     app_dir.mkdir()

@@ -177,6 +177,13 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
         self._documents.pop(path, None)
 
     def requestStarted(self, job: QWebEngineUrlRequestJob) -> None:  # noqa: N802 (Qt override)
+        try:
+            self._start(job)
+        except Exception:  # a job neither answered nor failed would leave the page waiting for good
+            log.exception("serving %s failed", job.requestUrl().toString())
+            job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
+
+    def _start(self, job: QWebEngineUrlRequestJob) -> None:
         url = job.requestUrl()
         initiator = initiator_origin(job)
         decision = policy.serve(self.origin, initiator)
