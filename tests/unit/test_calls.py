@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from weft import (
+    ArgumentError,
     DisconnectedError,
     HandlerExistsError,
     NoHandlerError,
@@ -210,3 +211,20 @@ def test_no_handler_is_named_in_the_answer() -> None:
                                        "message": "no Python handler for 'missing'; register one with ipc.handle()"}
 
     asyncio.run(main())
+
+
+def test_a_handler_that_cannot_take_payload_and_window_id_is_refused_when_registered() -> None:
+    registry = handlers()
+    with pytest.raises(ArgumentError, match=r"handler for 'unit:one': <lambda>\(p\) cannot take \(payload, window_id\)"):
+        registry.register("unit:one", lambda p: p)
+    assert not registry.has("unit:one")
+
+    class Answers:
+        def method(self, payload: Any, window_id: str) -> Any:
+            return payload
+
+    # What can take both is welcome: defaults, *args, bound methods, built-ins Python cannot inspect.
+    for name, fn in (("unit:a", lambda p, w=None, x=1: p), ("unit:b", lambda *args: args),
+                     ("unit:c", Answers().method), ("unit:d", max)):
+        registry.register(name, fn)
+        assert registry.has(name)

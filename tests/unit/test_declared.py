@@ -61,3 +61,18 @@ def test_a_hint_that_does_not_resolve_is_an_argument_error() -> None:
 
     with pytest.raises(ArgumentError, match="cannot resolve the hints of"):
         ipc.handler("unit:unresolved")(handler)
+
+
+def test_a_handler_that_cannot_take_payload_and_window_id_is_refused_when_declared() -> None:
+    def one(text: str) -> str:
+        return text
+
+    with pytest.raises(ArgumentError, match=r"ipc.handler\('unit:arity'\): one\(text\) cannot take "
+                                            r"\(payload, window_id\); a handler is called with both"):
+        ipc.handler("unit:arity")(one)
+
+    def three(text: str, window_id: str, extra: int) -> str:
+        return text
+
+    with pytest.raises(ArgumentError, match="cannot take"):
+        ipc.handler("unit:arity")(three)

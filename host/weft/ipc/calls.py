@@ -69,6 +69,22 @@ async def invoke(
         peer.end_call(call_id)
 
 
+def check_arity(fn: Callable[..., Any], what: str) -> None:
+    """Raise ArgumentError now if ``fn`` cannot be called as a handler is,
+    ``fn(payload, window_id)``, rather than at every call. A callable whose
+    signature Python cannot read (some built-ins) is taken on trust."""
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(None, "window")
+    except TypeError:
+        name = getattr(fn, "__name__", repr(fn))
+        raise ArgumentError(f"{what}: {name}({', '.join(str(param.replace(annotation=param.empty)) for param in signature.parameters.values())}) cannot take "
+                            "(payload, window_id); a handler is called with both") from None
+
+
 @attrs.define(eq=False)
 class Handlers:
     """Python's answers to the pages' ``runtime.invoke``; see the module docstring."""
@@ -84,6 +100,7 @@ class Handlers:
         codec.check_channel(channel, from_page=True)
         if not callable(fn):
             raise ArgumentError(f"handler for {channel!r} is not callable: {fn!r}")
+        check_arity(fn, f"handler for {channel!r}")
         if channel in self._by_channel:
             raise HandlerExistsError(f"{channel!r} already has a handler")
         self._by_channel[channel] = fn

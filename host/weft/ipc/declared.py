@@ -36,7 +36,7 @@ from typing import Any, Callable, Literal, TypeVar
 import attrs
 
 from ..errors import ArgumentError, PayloadError
-from . import codec, contracts, streams
+from . import calls, codec, contracts, streams
 from .calls import Handlers
 from .typescript import Declared, is_byte_stream
 
@@ -85,6 +85,7 @@ def handler(channel: str) -> Callable[[F], F]:
         except Exception as exc:  # NameError, TypeError: a hint that does not resolve
             raise ArgumentError(f"ipc.handler({channel!r}): cannot resolve the hints of {fn.__qualname__}: "
                                 f"{exc}") from exc
+        calls.check_arity(fn, f"ipc.handler({channel!r})")
         parameters = list(inspect.signature(fn).parameters)
         if not parameters or parameters[0] not in hints:
             raise ArgumentError(f"ipc.handler({channel!r}): annotate {fn.__qualname__}'s first parameter "
