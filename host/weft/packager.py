@@ -34,7 +34,6 @@ import shutil
 import string
 import subprocess
 import sys
-import tarfile
 import time
 import tomllib
 from pathlib import Path
@@ -42,7 +41,7 @@ from typing import Callable
 
 import attrs
 
-from . import appconfig, trim
+from . import appconfig, archives, trim
 from .appconfig import AppConfig
 from .errors import ConfigError, Error
 
@@ -444,52 +443,6 @@ def freeze(app: AppInfo, work: Path, dist: Path, *, keep_all_qt: bool, progress:
     return dist / app.name
 
 
-#: ``--compress``: the tarball's format and the ``.deb``'s xz level. "small"
-#: takes minutes more (xz -9, on every core when the ``xz`` tool is there).
-COMPRESSION = {"fast": (".tar.gz", 3), "small": (".tar.xz", 9)}
-
-
-def make_tarball(bundle: Path, target: Path) -> Path:
-    """``target`` (``.tar.gz``: gzip -6; ``.tar.xz``: xz -9) of ``bundle``,
-    written beside it as ``*.partial`` and renamed when whole: a failed
-    archive leaves nothing behind."""
-    partial = target.with_name(target.name + ".partial")
-    try:
-        if target.name.endswith(".tar.gz"):
-            with tarfile.open(partial, "w:gz", compresslevel=6) as archive:
-                archive.add(bundle, arcname=bundle.name)
-        elif (tool := shutil.which("xz")) is None:  # one thread: slower, the same format
-            with tarfile.open(partial, "w:xz", preset=9) as archive:
-                archive.add(bundle, arcname=bundle.name)
-        else:
-            _xz_tarball(bundle, partial, tool)
-        partial.replace(target)
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    return target
-
-
-def _xz_tarball(bundle: Path, target: Path, tool: str) -> None:
-    """The tar of ``bundle`` through the ``xz`` tool (-9, its threads) into ``target``."""
-    with target.open("wb") as sink:
-        xz = subprocess.Popen([tool, "-9", "-T0", "-c"], stdin=subprocess.PIPE, stdout=sink,
-                              stderr=subprocess.PIPE)
-        assert xz.stdin is not None and xz.stderr is not None
-        try:
-            with xz.stdin, tarfile.open(fileobj=xz.stdin, mode="w|") as archive:
-                archive.add(bundle, arcname=bundle.name)
-        except BrokenPipeError:
-            pass  # xz died: its exit code and message say why, below
-        except BaseException:
-            xz.kill()
-            xz.wait()
-            raise
-        error = xz.stderr.read().decode(errors="replace").strip()
-        if xz.wait() != 0:
-            raise PackageError(f"xz failed (exit {xz.returncode}) writing {target.name}: {error[:400]}")
-
-
 def _deb_arch() -> str:
     if shutil.which("dpkg"):
         return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True, check=True).stdout.strip()
@@ -570,9 +523,9 @@ def package(
     started = time.monotonic()
     steps = 5 if deb else 4
     progress(f"[1/{steps}] checking the app folder and the tools")
-    if compress not in COMPRESSION:
-        raise PackageError(f"--compress: {compress!r} is not a choice; known: {', '.join(COMPRESSION)}")
-    suffix, deb_level = COMPRESSION[compress]
+    if compress not in archives.COMPRESSION:
+        raise PackageError(f"--compress: {compress!r} is not a choice; known: {', '.join(archives.COMPRESSION)}")
+    suffix, deb_level = archives.COMPRESSION[compress]
     app = inspect_app(folder, name, version, locales)
     trims = trim.parse_optional(trims)
     if deb:
@@ -594,7 +547,7 @@ def package(
                                  app_imports=trim.app_imports(app.folder)), progress)
     slow = " (--compress small: a few minutes)" if compress == "small" else ""
     progress(f"[4/{steps}] archiving the bundle{slow}")
-    tarball = make_tarball(bundle, out / f"{app.name}-{app.version}-linux-{platform.machine()}{suffix}")
+    tarball = archives.make_tarball(bundle, out / f"{app.name}-{app.version}-linux-{platform.machine()}{suffix}")
     deb_path = None
     if deb:
         progress(f"[5/{steps}] building the Debian package{slow}")

@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("the runtime", ("weft.runtime",)),
     ("the process", ("weft.app",)),
     ("entry points", ("weft.cli", "weft.dev", "weft.watch", "weft.launcher", "weft.selfcheck", "weft.packager",
-                      "weft.trim", "weft.elf", "weft.icustub",
+                      "weft.trim", "weft.elf", "weft.icustub", "weft.archives",
                       "weft.demo", "weft.testing", "weft.scaffold", "weft.typegen", "weft")),
 ]
 

@@ -19,8 +19,9 @@ from weft import appconfig
 from weft.errors import ConfigError
 from weft.packager import (
     AppInfo, PackageError, _app_datas, bundled_icon, config_toml, deb_icon, desktop_entry, info_plist, inno_script,
-    inspect_app, make_tarball, package, recipes, write_identity,
+    inspect_app, package, recipes, write_identity,
 )
+from weft.archives import ArchiveError, make_tarball
 
 ICON = recipes() / "icons" / "weft.png"  # 256x256
 
@@ -192,7 +193,7 @@ def test_a_failed_archive_is_a_package_error_and_leaves_no_file(tmp_path: Path, 
     (tools / "xz").write_text("#!/bin/sh\nhead -c 10 >/dev/null\necho 'xz: out of memory' >&2\nexit 1\n")
     (tools / "xz").chmod(0o755)
     monkeypatch.setenv("PATH", f"{tools}:{os.environ['PATH']}")
-    with pytest.raises(PackageError, match=r"xz failed \(exit 1\) writing a.tar.xz.partial: xz: out of memory"):
+    with pytest.raises(ArchiveError, match=r"xz failed \(exit 1\) writing a.tar.xz.partial: xz: out of memory"):
         make_tarball(bundle, tmp_path / "a.tar.xz")
     def fail(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
