@@ -23,7 +23,7 @@ class ArchiveError(Error):
 
 
 #: ``--compress``: the tarball's format and the ``.deb``'s xz level. "small"
-#: takes minutes more (xz -9, on every core when the ``xz`` tool is there).
+#: takes minutes more (xz -9, with the ``xz`` tool's threads when it is there).
 COMPRESSION = {"fast": (".tar.gz", 3), "small": (".tar.xz", 9)}
 
 

@@ -251,7 +251,8 @@ def tls_files(internal: Path, imports: Iterable[str] = ()) -> list[Path]:
 
 
 def printing_files(internal: Path, imports: Iterable[str] = ()) -> list[Path]:
-    """``--trim printing``: Qt's print support plugins (CUPS)."""
+    """``--trim printing``: Qt's print support plugins (CUPS); ``imports``
+    changes nothing (the app imports that keep them skip the trim)."""
     return plugin_files(internal, PRINTING_PLUGINS)
 
 

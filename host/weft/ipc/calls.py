@@ -81,8 +81,9 @@ def check_arity(fn: Callable[..., Any], what: str) -> None:
         signature.bind(None, "window")
     except TypeError:
         name = getattr(fn, "__name__", repr(fn))
-        raise ArgumentError(f"{what}: {name}({', '.join(str(param.replace(annotation=param.empty)) for param in signature.parameters.values())}) cannot take "
-                            "(payload, window_id); a handler is called with both") from None
+        params = ", ".join(str(param.replace(annotation=param.empty)) for param in signature.parameters.values())
+        raise ArgumentError(f"{what}: {name}({params}) cannot take (payload, window_id); "
+                            "a handler is called with both") from None
 
 
 @attrs.define(eq=False)
