@@ -132,6 +132,15 @@ async def plugin_eval(plugin: Any, source: str, timeout: float = 10.0) -> Any:
 _ANY = object()
 
 
+async def until(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    """Poll ``condition`` (each loop turn of 10 ms) until it is truthy;
+    return its value, or raise TimeoutError after ``timeout`` seconds."""
+    async with asyncio.timeout(timeout):
+        while not (value := condition()):
+            await asyncio.sleep(0.01)
+    return value
+
+
 async def js_value_until(target: Any, expression: str, expected: Any = _ANY, timeout: float = 10.0) -> Any:
     """Evaluate ``expression`` in a window or plugin page until it equals
     ``expected`` (or, without one, until it is not null); return the value."""

@@ -11,7 +11,7 @@ from typing import Any
 import weft
 from weft.ipc.bulk import THRESHOLD
 from weft import plugins
-from tests.conftest import in_page, next_event, open_page, plugin_eval, write_plugin
+from tests.conftest import in_page, next_event, open_page, plugin_eval, until, write_plugin
 
 # A page-side helper: a Uint8Array of n bytes, byte i = (i * 7 + seed) % 251.
 PATTERN = """
@@ -327,11 +327,6 @@ def test_too_many_bodies_at_once_are_refused(runtime: weft.Runtime, arun: Any, m
     arun(main())
 
 
-async def _until(condition: Any, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
 
 def test_a_body_whose_chunks_stop_coming_is_dropped_and_its_memory_freed(runtime: weft.Runtime, arun: Any) -> None:
     """...after incomplete_seconds without a chunk; a complete one nobody
@@ -348,9 +343,9 @@ def test_a_body_whose_chunks_stop_coming_is_dropped_and_its_memory_freed(runtime
                                                   ("u" * 20, "n=2&s=2&c=0", 2)]) == [True, True]
         assert store.waiting_bytes() == CHUNK + 3
         stalled = weakref.ref(store._uploads["s" * 20].assembly)  # holds the body's bytes, and only it
-        await _until(lambda: store.waiting_bytes() == 2)  # the stalled one went first
+        await until(lambda: store.waiting_bytes() == 2)  # the stalled one went first
         assert store.claim("s" * 20, _lane(runtime, win).key) is None
-        await _until(lambda: store.waiting_bytes() == 0)
+        await until(lambda: store.waiting_bytes() == 0)
         assert stalled() is None and store._uploads == {}
 
     arun(main())

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -19,6 +19,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 import weft
+from tests.conftest import until
 from weft.webengine.devtools import DevToolsView
 
 from ..conftest import js_value_until, next_event, open_page
@@ -31,12 +32,6 @@ TITLE_BAR = """
 <main style="height: 200px">content</main>
 """
 
-
-async def until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while not (value := predicate()):
-            await asyncio.sleep(0.01)
-    return value
 
 
 def render_widget(win: weft.Window) -> QWidget:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication
 
 import weft
 from tests.conftest import js_value_until as _until
+from tests.conftest import until
 from weft import demo
 from weft.testing.dialogs import answer_dialog
 from weft.testing.menus import menu_items, pick_menu_item
@@ -138,11 +139,6 @@ def test_demo_menus_dialogs_and_drops(arun: Any, tmp_path: Path) -> None:
     finally:
         arun(rt.shutdown())
 
-
-async def until(predicate: Any, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
 
 
 async def drop_files(win: weft.Window, paths: list[Path]) -> None:

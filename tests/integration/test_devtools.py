@@ -3,10 +3,9 @@ windows reload in place."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
 import shiboken6
@@ -14,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 import weft
-from tests.conftest import next_event, open_page, write_plugin
+from tests.conftest import next_event, open_page, until, write_plugin
 from weft import dev, plugins
 from weft.webengine import devtools
 from weft.webengine.devtools import DevToolsView
@@ -26,12 +25,6 @@ def tools(arun: Any) -> Iterator[devtools.DevTools]:
     yield on
     arun(on.shutdown())
 
-
-async def until(predicate: Callable[[], Any], timeout: float = 10.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while not (value := predicate()):
-            await asyncio.sleep(0.02)
-    return value
 
 
 async def press_f12(view: Any) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtCore import QDateTime, QUrl
 from PySide6.QtNetwork import QNetworkCookie
 
 import weft
-from tests.conftest import PLUGINS_DIR, TEST_APP_DIR, in_page, next_event, open_page, write_plugin
+from tests.conftest import PLUGINS_DIR, TEST_APP_DIR, in_page, next_event, open_page, until, write_plugin
 from tests.security.test_plugin_sandbox import MISCHIEF_ATTEMPTS, MISCHIEF_REQUESTS
 from weft import plugins
 from weft.plugins.manifest import parse_manifest
@@ -331,11 +331,6 @@ def test_a_persistent_plugin_keeps_every_lock(arun: Any, tmp_path: Path) -> None
 
     arun(main(), timeout=60)
 
-
-async def until(condition: Any, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
 
 
 def test_a_persistent_plugin_without_plugin_storage_runs_off_the_record(

@@ -26,11 +26,6 @@ return [stream instanceof ReadableStream, sizes, first];
 """
 
 
-async def _until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.01)
-
 
 def test_an_async_generator_handler_streams_its_chunks(runtime: weft.Runtime, arun: Any) -> None:
     async def chunks(payload: Any, window_id: str) -> AsyncIterator[bytes]:

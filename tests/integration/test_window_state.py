@@ -5,18 +5,17 @@ exists; a broken state file ignored with one log line."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import logging
 from pathlib import Path
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator
 
 import pytest
 from PySide6.QtGui import QGuiApplication
 
 import weft
-from tests.conftest import TEST_APP_DIR
+from tests.conftest import TEST_APP_DIR, until
 from weft import windowstate
 from weft.windowstate import Placement, fit
 
@@ -30,13 +29,6 @@ async def running(state_dir: Path | None) -> AsyncIterator[weft.Runtime]:
     finally:
         await rt.shutdown()
 
-
-async def until(condition: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Poll ``condition`` until it is truthy; return its value."""
-    async with asyncio.timeout(timeout):
-        while not (value := condition()):
-            await asyncio.sleep(0.02)
-        return value
 
 
 def saved(state_dir: Path, name: str = "main") -> dict[str, Any] | None:
