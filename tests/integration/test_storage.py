@@ -143,9 +143,12 @@ async def until_cookies_written(database: Path, timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while True:
             if database.exists():
-                with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
-                    if db.execute("select count(*) from cookies").fetchone()[0]:
-                        return
+                try:
+                    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+                        if db.execute("select count(*) from cookies").fetchone()[0]:
+                            return
+                except sqlite3.OperationalError:
+                    pass  # Chromium is mid-write (a hot journal a read-only reader cannot settle): look again
             await asyncio.sleep(0.05)
 
 
