@@ -88,3 +88,5 @@ BULK_IN_FLIGHT: Final[int] = _DATA["bulk"]["chunksInFlight"]
 BULK_MAX_SEGMENTS: Final[int] = _DATA["bulk"]["maxSegments"]
 """Segments (the JSON, then each part) a body may declare for the host to
 keep apart; a body with more is declared as one segment."""
+BULK_PUSHED_PREFIX: Final[str] = _DATA["bulk"]["pushedPrefix"]
+"""A bulk body Python pushed down a page's socket has a token starting with this."""

@@ -6,7 +6,8 @@ same QtWebEngine, side by side in one run (issue 18's bulk figures).
 Each transport echoes one Uint8Array of 10 MB and of 100 MB,
 page → Python → page, timed in the page by loads.js's timeLargeEchoes:
 
-* ``weft``: ``runtime.invoke("echo", bytes)`` through weft's bulk lane;
+* ``weft``: ``runtime.invoke("echo", bytes)`` through weft's bulk lane
+  (its socket lane: the warm-up echo opens the page's socket);
 * ``scheme``: one POST of the body to a bare scheme handler, one GET back;
 * ``chunked``: POSTs of 4 MiB, 4 in flight, into one preallocated
   QByteArray; the GET's body read into a preallocated Uint8Array;
@@ -175,7 +176,7 @@ class BareTransports:
 
 
 async def measure(weft_task: Callable[[dict[str, Any], float], Any], sizes: list[int], rounds: int,
-                  progress: Progress, repeats: Callable[[int], int] = lambda mb: 3 if mb <= 10 else 1) -> list[Figure]:
+                  progress: Progress, repeats: Callable[[int], int] = lambda mb: 6 if mb <= 10 else 1) -> list[Figure]:
     """Figures per size: each transport's median echo (ms), and each one's
     host peak RSS rise (MB, largest over rounds). ``weft_task(settings,
     timeout)`` runs loads.js's "large" task in weft's page."""

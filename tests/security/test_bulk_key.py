@@ -1,6 +1,7 @@
 """The bulk key stays the runtime's: page script that has replaced every
 global and prototype it can reach, before the runtime uploads anything,
-never sees the key (renderer_assets/runtime.js storeBody).
+never sees the key (renderer_assets/runtime/bulk.js storeBody, and
+runtime/socket.js, which gives it down the page's WebSocket).
 
 The page's traps record every string of the key's shape (32 hex digits)
 that they are shown: through ``this`` or the arguments of a wrapped method,
@@ -16,7 +17,7 @@ import re
 from typing import Any
 
 import weft
-from tests.conftest import in_page, next_event, open_page
+from tests.conftest import in_page, next_event, open_page, until
 
 # fetch() converts its init as a RequestInit dictionary: every member is read
 # with an ordinary [[Get]], so a member the init lacks is looked up on its
@@ -168,6 +169,8 @@ TRAPS = r"""
     [TextDecoder.prototype, "TextDecoder.prototype"], [EventTarget.prototype, "EventTarget.prototype"],
     [XMLHttpRequest.prototype, "XMLHttpRequest.prototype"], [Navigator.prototype, "Navigator.prototype"],
     [Crypto.prototype, "Crypto.prototype"], [URL.prototype, "URL.prototype"],
+    [WebSocket.prototype, "WebSocket.prototype"], [WebSocket, "WebSocket"],
+    [MessageEvent.prototype, "MessageEvent.prototype"], [Event.prototype, "Event.prototype"],
     [ObjectProto, "Object.prototype"],
   ];
   for (let i = 0; i < owners.length; i++) wrapAll(owners[i][0], owners[i][1]);
@@ -252,6 +255,22 @@ def test_page_traps_never_see_the_bulk_key(runtime: weft.Runtime, arun: Any) -> 
                                                        "list": [bytes([1, 0])]}
         assert outcome["value"]["back"] == [7, 6, 5] and outcome["value"]["binary"]
         assert outcome["value"]["sum"] == 18
+
+        # The socket lane opened under the traps too (the runtime gave its
+        # key down a WebSocket); bodies then move over it both ways.
+        store = runtime.router._peers[win.id].lane._store
+        await until(lambda: store.connection_for(key) is not None)
+        pushes = []
+        connection = store.connection_for(key)
+        push = connection.push
+        connection.push = lambda token, chunks: (pushes.append(token), push(token, chunks))[1]
+        later = await in_page(runtime, win, """
+            runtime.send("up", new Uint8Array([4, 3]));
+            const answer = await runtime.invoke("echo", {data: new Uint8Array([1, 2])});
+            return Array.from(answer.back);
+        """, timeout=20)
+        assert later["value"] == [2, 1] and len(pushes) == 1, (later, pushes)
+        assert (await next_event(uploads)).payload == bytes([4, 3])
 
         text = await win.evaluate("bulkKeyTraps.report()")
         report = json.loads(text)

@@ -32,21 +32,28 @@ import secrets
 import sys
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import shiboken6
 import attrs
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLibraryInfo, QObject, QTimer, QUrlQuery
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineUrlRequestJob
 
+from .. import protocol
 from ..errors import ProtocolError
-from ..ipc.bulk import Assembly, Binary, read_declared
+from ..ipc.bulk import Assembly, Binary, Declared, read_declared
 from ..ipc.streams import Chunk, Outflow
+
+if TYPE_CHECKING:
+    from .sockets import SocketServer, PageSocket
 
 log = logging.getLogger("weft.bulk")
 
 BULK_PATH = "/.weft/bulk/"
 STREAM_PREFIX = "s/"
+SOCKET_PATH = "socket"
+PUSHED = protocol.BULK_PUSHED_PREFIX
+"""Tokens of bodies pushed down a page's socket (:mod:`weft.webengine.sockets`) start with this."""
 STREAM_END = b"application/x-weft-end"
 STREAM_ERROR = b"application/x-weft-error"
 UNCLAIMED_SECONDS = 60.0
@@ -182,8 +189,13 @@ class _Upload:
 class BulkStore:
     """Bodies waiting on one scheme handler: stored by pages, staged by Python."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, *, sockets: QObject | None = None) -> None:
         self.max_bytes = max_bytes
+        self._sockets = sockets
+        """The owner of the socket lane's server, if pages may move bodies
+        over a loopback socket (app pages: their profile); None: they may not."""
+        self._server: SocketServer | None = None
+        """Made when a page first asks for it (``GET /.weft/bulk/socket``)."""
         self.incomplete_seconds = INCOMPLETE_SECONDS
         """A body whose chunks stop coming is dropped this long after its last."""
         self.unclaimed_seconds = UNCLAIMED_SECONDS
@@ -248,7 +260,9 @@ class BulkStore:
     def handle(self, job: QWebEngineUrlRequestJob, path: str) -> None:
         token = path[len(BULK_PATH):]
         method = bytes(job.requestMethod().data())
-        if token.startswith(STREAM_PREFIX) and method == b"GET" and _TOKEN.fullmatch(token[len(STREAM_PREFIX):]):
+        if token == SOCKET_PATH and method == b"GET":
+            self._offer_socket(job)
+        elif token.startswith(STREAM_PREFIX) and method == b"GET" and _TOKEN.fullmatch(token[len(STREAM_PREFIX):]):
             self._pull(job, token[len(STREAM_PREFIX):])
         elif not _TOKEN.fullmatch(token):
             job.fail(QWebEngineUrlRequestJob.Error.UrlInvalid)
@@ -290,6 +304,34 @@ class BulkStore:
             return
         job.reply(b"application/octet-stream", _ChunkDevice(body, job))
 
+    def _offer_socket(self, job: QWebEngineUrlRequestJob) -> None:
+        """Tell a page's runtime (it shows its key) the socket lane's port;
+        404 where there is no socket lane (plugins) or it could not listen."""
+        if self._sockets is None or self._key_of(job) not in self._keys:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        if self._server is None:
+            from .sockets import SocketServer  # QtWebSockets only once a page moves a body
+
+            self._server = SocketServer(self, self._sockets)
+        port = self._server.port
+        if port is None:
+            job.fail(QWebEngineUrlRequestJob.Error.UrlNotFound)
+            return
+        _reply_bytes(job, b"application/json", json.dumps({"port": port}).encode())
+
+    def connection_for(self, key: str) -> PageSocket | None:
+        """The socket of the page whose runtime holds ``key``, if it has one."""
+        return self._server.connection_for(key) if self._server is not None else None
+
+    def has_key(self, key: str) -> bool:
+        return key in self._keys
+
+    def close(self) -> None:
+        """Close the socket lane (the app is shutting down)."""
+        if self._server is not None:
+            self._server.close()
+
     def new_key(self) -> str:
         key = secrets.token_hex(16)
         self._keys.add(key)
@@ -298,22 +340,34 @@ class BulkStore:
     def forget_key(self, key: str) -> None:
         self._keys.discard(key)
         self.drop_bodies_of(key)
+        self.unbind(key)
+
+    def unbind(self, key: str) -> None:
+        """Close the socket of the page whose runtime holds ``key`` (its document went)."""
+        if self._server is not None:
+            self._server.unbind(key)
+
+    @staticmethod
+    def _key_of(job: QWebEngineUrlRequestJob) -> str:
+        return bytes(job.requestHeaders().get(QByteArray(b"x-weft-bulk"), QByteArray()).data()).decode("latin-1")
 
     def _store(self, job: QWebEngineUrlRequestJob, token: str) -> None:
         # Only weft's runtime knows the key, and it always sends an
         # ArrayBuffer view. A body made any other way (a Blob from page
         # script) could reach Qt as a data pipe, which Qt reads by spinning
         # on this thread; it is refused unread.
-        key = bytes(job.requestHeaders().get(QByteArray(b"x-weft-bulk"), QByteArray()).data()).decode("latin-1")
+        key = self._key_of(job)
         if key not in self._keys:
             log.warning("refused a bulk body without a runtime's key")
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
-        self._drop_stale()
         query = QUrlQuery(job.requestUrl())
+        index_text = query.queryItemValue("c")
         try:
-            upload, index = self._upload_for(token, key, query)
-            size = upload.assembly.expect(index)
+            if not index_text.isdigit() or len(index_text) > 9:
+                raise ProtocolError("a bulk chunk names its index")
+            self.begin_upload(token, key, query.queryItemValue("n"), query.queryItemValue("s"))
+            size = self._uploads[token].assembly.expect(int(index_text))
         except ProtocolError as exc:
             log.warning("refused a bulk chunk: %s", exc)
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
@@ -321,36 +375,48 @@ class BulkStore:
         data = _read_body(job, size)
         if data is None:
             log.warning("could not read a bulk chunk of %d bytes; its body is dropped", size)
-            self._uploads.pop(token, None)
+            self.drop_upload(token)
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
             return
-        upload.assembly.write(index, memoryview(data))
+        self.put_chunk(token, key, int(index_text), memoryview(data))
         del data
-        upload.since = time.monotonic()
-        self._arm()
         done = QBuffer(parent=job)
         done.open(QIODevice.OpenModeFlag.ReadOnly)
         job.reply(b"text/plain", done)
 
-    def _upload_for(self, token: str, key: str, query: QUrlQuery) -> tuple[_Upload, int]:
-        """The body a chunk request adds to (made at its first chunk), and
-        the chunk's index; ProtocolError for a request that breaks a limit."""
-        index_text = query.queryItemValue("c")
-        if not index_text.isdigit() or len(index_text) > 9:
-            raise ProtocolError("a bulk chunk names its index")
+    def begin_upload(self, token: str, key: str, total: str, segments: str) -> Declared:
+        """The body a chunk adds to, made at its first chunk: what it
+        declares (``total`` and ``segments`` as the page wrote them);
+        ProtocolError for a body that breaks a limit."""
+        self._drop_stale()
+        if not _TOKEN.fullmatch(token):
+            raise ProtocolError("a bulk token is 16 to 64 letters, digits or dashes")
         waiting = self.waiting_bytes()
         upload = self._uploads.get(token)
-        declared = read_declared(query.queryItemValue("n"), query.queryItemValue("s"),
+        declared = read_declared(total, segments,
                                  self.max_bytes - waiting + (upload.assembly.declared.total if upload else 0))
         if upload is not None:
             if upload.key != key or upload.assembly.declared != declared:
                 raise ProtocolError("a chunk declares another body than the first chunk of its token")
-            return upload, int(index_text)
+            return declared
         if len(self._uploads) >= MAX_BODIES:
             raise ProtocolError(f"{MAX_BODIES} bulk bodies already wait")
-        upload = _Upload(key=key, assembly=Assembly(declared), since=time.monotonic())
-        self._uploads[token] = upload
-        return upload, int(index_text)
+        self._uploads[token] = _Upload(key=key, assembly=Assembly(declared), since=time.monotonic())
+        self._arm()
+        return declared
+
+    def put_chunk(self, token: str, key: str, index: int, data: memoryview) -> None:
+        """Put chunk ``index`` of the body ``key``'s runtime began under
+        ``token`` in place; ProtocolError if it is not one it waits for."""
+        upload = self._uploads.get(token)
+        if upload is None or upload.key != key:
+            raise ProtocolError("a chunk of a body that is not being stored")
+        upload.assembly.write(index, data)
+        upload.since = time.monotonic()
+        self._arm()
+
+    def drop_upload(self, token: str) -> None:
+        self._uploads.pop(token, None)
 
     def _drop_stale(self) -> None:
         now = time.monotonic()
@@ -391,6 +457,11 @@ class PageLane:
     def stage(self, chunks: Sequence[Binary]) -> str | None:
         if self._page.url().scheme() not in _SERVED_SCHEMES:
             return None
+        connection = self._store.connection_for(self.key)
+        if connection is not None:  # pushed down the page's socket at once
+            token = PUSHED + secrets.token_hex(16)
+            connection.push(token, [_frozen(chunk) for chunk in chunks])
+            return token
         token = self._store.stage(chunks)
         self._staged.append(token)
         if len(self._staged) > 64:  # forget tokens whose bodies were fetched
@@ -408,6 +479,7 @@ class PageLane:
         return token
 
     def discard(self) -> None:
+        self._store.unbind(self.key)
         self._store.unstage(self._staged)
         self._staged.clear()
         self._store.close_streams(self._streams)

@@ -47,7 +47,7 @@ class Engine:
         self.web_profile = WebProfile(storage, "weft-app", "the app's windows",
                                       QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime)
         self.profile = self.web_profile.profile
-        self.schemes = FolderSchemeHandler(app_dir, self.profile, bulk=BulkStore(router.limits.max_bulk_bytes))
+        self.schemes = FolderSchemeHandler(app_dir, self.profile, bulk=BulkStore(router.limits.max_bulk_bytes, sockets=self.profile))
         self.profile.installUrlSchemeHandler(APP_SCHEME.encode(), self.schemes)
         self._views: set[WindowFrame] = set()
         self._gone: set[asyncio.Future[None]] = set()
@@ -83,4 +83,6 @@ class Engine:
                 view.close()
         if self._gone:
             await asyncio.wait(tuple(self._gone), timeout=10)
+        if self.schemes.bulk is not None:
+            self.schemes.bulk.close()
         await self.web_profile.close()

@@ -15,7 +15,7 @@ from ..errors import StartupError
 
 
 #: runtime.js's parts, files in renderer_assets/runtime/, in the order they run.
-RUNTIME_PARTS = ("captures", "errors", "codec", "bulk", "relay", "inbound", "api")
+RUNTIME_PARTS = ("captures", "errors", "codec", "bulk", "socket", "relay", "inbound", "api")
 #: The line of runtime.js whose place the parts take.
 _PARTS_SLOT = "  /* runtime/*.js */\n"
 
