@@ -52,7 +52,7 @@ from .errors import ConfigError, Error
 #: plugins and the libraries behind them (3D, Quick3D, Pdf, Charts, ...).
 QT_MODULES_USED = frozenset({
     "QtCore", "QtGui", "QtWidgets", "QtNetwork", "QtPrintSupport", "QtWebChannel", "QtWebEngineCore",
-    "QtWebEngineWidgets",
+    "QtWebEngineWidgets", "QtWebSockets",
 })
 SKIP_IN_APP = {"__pycache__", ".git", "node_modules", "dist", "build", ".venv"}
 Progress = Callable[[str], None]

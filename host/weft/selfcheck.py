@@ -1,7 +1,8 @@
 """``--weft-self-check``: proves an install (a frozen one above all) can do
 the essentials, headless, and exits 0 only if it can.
 
-It opens a window and does a round trip each way, starts a sandboxed plugin,
+It opens a window and does a round trip each way, moves bytes both ways on
+the bulk lane (as requests, then over the page's socket), starts a sandboxed plugin,
 checks that the plugin's requests outside its grant are still refused, and
 that the desktop modules work: a menu bar, a dialog answered, the library
 notifications use; that Chromium found UI strings for this ``LANG``
@@ -27,6 +28,7 @@ SECOND = "--weft-self-check-second"
 
 WINDOW_PAGE = """<!DOCTYPE html><script>
 runtime.handle("double", (n) => n * 2);
+runtime.handle("reverse", (bytes) => bytes.slice().reverse());
 runtime.handle("text", () => [
   new Intl.Collator("de").compare("ä", "z"), new Intl.Collator("sv").compare("ä", "z"),
   "istanbul".toLocaleUpperCase("tr"), new TextDecoder("shift_jis").decode(new Uint8Array([0x82, 0xa0])),
@@ -76,6 +78,7 @@ async def _checks(report: Report) -> None:
                event.payload if event else None)
     doubled = await ipc.invoke(win.id, "double", 21, timeout=30)
     report.add("Python → page → Python (ipc.invoke)", doubled == 42, doubled)
+    await _bulk_check(report, win.id)
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "plugin.toml").write_text(PLUGIN_MANIFEST)
@@ -97,6 +100,25 @@ async def _checks(report: Report) -> None:
     await _storage_check(report)
     await _single_instance_check(report)
     await win.close()
+
+
+async def _bulk_check(report: Report, window_id: str) -> None:
+    """1 MiB of bytes each way on the bulk lane: as requests (the page's
+    first body), then over the page's socket, once its runtime opened it."""
+    from . import ipc
+    from .ipc import active
+
+    data = bytes(range(256)) * 4096
+    back = await ipc.invoke(window_id, "reverse", data, timeout=30)
+    report.add("bytes both ways as requests (bulk lane)", back == data[::-1], f"{len(back)} bytes")
+    lane = active.router()._peers[window_id].lane
+    for _ in range(200):  # the socket opens beside the first body: a few ms
+        if lane.on_socket:
+            break
+        await asyncio.sleep(0.05)
+    back = await ipc.invoke(window_id, "reverse", data, timeout=30)
+    report.add("bytes both ways over the page's socket (socket lane)", lane.on_socket and back == data[::-1],
+               f"{len(back)} bytes" if lane.on_socket else "the socket did not open")
 
 
 def _locale_check(report: Report) -> None:

@@ -7,7 +7,8 @@ By default nothing a running app uses is lost: unstripped binaries are
 stripped, DevTools' front end is dropped (``keep_devtools`` keeps it), and so
 are the Qt plugins a desktop app never loads (framebuffer, EGLFS, VNC and
 evdev platforms, the virtual keyboard, Qt's PDF image format) with the
-libraries only they needed. ``locales`` (the app's ``weft.toml`` or
+libraries only they needed, and those only the app's own code could load
+and does not (:data:`UNLESS_IMPORTED`). ``locales`` (the app's ``weft.toml`` or
 ``--locales``) keeps those Chromium locales and Qt translations, and en-US,
 Chromium's fallback; none declared keeps all. The deeper trims are named
 and opt-in (:data:`OPTIONAL`). Each step says what it removed and saved.
@@ -67,6 +68,15 @@ UNUSED_QT_PLUGINS = (
     "wayland-graphics-integration-client/libdrm-egl-server.so",
     "wayland-graphics-integration-client/libshm-emulation-server.so",
     "wayland-graphics-integration-client/libvulkan-server.so",
+)
+#: Loaded only by what the app's own code may use, so they go by default
+#: unless it imports that: the network-information backends
+#: (``QNetworkInformation``), and the translations of QtWebSockets' own
+#: messages (weft's socket lane uses QtWebSockets, but loads no
+#: translations; the app would, through a QTranslator of its own).
+UNLESS_IMPORTED: tuple[tuple[str, str], ...] = (
+    ("plugins/networkinformation/", "PySide6.QtNetwork.QNetworkInformation"),
+    ("translations/qtwebsockets_", "PySide6.QtWebSockets"),
 )
 #: ``--trim modules``: extension modules (by name in lib-dynload) and the
 #: modules whose import, in the app's own code, keeps them. Encodings are
@@ -192,8 +202,15 @@ def plugin_files(internal: Path, entries: Iterable[str] = UNUSED_QT_PLUGINS) -> 
                    else path.relative_to(plugins).as_posix() == entry for entry in entries)]
 
 
-def unused_plugins(internal: Path) -> list[Path]:
-    return plugin_files(internal)
+def unused_plugins(internal: Path, imports: Iterable[str] = ()) -> list[Path]:
+    """The Qt plugins (and translations) of the default trim: those no
+    desktop app loads, and those of :data:`UNLESS_IMPORTED` the app's own
+    code (``imports``) does not ask for."""
+    imported = set(imports)
+    qt = qt_folder(internal)
+    unless = tuple(prefix for prefix, user in UNLESS_IMPORTED if user not in imported)
+    return plugin_files(internal) + [path for path in _files(qt)
+                                     if path.relative_to(qt).as_posix().startswith(unless)]
 
 
 def qm_locales(locale: str) -> set[str]:
@@ -332,11 +349,11 @@ def trim(bundle: Path, trims: Trims, progress: Progress, read: ReadElf = elf.rea
     if not trims.keep_devtools:
         report("devtools", *_remove(devtools_files(internal), internal),
                "DevTools front end dropped (--keep-devtools keeps it)")
-    plugins = unused_plugins(internal)
+    plugins = unused_plugins(internal, trims.app_imports)
     libraries = orphans(internal, plugins, read)
     count, size = _remove(plugins + libraries, internal)
-    report("qt-plugins", count, size, f"Qt plugins a desktop app never loads, and {len(libraries)} libraries "
-           "only they needed")
+    report("qt-plugins", count, size, f"Qt plugins and translations the app never loads, and {len(libraries)} "
+           "libraries only they needed")
     if trims.locales:
         kept = ", ".join(sorted({*trims.locales, FALLBACK_LOCALE}))
         report("locales", *_remove(locale_files(internal, trims.locales), internal), f"locales other than {kept}")

@@ -65,13 +65,14 @@ ELF_FILES = {
     f"{QT}/plugins/printsupport/libcupsprintersupport.so": ("libcups.so.2",),
     "_internal/libcups.so.2": ("libgnutls.so.30",),
     "_internal/libgnutls.so.30": (),
+    f"{QT}/plugins/networkinformation/libqnetworkmanager.so": ("libQt6Core.so.6",),
 }
 UNSTRIPPED = {"_internal/libpython3.11.so.1.0", f"{DYNLOAD}/_csv{SO}"}
 DATA_FILES = [
     f"{QT}/resources/qtwebengine_resources.pak", f"{QT}/resources/qtwebengine_devtools_resources.pak",
     f"{QT}/resources/icudtl.dat",
     *(f"{QT}/translations/qtwebengine_locales/{name}.pak" for name in ("en-US", "en-GB", "de", "pt-BR", "pt-PT", "fr")),
-    *(f"{QT}/translations/{catalog}_{name}.qm" for catalog in ("qt", "qtbase")
+    *(f"{QT}/translations/{catalog}_{name}.qm" for catalog in ("qt", "qtbase", "qtwebsockets")
       for name in ("en", "de", "pt_BR", "pt", "fr")),
     "_internal/app/main.py", "weft-demo",
 ]
@@ -109,10 +110,15 @@ def test_devtools_goes_by_default_and_nothing_else_of_the_resources(bundle: Path
 def test_plugins_a_desktop_never_loads_go_with_the_libraries_only_they_needed(bundle: Path) -> None:
     internal = bundle / "_internal"
     plugins = trim.unused_plugins(internal)
+    own = {f"{QT}/translations/qtwebsockets_{name}.qm" for name in ("en", "de", "pt_BR", "pt", "fr")}
+    own.add(f"{QT}/plugins/networkinformation/libqnetworkmanager.so")
     assert relative(bundle, plugins) == {f"{QT}/plugins/{name}" for name in (
         "platforms/libqeglfs.so", "platforms/libqlinuxfb.so",
         "egldeviceintegrations/libqeglfs-kms-egldevice-integration.so", "generic/libqevdevmouseplugin.so",
-        "imageformats/libqpdf.so", "wayland-shell-integration/libivi-shell.so")}
+        "imageformats/libqpdf.so", "wayland-shell-integration/libivi-shell.so")} | own
+    # What only the app's own code could load stays when it imports that.
+    kept = trim.unused_plugins(internal, {"PySide6.QtNetwork.QNetworkInformation", "PySide6.QtWebSockets"})
+    assert relative(bundle, plugins) - relative(bundle, kept) == own
     # xcb, wayland (xdg-shell), offscreen, the GTK theme and JPEG stay; of
     # the libraries, only what nothing left needs goes: not Gui, OpenGL
     # (still needed by what stays) or libudev (libsystemd's too).
@@ -128,7 +134,7 @@ def test_declared_locales_and_en_us_are_kept_with_their_qt_translations(bundle: 
     assert trim.locale_files(internal, ()) == []  # none declared: all kept
     going = relative(bundle, trim.locale_files(internal, ("pt-BR",)))
     assert going == {f"{QT}/translations/qtwebengine_locales/{name}.pak" for name in ("en-GB", "de", "pt-PT", "fr")} | {
-        f"{QT}/translations/{catalog}_{name}.qm" for catalog in ("qt", "qtbase") for name in ("de", "fr")}
+        f"{QT}/translations/{catalog}_{name}.qm" for catalog in ("qt", "qtbase", "qtwebsockets") for name in ("de", "fr")}
     # pt-BR keeps qt_pt_BR.qm and qt_pt.qm; en-US (always) keeps qt_en.qm.
     assert trim.qm_locales("pt-BR") == {"pt_BR", "pt"} and trim.qm_locales("es-419") == {"es_419", "es"}
 

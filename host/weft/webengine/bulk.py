@@ -471,6 +471,11 @@ class PageLane:
     def claim(self, token: str) -> list[bytes] | None:
         return self._store.claim(token, self.key)
 
+    @property
+    def on_socket(self) -> bool:
+        """Whether the page's document has its socket up: bodies go over it."""
+        return self._store.connection_for(self.key) is not None
+
     def open_stream(self, outflow: Outflow) -> str | None:
         if self._page.url().scheme() not in _SERVED_SCHEMES:
             return None
