@@ -90,3 +90,5 @@ BULK_MAX_SEGMENTS: Final[int] = _DATA["bulk"]["maxSegments"]
 keep apart; a body with more is declared as one segment."""
 BULK_PUSHED_PREFIX: Final[str] = _DATA["bulk"]["pushedPrefix"]
 """A bulk body Python pushed down a page's socket has a token starting with this."""
+BULK_SOCKET_MESSAGE: Final[int] = _DATA["bulk"]["socketMessageBytes"]
+"""On the socket lane, bodies go in binary messages of at most this many bytes."""

@@ -69,6 +69,7 @@ function onSocketMessage(ws, data) {
     }
     receiving = pushedBody(message.i);
     receiving.out = new Bytes(message.n);
+    if (message.n === 0) pushedChunk(new ArrayBuffer(0)); // an empty body has no messages
   }
 }
 
@@ -87,18 +88,18 @@ function onSocketClosed(ws) {
   pushed.clear();
 }
 
-// Up: the header, then the chunks, all queued in the socket at once (a
-// body's messages must not interleave with another's); resolves when the
-// host says it has the whole body. If the socket closes first, the body
-// goes again over requests (err.retry); a body the host refused does not.
+// Up: the header, then the pieces' bytes in views of at most MESSAGE bytes
+// (no copies here), all queued in the socket at once (a body's messages
+// must not interleave with another's); resolves when the host says it has
+// the whole body. If the socket closes first, the body goes again over
+// requests (err.retry); a body the host refused does not.
+const MESSAGE = protocol.bulk.socketMessageBytes;
 function storeOverSocket(token, pieces, size, segments) {
   return new Promise((resolve, reject) => {
     storing.set(token, { resolve, reject });
     sendOn(socket, stringify({ i: token, n: String(size), s: segments }));
-    const count = Math.max(1, Math.ceil(size / CHUNK));
-    for (let index = 0; index < count; index += 1) {
-      const begin = index * CHUNK;
-      sendOn(socket, slice(pieces, begin, Math.min(size, begin + CHUNK)));
+    for (const piece of pieces) {
+      for (let at = 0; at < piece.length; at += MESSAGE) sendOn(socket, piece.subarray(at, at + MESSAGE));
     }
   });
 }

@@ -214,10 +214,10 @@ def test_the_host_refuses_a_body_over_the_limit_and_takes_the_next(runtime: weft
         await until(client.connected)
         client.socket.sendTextMessage(key)
         await until(lambda: client.texts == [{"k": "ok"}])
-        too_big = store.max_bytes + 1
-        client.socket.sendTextMessage(json.dumps({"i": "t" * 20, "n": str(too_big), "s": str(too_big)}))
-        for _ in range(-(-too_big // CHUNK)):
-            client.socket.sendBinaryMessage(b"")  # dropped unread, whatever they hold
+        store.max_bytes = 10
+        client.socket.sendTextMessage(json.dumps({"i": "t" * 20, "n": "20", "s": "20"}))
+        client.socket.sendBinaryMessage(b"x" * 15)  # its bytes are dropped unread
+        client.socket.sendBinaryMessage(b"y" * 5)
         client.socket.sendTextMessage(json.dumps({"i": "u" * 20, "n": "5", "s": "2,3"}))
         client.socket.sendBinaryMessage(b"hello")
         await until(lambda: len(client.texts) == 3)

@@ -246,6 +246,8 @@ class Assembly:
         self._segments = [data for data, _ in made]
         self._views: list[memoryview] | None = [view for _, view in made]
         self._missing = set(range(declared.chunks))
+        self._streamed = 0
+        """Bytes appended so far (:meth:`append`)."""
 
     @property
     def complete(self) -> bool:
@@ -264,17 +266,37 @@ class Assembly:
         source = memoryview(data).cast("B")
         if source.nbytes != size:
             raise ProtocolError(f"chunk {index} has {source.nbytes:,} bytes, not {size:,}")
+        if self._streamed:
+            raise ProtocolError("a body that came in order does not take chunks")
+        self._put(index * CHUNK, source)
+        self._missing.discard(index)
+        if not self._missing:
+            self._views = None  # filled: from now on the bytes are only read
+
+    def append(self, data: Binary) -> None:
+        """Put ``data`` right after the bytes appended before it: a body
+        that comes in order, in pieces of any size (the socket lane), not in
+        chunks. It is complete when its last byte has come."""
+        source = memoryview(data).cast("B")
+        if len(self._missing) != self.declared.chunks and not self._streamed:
+            raise ProtocolError("a body that came in chunks does not take bytes in order")
+        if self._streamed + source.nbytes > self.declared.total:
+            raise ProtocolError(f"a body of {self.declared.total:,} bytes got more")
+        self._put(self._streamed, source)
+        self._streamed += source.nbytes
+        if self._streamed == self.declared.total:
+            self._missing.clear()
+            self._views = None
+
+    def _put(self, start: int, source: memoryview) -> None:
         assert self._views is not None
-        start, offset = index * CHUNK, 0
+        size, offset = source.nbytes, 0
         for view in self._views:
             end = offset + view.nbytes
             if end > start and offset < start + size:
                 low, high = max(start, offset), min(start + size, end)
                 view[low - offset:high - offset] = source[low - start:high - start]
             offset = end
-        self._missing.discard(index)
-        if not self._missing:
-            self._views = None  # filled: from now on the bytes are only read
 
     def body(self) -> list[bytes]:
         """The filled segments (only once :attr:`complete`)."""

@@ -408,10 +408,25 @@ class BulkStore:
     def put_chunk(self, token: str, key: str, index: int, data: memoryview) -> None:
         """Put chunk ``index`` of the body ``key``'s runtime began under
         ``token`` in place; ProtocolError if it is not one it waits for."""
+        upload = self._upload_of(token, key)
+        upload.assembly.write(index, data)
+        self._touch(upload)
+
+    def append(self, token: str, key: str, data: memoryview) -> bool:
+        """Add ``data`` to the body ``key``'s runtime began under ``token``,
+        which comes in order (the socket lane); whether it is complete now."""
+        upload = self._upload_of(token, key)
+        upload.assembly.append(data)
+        self._touch(upload)
+        return upload.assembly.complete
+
+    def _upload_of(self, token: str, key: str) -> _Upload:
         upload = self._uploads.get(token)
         if upload is None or upload.key != key:
-            raise ProtocolError("a chunk of a body that is not being stored")
-        upload.assembly.write(index, data)
+            raise ProtocolError("a part of a body that is not being stored")
+        return upload
+
+    def _touch(self, upload: _Upload) -> None:
         upload.since = time.monotonic()
         self._arm()
 

@@ -14,23 +14,24 @@ as on the scheme lane; a body Python pushes goes down the socket of the
 page it is for and nowhere else. The server listens on 127.0.0.1 only, and
 accepts handshakes from ``app://`` pages only.
 
-The messages (``CHUNK`` is :data:`weft.ipc.bulk.CHUNK`):
+The messages (``MESSAGE`` is :data:`weft.protocol.BULK_SOCKET_MESSAGE`, 1 MiB):
 
 page → host
   * the key, as the first message (anything else closes the socket);
   * ``{"i": token, "n": "<bytes>", "s": "<segment sizes>"}``, then the
-    body in ``CHUNK``-byte binary messages (at least one), in order.
+    body's bytes in order, in binary messages of at most ``MESSAGE``
+    bytes (none for an empty body).
 
 host → page
   * ``{"k": "ok"}`` once the key is known;
   * ``{"k": "stored", "i": token}`` once a body is whole, or
     ``{"k": "refused", "i": token, "e": "..."}`` if it is not taken (its
-    chunks are then dropped);
-  * ``{"k": "body", "i": token, "n": bytes}``, then the body in ``CHUNK``-byte binary
-    messages: a body pushed to the page, named by a ``bulk`` frame whose
-    token starts with :data:`weft.webengine.bulk.PUSHED`. At most :data:`PUSH_WINDOW` bytes
-    wait in the socket at once, so a large body is not copied whole into
-    Qt's buffers.
+    bytes are then dropped);
+  * ``{"k": "body", "i": token, "n": bytes}``, then its bytes the same
+    way: a body pushed to the page, named by a ``bulk`` frame whose token
+    starts with :data:`weft.webengine.bulk.PUSHED`. At most
+    :data:`PUSH_WINDOW` bytes wait in the socket at once, so a large body
+    is not copied whole into Qt's buffers.
 """
 
 from __future__ import annotations
@@ -46,14 +47,16 @@ from PySide6.QtNetwork import QHostAddress
 from PySide6.QtWebSockets import QWebSocket, QWebSocketCorsAuthenticator, QWebSocketProtocol, QWebSocketServer
 
 from ..errors import ProtocolError
-from ..ipc.bulk import CHUNK
+from .. import protocol
 
 if TYPE_CHECKING:
     from .bulk import BulkStore
 
 log = logging.getLogger("weft.bulk")
 
-PUSH_WINDOW = 2 * CHUNK
+MESSAGE = protocol.BULK_SOCKET_MESSAGE
+"""Bytes at most in one binary message, either way."""
+PUSH_WINDOW = 8 * MESSAGE
 """Bytes at most waiting in a socket's buffer while a body is pushed."""
 KEY_SECONDS = 5.0
 """A socket that has not given a key this long after it opened is closed."""
@@ -139,13 +142,11 @@ class PageSocket:
         self.key: str | None = None
         self._receiving: str | None = None
         """The token of the body whose chunks come next."""
-        self._next = 0
-        self._expected = 0
         self._skip = 0
-        """Chunks still to come of a body that was refused."""
+        """Bytes still to come of a body that was refused."""
         self._pushes: deque[tuple[str, int, Iterator[bytes]]] = deque()
         self._pushing: Iterator[bytes] | None = None
-        socket.setMaxAllowedIncomingMessageSize(CHUNK)
+        socket.setMaxAllowedIncomingMessageSize(MESSAGE)
         socket.textMessageReceived.connect(self._on_text_message_received)
         socket.binaryMessageReceived.connect(self._on_binary_message_received)
         socket.bytesWritten.connect(self._pump)
@@ -202,37 +203,35 @@ class PageSocket:
         try:
             declared = self._store.begin_upload(token, self.key, total, segments)
         except ProtocolError as exc:
-            skip = _chunks_of(total)
-            if skip is None:
+            if not total.isdigit() or len(total) > 16:
                 self._violated(f"a body's header is not one ({exc})")
                 return
             log.warning("refused a bulk body on a socket: %s", exc)
-            self._skip = skip
+            self._skip = int(total)
             self._send({"k": "refused", "i": token, "e": str(exc)})
             return
-        self._receiving, self._next = token, 0
-        self._expected = declared.chunks
+        self._receiving = token
+        if declared.total == 0:
+            self._take(token, memoryview(b""))
 
     def _on_binary_message_received(self, data: object) -> None:
+        view = memoryview(data)  # type: ignore[arg-type]
         if self._skip:
-            self._skip -= 1
+            self._skip -= min(self._skip, view.nbytes)
             return
-        token = self._receiving
-        if token is None or self.key is None:
-            self._violated("a chunk came without a header")
+        if self._receiving is None or self.key is None:
+            self._violated("bytes came without a header")
             return
-        index = self._next
-        self._next += 1
+        self._take(self._receiving, view)
+
+    def _take(self, token: str, data: memoryview) -> None:
+        assert self.key is not None
         try:
-            self._store.put_chunk(token, self.key, index, memoryview(data))
+            complete = self._store.append(token, self.key, data)
         except ProtocolError as exc:
-            log.warning("refused a bulk chunk on a socket: %s", exc)
-            self._store.drop_upload(token)
-            self._receiving = None
-            self._skip = self._expected - self._next
-            self._send({"k": "refused", "i": token, "e": str(exc)})
+            self._violated(f"a body's bytes do not fit it ({exc})")
             return
-        if self._next == self._expected:
+        if complete:
             self._receiving = None
             self._send({"k": "stored", "i": token})
 
@@ -245,7 +244,7 @@ class PageSocket:
     def push(self, token: str, chunks: Sequence[memoryview]) -> None:
         """Send the body made of ``chunks`` (read-only views) to the page."""
         total = sum(chunk.nbytes for chunk in chunks)
-        self._pushes.append((token, total, _messages(chunks, total)))
+        self._pushes.append((token, total, _messages(chunks)))
         self._pump()
 
     def _pump(self, _written: int = 0) -> None:
@@ -274,30 +273,9 @@ def _read_header(text: str) -> tuple[str, str, str] | None:
     return fields if all(isinstance(field, str) for field in fields) else None
 
 
-def _chunks_of(total: str) -> int | None:
-    """How many chunks the page sends for a body it says is ``total`` bytes."""
-    if not total.isdigit() or len(total) > 16:
-        return None
-    return max(1, -(-int(total) // CHUNK))
-
-
-def _messages(chunks: Sequence[memoryview], total: int) -> Iterator[bytes]:
-    """The body laid end to end in ``CHUNK``-byte messages (one, empty, for
-    an empty body); made one at a time as the socket drains."""
-    if total == 0:
-        yield b""
-        return
-    pending: list[memoryview] = []
-    size = 0
+def _messages(chunks: Sequence[memoryview]) -> Iterator[bytes]:
+    """The body's bytes in messages of at most ``MESSAGE`` bytes, none of
+    them across two chunks; made one at a time as the socket drains."""
     for chunk in chunks:
-        offset = 0
-        while offset < chunk.nbytes:
-            piece = chunk[offset:offset + CHUNK - size]
-            pending.append(piece)
-            size += piece.nbytes
-            offset += piece.nbytes
-            if size == CHUNK:
-                yield b"".join(pending)
-                pending, size = [], 0
-    if pending:
-        yield b"".join(pending)
+        for start in range(0, chunk.nbytes, MESSAGE):
+            yield bytes(chunk[start:start + MESSAGE])
