@@ -58,6 +58,43 @@ def test_each_chunk_comes_once_at_its_size() -> None:
     assert not assembly.complete
 
 
+def test_a_body_that_comes_in_order_lands_in_its_segments_in_pieces_of_any_size() -> None:
+    """The socket lane's way (Assembly.append): bytes in order, pieces not
+    aligned with segments or chunks; complete at the last byte, not before,
+    and not a byte more."""
+    data = os.urandom(CHUNK + 7)
+    sizes = [3, 0, CHUNK - 2, 6]
+    assembly = Assembly(read_declared(str(len(data)), ",".join(map(str, sizes)), Limits().max_bulk_bytes))
+    at = 0
+    for size in (1, 5, 1 << 20, CHUNK):  # the last one is cut to what is left
+        piece = data[at:at + size]
+        assert not assembly.complete
+        assembly.append(memoryview(piece))
+        at += len(piece)
+    assert assembly.complete
+    assert [len(segment) for segment in assembly.body()] == sizes and b"".join(assembly.body()) == data
+    with pytest.raises(ProtocolError):
+        assembly.append(b"")  # filled: nothing more goes in
+    over = Assembly(read_declared("4", "4", 10))
+    over.append(b"abc")
+    with pytest.raises(ProtocolError, match="got more"):
+        over.append(b"de")
+    empty = Assembly(read_declared("0", "0", 10))
+    empty.append(b"")
+    assert empty.complete and empty.body() == [b""]
+
+
+def test_a_body_comes_in_chunks_or_in_order_never_both() -> None:
+    chunked = Assembly(read_declared(str(CHUNK + 1), str(CHUNK + 1), 2 * CHUNK))
+    chunked.write(1, b"a")
+    with pytest.raises(ProtocolError, match="came in chunks"):
+        chunked.append(b"x")
+    streamed = Assembly(read_declared(str(CHUNK + 1), str(CHUNK + 1), 2 * CHUNK))
+    streamed.append(b"x")
+    with pytest.raises(ProtocolError, match="came in order"):
+        streamed.write(1, b"a")
+
+
 def test_an_empty_body_is_one_empty_chunk() -> None:
     assembly = Assembly(read_declared("0", "0", 10))
     assembly.write(0, b"")

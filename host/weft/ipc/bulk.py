@@ -278,6 +278,8 @@ class Assembly:
         that comes in order, in pieces of any size (the socket lane), not in
         chunks. It is complete when its last byte has come."""
         source = memoryview(data).cast("B")
+        if self.complete:
+            raise ProtocolError("a body that is whole takes no more bytes")
         if len(self._missing) != self.declared.chunks and not self._streamed:
             raise ProtocolError("a body that came in chunks does not take bytes in order")
         if self._streamed + source.nbytes > self.declared.total:
