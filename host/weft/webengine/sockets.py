@@ -141,7 +141,7 @@ class PageSocket:
         self._server = server
         self.key: str | None = None
         self._receiving: str | None = None
-        """The token of the body whose chunks come next."""
+        """The token of the body whose bytes come next."""
         self._skip = 0
         """Bytes still to come of a body that was refused."""
         self._pushes: deque[tuple[str, int, Iterator[bytes]]] = deque()
@@ -193,7 +193,7 @@ class PageSocket:
             self._send({"k": "ok"})
             return
         if self._receiving is not None or self._skip:
-            self._violated("a body's header came before its chunks")
+            self._violated("a body's header came before the last body was whole")
             return
         header = _read_header(text)
         if header is None:
