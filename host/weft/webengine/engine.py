@@ -47,7 +47,9 @@ class Engine:
         self.web_profile = WebProfile(storage, "weft-app", "the app's windows",
                                       QWebEngineProfile.PersistentPermissionsPolicy.AskEveryTime)
         self.profile = self.web_profile.profile
-        self.schemes = FolderSchemeHandler(app_dir, self.profile, bulk=BulkStore(router.limits.max_bulk_bytes, sockets=self.profile))
+        # App pages may move bodies over a loopback socket (weft.webengine.sockets).
+        bulk = BulkStore(router.limits.max_bulk_bytes, sockets=self.profile)
+        self.schemes = FolderSchemeHandler(app_dir, self.profile, bulk=bulk)
         self.profile.installUrlSchemeHandler(APP_SCHEME.encode(), self.schemes)
         self._views: set[WindowFrame] = set()
         self._gone: set[asyncio.Future[None]] = set()
