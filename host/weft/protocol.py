@@ -92,3 +92,5 @@ BULK_PUSHED_PREFIX: Final[str] = _DATA["bulk"]["pushedPrefix"]
 """A bulk body Python pushed down a page's socket has a token starting with this."""
 BULK_SOCKET_MESSAGE: Final[int] = _DATA["bulk"]["socketMessageBytes"]
 """On the socket lane, bodies go in binary messages of at most this many bytes."""
+SOCKET_KINDS: Final[frozenset[str]] = frozenset(_DATA["bulk"]["socketKinds"])
+"""What the host tells a page on the socket lane (its text messages' ``k``)."""

@@ -20,6 +20,10 @@ const setOnClose = socketSetter("onclose");
 const messageData = Object.getOwnPropertyDescriptor(MessageEvent.prototype, "data").get;
 const responseText = Response.prototype.text;
 const PUSHED = protocol.bulk.pushedPrefix;
+// What the host's text messages say, by name (SOCKET.ok is "ok"), as KIND.
+const SOCKET = { __proto__: null };
+for (const kind of protocol.bulk.socketKinds) SOCKET[kind] = kind;
+freeze(SOCKET);
 
 let socket = null;
 let socketState = bulkBase !== null && Socket !== null ? "none" : "off"; // none → opening → ready; off for good
@@ -55,14 +59,14 @@ function onSocketMessage(ws, data) {
     return;
   }
   const message = parse(data);
-  if (message.k === "ok") {
+  if (message.k === SOCKET.ok) {
     socketState = "ready";
-  } else if (message.k === "stored" || message.k === "refused") {
+  } else if (message.k === SOCKET.stored || message.k === SOCKET.refused) {
     const entry = storing.get(message.i);
     storing.delete(message.i);
-    if (entry && message.k === "stored") entry.resolve();
+    if (entry && message.k === SOCKET.stored) entry.resolve();
     else if (entry) entry.reject(new Error(message.e));
-  } else if (message.k === "body") {
+  } else if (message.k === SOCKET.body) {
     if (receiving !== null || !(message.n >= 0 && message.n <= config.maxBulkBytes)) {
       onSocketClosed(ws);
       return;

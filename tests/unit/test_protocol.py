@@ -124,6 +124,15 @@ def test_runtime_js_sends_and_handles_exactly_the_protocol_kinds() -> None:
     assert re.findall(rf"""["'`]({kinds})["'`]""", CODE) == []
 
 
+def test_the_socket_lane_speaks_the_kinds_protocol_json_holds() -> None:
+    kinds = set(DATA["bulk"]["socketKinds"])
+    assert set(re.findall(r"\bSOCKET\.(\w+)", CODE)) == kinds  # the page reads each
+    sockets = (ASSETS.parent / "host" / "weft" / "webengine" / "sockets.py").read_text("utf-8")
+    assert set(re.findall(r'_send\(\{"k": "(\w+)"', sockets)) == kinds  # the host sends each
+    socket_js = re.sub(r"(^|\s)//.*$", "", PARTS["socket.js"], flags=re.M)
+    assert re.findall(rf"""["'`]({"|".join(kinds)})["'`]""", socket_js) == []  # spelled nowhere else
+
+
 def test_runtime_js_spells_no_constant_protocol_json_holds() -> None:
     for name in [*DATA["channels"]["system"], *DATA["channels"]["reservedPrefixes"], *DATA["errors"]["classes"]]:
         for quote in "\"'`":

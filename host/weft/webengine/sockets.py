@@ -180,6 +180,7 @@ class PageSocket:
         self._socket.deleteLater()
 
     def _send(self, message: dict[str, object]) -> None:
+        assert message["k"] in protocol.SOCKET_KINDS
         self._socket.sendTextMessage(json.dumps(message, separators=(",", ":")))
 
     def _on_text_message_received(self, text: str) -> None:
