@@ -12,11 +12,10 @@ from PySide6.QtNetwork import QNetworkRequest
 from PySide6.QtWebSockets import QWebSocket
 
 import weft
-from weft import plugins
 from weft.ipc.bulk import CHUNK
 from weft.webengine import bulk as scheme_lane
 from weft.webengine import sockets
-from tests.conftest import in_page, js_value_until, next_event, open_page, plugin_eval, until, write_plugin
+from tests.conftest import in_page, js_value_until, next_event, open_page, until
 
 PATTERN = """
 const pattern = (n, seed = 0) => { const a = new Uint8Array(n); for (let i = 0; i < n; i++) a[i] = (i * 7 + seed) % 251; return a; };
@@ -132,27 +131,6 @@ def test_a_new_document_opens_its_own_socket_and_the_old_one_is_closed(runtime: 
             return same(back, pattern({BIG}, 4));
         """, timeout=20)
         assert outcome["value"] is True, outcome
-
-    arun(main(), timeout=60)
-
-
-def test_plugin_pages_keep_the_scheme_lane(runtime: weft.Runtime, arun: Any, tmp_path: Any) -> None:
-    """A plugin's request lock has no hole for a loopback port: its store
-    offers no socket, and its bodies still move."""
-    async def main() -> None:
-        folder = write_plugin(tmp_path, "sockplug", "<p>plugin</p>", send=["socklane-up"], receive=["socklane-down"])
-        plugin = await plugins.load(folder)
-        events = runtime.channel_events("socklane-up")
-        await plugin.start()
-        await plugin.wait_ready()
-        await plugin_eval(plugin, """
-            runtime.on("socklane-down", (p) => runtime.send("socklane-up", p.slice().reverse())); null""")
-        for _ in range(3):
-            await runtime.send_to_window(plugin.window_id, "socklane-down", b"abc" * 100000)
-            assert (await next_event(events)).payload == (b"abc" * 100000)[::-1]
-        store = runtime.router._peers[plugin.window_id].lane._store
-        assert store._server is None and store.connection_for(runtime.router._peers[plugin.window_id].lane.key) is None
-        await plugin.stop()
 
     arun(main(), timeout=60)
 
