@@ -22,7 +22,6 @@ an unknown key, a value of the wrong kind or form is one
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +109,8 @@ def load(folder: Path) -> AppConfig:
         raise ConfigError(path, "", f"cannot read it: it {raw}")
     if len(raw) > CONFIG_MAX_BYTES:
         raise ConfigError(path, "", f"larger than {CONFIG_MAX_BYTES} bytes")
+    import tomllib  # here: an app without a weft.toml never pays for it at startup
+
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

@@ -14,7 +14,6 @@ opaque origin (``data:`` documents, sandboxed frames).
 from __future__ import annotations
 
 import codecs
-import html
 from collections.abc import Iterable
 
 import attrs
@@ -144,6 +143,8 @@ def plugin_document(mime: str, data: bytes) -> Decision:
             break
     else:
         text = data.decode("utf-8", errors="replace")
+    import html  # only plugin documents are read so: not at startup
+
     folded = html.unescape(text).lower()
     for word in _HINT_WORDS:
         if word in folded:

@@ -11,14 +11,15 @@ from PySide6.QtCore import QSize, QUrl
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QMainWindow, QWidget
 
-from . import icons, screens
 from .errors import ArgumentError, WindowNotFoundError, WindowOptionError
 from .ipc import active
 from .ipc.router import Router
-from .webengine import devtools
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
 
+# Icons, screens, menus and DevTools are imported where they are used:
+# a window that uses none of them does not load them at startup.
 if TYPE_CHECKING:
+    from . import icons, screens
     from .menu import Menu
     from .webengine.view import WindowFrame
 
@@ -197,6 +198,8 @@ class Window:
     @property
     def screen(self) -> screens.Screen:
         """The screen the window is on (most of it, when it spans two)."""
+        from . import screens
+
         screen = self._live_view().screen() or QGuiApplication.primaryScreen()
         return screens.describe(screen)
 
@@ -224,6 +227,8 @@ class Window:
     def set_icon(self, icon: icons.Icon | None) -> None:
         """The window's icon: a path to an image file or PNG bytes (None:
         the application's)."""
+        from . import icons
+
         self._live_view().setWindowIcon(QIcon() if icon is None else icons.load(icon, "icon"))
 
     def set_menu(self, menu: Menu | None) -> None:
@@ -237,10 +242,14 @@ class Window:
 
     def open_devtools(self) -> None:
         """Open Chromium's DevTools on this window's page, in a window of its own."""
+        from .webengine import devtools
+
         devtools.open_for(self._live_view())
 
     def close_devtools(self) -> None:
         """Close this window's DevTools, if open."""
+        from .webengine import devtools
+
         devtools.close_for(self._live_view())
 
     # -- what create_window set up -------------------------------------------
@@ -317,6 +326,8 @@ class Chrome:
                                                 or self.min_size[1] > self.max_size[1]):
             raise WindowOptionError(f"min_size {self.min_size} is larger than max_size {self.max_size}")
         if self.icon is not None:
+            from . import icons
+
             try:
                 icons.load(self.icon, "icon")
             except ArgumentError as error:

@@ -32,7 +32,8 @@ import report
 from inproc import QtHost, RawSystem, WeftSystem
 from loads import LargeSize, LoadSettings
 from measure import BenchmarkError, LoopSettings, Round
-from startup import CACHED, COMPILED, MODES, BytecodeCaches, sample_both_ways, time_startup
+from startup import (CACHED, COMPILED, FLOOR, MODES, BytecodeCaches, floor_command, floor_note,
+                     sample_both_ways, time_startup)
 
 
 class System(Protocol):
@@ -125,9 +126,12 @@ def drop_if_optional(system: System, systems: list[System], exc: BenchmarkError,
 
 def measure_startup(systems: list[System], plan: Plan, notes: list[str]) -> dict[str, dict[str, list[float]]]:
     """Startup samples per way to start (startup.MODES) and system, each
-    after one warm-up that fills that way's bytecode cache."""
+    after one warm-up that fills that way's bytecode cache; the startup
+    floor (startup.FLOOR) is sampled in the same alternation, for a note."""
     caches = BytecodeCaches()
     try:
+        for mode in MODES:
+            time_startup(floor_command(), caches.env(mode, warming=True))
         for system in tuple(systems):
             try:
                 for mode in MODES:
@@ -137,9 +141,13 @@ def measure_startup(systems: list[System], plan: Plan, notes: list[str]) -> dict
                 drop_if_optional(system, systems, exc, notes)
         caches.warmed()
         commands = {system.name: system.startup_command() for system in systems}
-        return sample_both_ways(commands, plan.startup_samples, progress, caches)
+        times = sample_both_ways({**commands, FLOOR: floor_command()}, plan.startup_samples, progress, caches)
     finally:
         caches.close()
+    notes.append(floor_note(times, RawSystem.name))
+    for measured in times.values():
+        del measured[FLOOR]
+    return times
 
 
 @attrs.frozen(kw_only=True)

@@ -39,7 +39,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile, QWebEngin
 from PySide6.QtWebSockets import QWebSocket, QWebSocketServer
 
 import shiboken6
-from weft.webengine.bulk import _read_body, _request_body
+from weft.webengine.bulk import _read_body, _request_body_function
 
 from loads import PAGE_CALL_TIMEOUT_MS
 from measure import OPEN_TIMEOUT, BenchmarkError, within
@@ -100,7 +100,7 @@ class _Handler(QWebEngineUrlSchemeHandler):
 
 def _report_body(job: QWebEngineUrlRequestJob) -> QByteArray:
     """A report's JSON (at most 1 MB; the body device gives what it has)."""
-    address = _request_body(shiboken6.getCppPointer(job)[0])
+    address = _request_body_function()(shiboken6.getCppPointer(job)[0])
     device = shiboken6.wrapInstance(address, QIODevice)
     if not device.isOpen():
         device.open(QIODevice.OpenModeFlag.ReadOnly)

@@ -34,6 +34,10 @@ TIMEOUT = 60.0
 """Seconds a sample may take to print its marker, and then to exit."""
 
 
+FLOOR = "raw QWebChannel + import asyncio"
+"""Not a system: raw QWebChannel's sample that imports asyncio first. weft's
+Python runs on asyncio, so no weft can start faster than this."""
+
 CACHED = "bytecode cached"
 COMPILED = "weft compiled each start"
 MODES = (CACHED, COMPILED)
@@ -152,6 +156,24 @@ def sample_both_ways(
     return times
 
 
+def floor_command() -> list[str]:
+    """The startup floor's sample (see FLOOR)."""
+    return script_command("startup_raw.py", MARKER, "--asyncio")
+
+
+def floor_note(times: Mapping[str, Mapping[str, Sequence[float]]], raw: str) -> str:
+    """A line saying how far the floor is above raw, each way to start."""
+    import statistics
+
+    parts = []
+    for mode, measured in times.items():
+        floor, bare = statistics.median(measured[FLOOR]), statistics.median(measured[raw])
+        parts.append(f"{mode} {floor * 1000:.0f} ms = {floor / bare:.2f}× raw's {bare * 1000:.0f} ms")
+    return (f"Startup floor: the raw QWebChannel sample with one more line, `import asyncio`, on which weft's "
+            f"Python runs (no weft code): {'; '.join(parts)} (medians, in the same alternation). What weft "
+            f"adds beyond it is its own imports, its loop and its disk profile (docs/performance.md).")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Only the startup rows, both ways (weft, raw QWebChannel, pywebview when
     it imports): ``python tests/benchmarks/startup.py [--samples N]``."""
@@ -163,7 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="startup rows of bench_ipc.py alone")
     parser.add_argument("--samples", type=int, default=11, help="samples per system and way (default 11)")
     args = parser.parse_args(argv)
-    commands = {"weft": script_command("startup_weft.py", MARKER), "raw QWebChannel": script_command("startup_raw.py", MARKER)}
+    commands = {"weft": script_command("startup_weft.py", MARKER), "raw QWebChannel": script_command("startup_raw.py", MARKER),
+                FLOOR: floor_command()}
     if pywebviewrun.available():
         commands[pywebviewrun.NAME] = pywebviewrun.PywebviewSystem.startup_command()
     caches = BytecodeCaches()
@@ -183,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cells = ", ".join(f"{name} {value * 1000:.0f} ms" for name, value in medians.items())
         print(f"startup, {mode} (median of {args.samples}): {cells}; weft ÷ raw "
               f"{medians['weft'] / medians['raw QWebChannel']:.2f}×")
+    print(floor_note(times, "raw QWebChannel"))
     return 0
 
 

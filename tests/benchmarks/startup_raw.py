@@ -3,6 +3,10 @@
 The bare PySide6 equivalent of startup_weft.py: a view whose page posts one
 message through QWebChannel; prints the marker given as argv[1] as soon as it
 reaches Python, then quits.
+
+With ``--asyncio`` it first imports asyncio, and nothing else changes: the
+startup floor of any runtime that drives its pages from asyncio, as weft does
+(startup.FLOOR).
 """
 
 import os
@@ -10,6 +14,9 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")  # Chromium refuses root otherwise
+
+if "--asyncio" in sys.argv[2:]:
+    import asyncio  # noqa: F401  (the import is the point)
 
 import shiboken6  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402

@@ -2,7 +2,8 @@
 remote sessions and Qt's windows for first use (the deferred names still
 work), and a plain app reaches its page's first message without building
 PySide6's ``Qt`` enum classes (see weft.app.timers and
-weft.window._window_type). Nothing here is timed: bench_ipc.py times starts."""
+weft.window._window_type) and without loading what only some apps use
+(NOT_AT_FIRST_MESSAGE). Nothing here is timed: bench_ipc.py times starts."""
 
 from __future__ import annotations
 
@@ -15,6 +16,18 @@ from tests.e2e.conftest import private_env
 
 DEFERRED = ("weft.plugins", "weft.remote", "weft.window", "weft.runtime", "weft.app", "weft.app.login",
             "weft.app.instance", "weft.webengine.devtools", "PySide6.QtWidgets", "PySide6.QtWebEngineCore")
+
+NOT_AT_FIRST_MESSAGE = (
+    "weft.plugins", "weft.remote", "weft.app.login", "weft.app.instance",
+    "weft.webengine.devtools",  # F12 and open_devtools()
+    "weft.screens",  # Window.screen
+    "tomllib",  # an app with no weft.toml (this one)
+    "ctypes",  # the first bulk body
+    "secrets", "hashlib", "hmac",  # tokens and keys come from os.urandom
+    "html",  # plugin documents' resource-hint check
+)
+"""Each went to first use after ``python -X importtime`` showed it on the
+start path; together about 20 ms of a start (docs/performance.md)."""
 
 IMPORT_ONLY = """
 import json, sys
@@ -33,6 +46,7 @@ print(weft.plugins is plugins, callable(plugins.load), callable(remote.open_sess
 
 PLAIN_APP = """
 import asyncio, json, sys
+NOT_AT_FIRST_MESSAGE = json.loads(sys.argv[1])
 import weft
 from weft import ipc, window
 
@@ -43,8 +57,7 @@ async def main():
         import PySide6.QtCore
         if not first.done():
             first.set_result({"qt_built": "Qt" in vars(PySide6.QtCore),
-                              "loaded": [name for name in ("weft.plugins", "weft.remote", "weft.app.login",
-                                                           "weft.app.instance") if name in sys.modules]})
+                              "loaded": [name for name in NOT_AT_FIRST_MESSAGE if name in sys.modules]})
 
     ipc.on_channel("ready", on_ready)
     win = await window.create_window(title="start", width=300, height=200,
@@ -72,10 +85,10 @@ def test_the_deferred_names_still_work(tmp_path: Path) -> None:
     assert _python(DEFERRED_NAMES, env=private_env(tmp_path), cwd=tmp_path) == "True True True True True Runtime"
 
 
-def test_a_plain_app_reaches_its_first_message_without_qt_enums_plugins_or_remote(tmp_path: Path) -> None:
+def test_a_plain_app_reaches_its_first_message_without_qt_enums_or_what_it_does_not_use(tmp_path: Path) -> None:
     app = tmp_path / "main.py"
     app.write_text(PLAIN_APP)
-    done = subprocess.run([sys.executable, str(app)], env=private_env(tmp_path), cwd=tmp_path, capture_output=True,
+    done = subprocess.run([sys.executable, str(app), json.dumps(NOT_AT_FIRST_MESSAGE)], env=private_env(tmp_path), cwd=tmp_path, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     first = json.loads(done.stdout.strip().splitlines()[-1])

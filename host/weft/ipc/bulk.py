@@ -34,10 +34,10 @@ order whichever lane each took.
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import json
 import re
-from typing import Any, Protocol, Sequence, Union
+from typing import Any, Callable, Protocol, Sequence, Union
 
 import attrs
 
@@ -190,16 +190,25 @@ def _fresh_bytes(size: int) -> tuple[bytes, memoryview]:
     The view must not outlive the filling (:class:`Assembly` drops it)."""
     if size == 0:
         return b"", memoryview(bytearray())
-    data = _new_bytes(None, size)
-    return data, memoryview((ctypes.c_char * size).from_address(_bytes_address(data))).cast("B")
+    import ctypes  # here, not at startup: the first body pays for it
+
+    new_bytes, bytes_address = _bytes_api()
+    data = new_bytes(None, size)
+    return data, memoryview((ctypes.c_char * size).from_address(bytes_address(data))).cast("B")
 
 
-_new_bytes = ctypes.pythonapi.PyBytes_FromStringAndSize
-_new_bytes.restype = ctypes.py_object
-_new_bytes.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t]
-_bytes_address = ctypes.pythonapi.PyBytes_AsString
-_bytes_address.restype = ctypes.c_void_p
-_bytes_address.argtypes = [ctypes.py_object]
+@functools.cache
+def _bytes_api() -> tuple[Callable[[None, int], bytes], Callable[[bytes], int]]:
+    """CPython's ``PyBytes_FromStringAndSize`` and ``PyBytes_AsString``."""
+    import ctypes
+
+    new_bytes = ctypes.pythonapi.PyBytes_FromStringAndSize
+    new_bytes.restype = ctypes.py_object
+    new_bytes.argtypes = [ctypes.c_void_p, ctypes.c_ssize_t]
+    bytes_address = ctypes.pythonapi.PyBytes_AsString
+    bytes_address.restype = ctypes.c_void_p
+    bytes_address.argtypes = [ctypes.py_object]
+    return new_bytes, bytes_address
 
 
 @attrs.frozen(kw_only=True)

@@ -24,11 +24,11 @@ at most ``max_bytes`` (declared sizes, reserved at a body's first chunk) and
 
 from __future__ import annotations
 
-import ctypes
+import functools
 import json
 import logging
+import os
 import re
-import secrets
 import sys
 import time
 from pathlib import Path
@@ -45,6 +45,8 @@ from ..ipc.bulk import Assembly, Binary, Declared, read_declared
 from ..ipc.streams import Chunk, Outflow
 
 if TYPE_CHECKING:
+    import ctypes
+
     from .sockets import SocketServer, PageSocket
 
 log = logging.getLogger("weft.bulk")
@@ -63,8 +65,17 @@ _TOKEN = re.compile(r"[0-9A-Za-z-]{16,64}")
 _SERVED_SCHEMES = ("app", "plugin")
 
 
+def _token() -> str:
+    """128 random bits from the OS, as hex: a body's token, a page's key
+    (what ``secrets.token_hex(16)`` returns, without importing ``secrets``,
+    ``hmac`` and ``hashlib`` at startup)."""
+    return os.urandom(16).hex()
+
+
+@functools.cache
 def _request_body_function() -> ctypes._CFuncPtr | None:  # type: ignore[name-defined]
-    """``QWebEngineUrlRequestJob::requestBody()``, called through ctypes.
+    """``QWebEngineUrlRequestJob::requestBody()``, called through ctypes
+    (looked up at the first upload, not at startup).
 
     PySide6 6.11 crashes making a Python wrapper for the device it returns
     (in ``getWrapperForQObject``), so weft calls the C++ method itself and
@@ -78,6 +89,8 @@ def _request_body_function() -> ctypes._CFuncPtr | None:  # type: ignore[name-de
     entry = names.get(sys.platform)
     if entry is None:
         return None
+    import ctypes
+
     library, symbol = entry
     kind = QLibraryInfo.LibraryPath.BinariesPath if sys.platform == "win32" else QLibraryInfo.LibraryPath.LibrariesPath
     try:
@@ -94,8 +107,6 @@ def _request_body_function() -> ctypes._CFuncPtr | None:  # type: ignore[name-de
     return function
 
 
-_request_body = _request_body_function()
-
 
 def _read_body(job: QWebEngineUrlRequestJob, size: int) -> QByteArray | None:
     """The request's body, exactly ``size`` bytes, or None.
@@ -108,9 +119,10 @@ def _read_body(job: QWebEngineUrlRequestJob, size: int) -> QByteArray | None:
     whole body is read in one call, one byte longer than the page declared:
     a longer body shows itself so, and is refused.
     """
-    if _request_body is None:
+    request_body = _request_body_function()
+    if request_body is None:
         return None
-    address = _request_body(shiboken6.getCppPointer(job)[0])
+    address = request_body(shiboken6.getCppPointer(job)[0])
     if not address:  # no body at all
         return QByteArray() if size == 0 else None
     device = shiboken6.wrapInstance(address, QIODevice)
@@ -212,7 +224,7 @@ class BulkStore:
     # -- Python's side -----------------------------------------------------
 
     def stage(self, chunks: Sequence[Binary]) -> str:
-        token = secrets.token_hex(16)
+        token = _token()
         self._staged[token] = [_frozen(chunk) for chunk in chunks]
         return token
 
@@ -244,7 +256,7 @@ class BulkStore:
     # -- the page's side (called by the scheme handler) --------------------
 
     def open_stream(self, outflow: Outflow) -> str:
-        token = secrets.token_hex(16)
+        token = _token()
         self._streams[token] = outflow
         return token
 
@@ -333,7 +345,7 @@ class BulkStore:
             self._server.close()
 
     def new_key(self) -> str:
-        key = secrets.token_hex(16)
+        key = _token()
         self._keys.add(key)
         return key
 
@@ -474,7 +486,7 @@ class PageLane:
             return None
         connection = self._store.connection_for(self.key)
         if connection is not None:  # pushed down the page's socket at once
-            token = PUSHED + secrets.token_hex(16)
+            token = PUSHED + _token()
             connection.push(token, [_frozen(chunk) for chunk in chunks])
             return token
         token = self._store.stage(chunks)

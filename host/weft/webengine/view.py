@@ -6,6 +6,8 @@ bar) around a :class:`PageView`, the QWebEngineView that shows the page.
 
 from __future__ import annotations
 
+import sys
+from types import ModuleType
 from typing import Callable
 
 from PySide6.QtCore import QEvent
@@ -15,7 +17,6 @@ from PySide6.QtWidgets import QMainWindow
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from ..ipc.events import IpcEvent, system_event
-from . import devtools
 
 
 class PageView(QWebEngineView):
@@ -38,6 +39,13 @@ class PageView(QWebEngineView):
         super().dropEvent(event)
 
 
+def _devtools() -> ModuleType | None:
+    """:mod:`weft.webengine.devtools` once something has imported it (``weft
+    dev``, a window's ``open_devtools()``). Before that no window has F12 or
+    a DevTools window to close, and startup does not load it."""
+    return sys.modules.get(f"{__package__}.devtools")
+
+
 class WindowFrame(QMainWindow):
     """Publishes ``close``, ``focus``, ``blur``, ``resize`` and ``move`` as
     IpcEvents, and calls ``on_closed`` once when the window has closed."""
@@ -51,7 +59,9 @@ class WindowFrame(QMainWindow):
         self.view = PageView(self, window_id, publish)
         self.setCentralWidget(self.view)
         self.setFocusProxy(self.view)
-        devtools.attach(self)  # F12, under `weft dev`
+        devtools = _devtools()
+        if devtools is not None:
+            devtools.attach(self)  # F12, under `weft dev`
 
     def page(self) -> QWebEnginePage:
         return self.view.page()
@@ -64,7 +74,9 @@ class WindowFrame(QMainWindow):
         # pending calls should fail as "window closed", not as a crash.
         self._publish(system_event(self._window_id, "close"))
         self._on_closed()
-        devtools.detach(self)  # before the page goes: Chromium keeps an inspected page alive
+        devtools = _devtools()
+        if devtools is not None:
+            devtools.detach(self)  # before the page goes: Chromium keeps an inspected page alive
         super().closeEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
