@@ -107,7 +107,6 @@ def _request_body_function() -> ctypes._CFuncPtr | None:  # type: ignore[name-de
     return function
 
 
-
 def _read_body(job: QWebEngineUrlRequestJob, size: int) -> QByteArray | None:
     """The request's body, exactly ``size`` bytes, or None.
 
