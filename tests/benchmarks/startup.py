@@ -185,8 +185,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="startup rows of bench_ipc.py alone")
     parser.add_argument("--samples", type=int, default=11, help="samples per system and way (default 11)")
     args = parser.parse_args(argv)
-    commands = {"weft": script_command("startup_weft.py", MARKER), "raw QWebChannel": script_command("startup_raw.py", MARKER),
-                FLOOR: floor_command()}
+    commands = {"weft": script_command("startup_weft.py", MARKER),
+                "raw QWebChannel": script_command("startup_raw.py", MARKER), FLOOR: floor_command()}
     if pywebviewrun.available():
         commands[pywebviewrun.NAME] = pywebviewrun.PywebviewSystem.startup_command()
     caches = BytecodeCaches()

@@ -88,8 +88,8 @@ def test_the_deferred_names_still_work(tmp_path: Path) -> None:
 def test_a_plain_app_reaches_its_first_message_without_qt_enums_or_what_it_does_not_use(tmp_path: Path) -> None:
     app = tmp_path / "main.py"
     app.write_text(PLAIN_APP)
-    done = subprocess.run([sys.executable, str(app), json.dumps(NOT_AT_FIRST_MESSAGE)], env=private_env(tmp_path), cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run([sys.executable, str(app), json.dumps(NOT_AT_FIRST_MESSAGE)], env=private_env(tmp_path),
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     first = json.loads(done.stdout.strip().splitlines()[-1])
     # True: something on the start path touched PySide6's Qt namespace (a
