@@ -1,13 +1,14 @@
-"""Bundle sizes and frozen startup, beside a bare PyInstaller app, in one run.
+"""Bundle sizes and frozen startup, beside bare PyInstaller builds, in one run.
 
 Builds in a temporary folder, then measures:
 
 - **one-window apps, frozen**: weft's startup probe (``startup_weft.py`` as an
-  app's ``main.py``, packaged by ``weft package``) and raw QWebChannel's
-  (``startup_raw.py`` and its page script, ``pyinstaller --onedir`` with
-  PyInstaller's defaults): each bundle's size unpacked, and their startups
-  (fresh process to the page's first message in Python, as startup.py times
-  them), sampled alternately;
+  app's ``main.py``, packaged by ``weft package``), raw QWebChannel's
+  (``startup_raw.py``) and pywebview's (``pywebview_child.py startup``, when
+  ``import webview`` works), the last two with their page scripts frozen by
+  ``pyinstaller --onedir`` with PyInstaller's defaults: each bundle's size
+  unpacked, and their startups (fresh process to the page's first message in
+  Python, as startup.py times them), sampled alternately;
 - **the demo** (``weft package packaging/demo``): bundle, ``.tar.gz`` and
   ``.deb``, the default build;
 - with ``--small``, also the smallest variant (``--locales en-US --trim
@@ -28,10 +29,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from weft import packager
 
+import pywebviewrun
 from report import header
 from startup import HERE, MARKER, sample_startups, time_startup
 
@@ -41,6 +43,8 @@ SMALL = {"locales": ["en-US"], "trims": frozenset({"modules", "tls", "printing",
 """``weft package``'s options for the smallest variant (docs/packaging.md)."""
 SMALL_FLAGS = "--locales en-US --trim icu,modules,printing,tls --compress small"
 """The same, as the command line says it."""
+SYSTEMS = ("weft", "raw", "pywebview")
+"""The table's columns: weft, and the same page frozen by bare PyInstaller."""
 
 
 def progress(line: str) -> None:
@@ -66,17 +70,18 @@ def build_weft_probe(work: Path) -> tuple[list[str], int]:
     return [str(built.bundle.path / "weft-probe"), MARKER, "--no-sandbox"], built.bundle.size
 
 
-def build_raw_probe(work: Path) -> tuple[list[str], int]:
-    """Raw QWebChannel's one-window probe, frozen by PyInstaller's defaults:
-    its command and bundle size."""
+def build_bare_probe(work: Path, name: str, script: str, *args: str) -> tuple[list[str], int]:
+    """A startup sample script (and its page scripts), frozen by bare
+    PyInstaller with its defaults: the command running it with ``args``, and
+    the bundle's size."""
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "PyInstaller", "--onedir", "--noconfirm", "--log-level", "ERROR",
-                    "--distpath", str(work / "raw-out"), "--workpath", str(work / "raw-build"),
-                    "--specpath", str(work), "--name", "raw-probe", "--add-data", f"{HERE / 'js'}:js",
-                    str(HERE / "startup_raw.py")], check=True)
-    bundle = work / "raw-out" / "raw-probe"
-    progress(f"pyinstaller: raw probe built in {time.perf_counter() - started:.0f} s")
-    return [str(bundle / "raw-probe"), MARKER], tree_size(bundle)
+                    "--distpath", str(work / f"{name}-out"), "--workpath", str(work / f"{name}-build"),
+                    "--specpath", str(work), "--name", name, "--add-data", f"{HERE / 'js'}:js",
+                    str(HERE / script)], check=True)
+    bundle = work / f"{name}-out" / name
+    progress(f"pyinstaller: {name} built in {time.perf_counter() - started:.0f} s")
+    return [str(bundle / name), *args], tree_size(bundle)
 
 
 def build_demo(work: Path, name: str, **options: object) -> packager.PackageResult:
@@ -92,37 +97,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--small", action="store_true", help="also build the smallest variant (~8 min more)")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    rows: list[tuple[str, str, str, str]] = []
+    rows: list[tuple[str, ...]] = []
     with tempfile.TemporaryDirectory(prefix="weft-bench-bundles-") as folder:
         work = Path(folder)
-        weft_command, weft_size = build_weft_probe(work)
-        raw_command, raw_size = build_raw_probe(work)
-        commands = {"weft": weft_command, "raw": raw_command}
+        probes = {"weft": build_weft_probe(work), "raw": build_bare_probe(work, "raw-probe", "startup_raw.py", MARKER)}
+        if pywebviewrun.available():
+            probes["pywebview"] = build_bare_probe(work, "pywebview-probe", pywebviewrun.CHILD, "startup", MARKER)
+        commands = {name: command for name, (command, _) in probes.items()}
         for command in commands.values():
             time_startup(command)  # warm-up: the page cache, Chromium's first start
         times = sample_startups(commands, args.samples, progress)
         starts = {name: statistics.median(samples) for name, samples in times.items()}
-        rows += [
-            ("one-window app, bundle unpacked", mib(weft_size), mib(raw_size), f"{weft_size / raw_size:.2f}×"),
-            (f"one-window app, frozen startup (median of {args.samples})", f"{starts['weft']:.3f} s",
-             f"{starts['raw']:.3f} s", f"{starts['weft'] / starts['raw']:.2f}×"),
-        ]
+        sizes = {name: size for name, (_, size) in probes.items()}
+
+        def row(figure: str, cells: dict[str, float], shown: Callable[[float], str]) -> tuple[str, ...]:
+            return (figure, *(shown(cells[name]) if name in cells else "—" for name in SYSTEMS),
+                    f"{cells['weft'] / cells['raw']:.2f}×")
+
+        rows += [row("one-window app, bundle unpacked", sizes, mib),
+                 row(f"one-window app, frozen startup (median of {args.samples})", starts, lambda t: f"{t:.3f} s")]
         variants = [("default", {})] + ([("small", SMALL)] if args.small else [])
         for name, options in variants:
             built = build_demo(work, name, **options)
             label = "demo" if name == "default" else f"demo, {SMALL_FLAGS}"
-            rows += [(f"{label}: bundle unpacked", mib(built.bundle.size), "—", "—"),
-                     (f"{label}: {''.join(built.tarball.path.suffixes[-2:])}", mib(built.tarball.size), "—", "—")]
+            artifacts = [("bundle unpacked", built.bundle), ("".join(built.tarball.path.suffixes[-2:]), built.tarball)]
             if built.deb is not None:
-                rows.append((f"{label}: .deb", mib(built.deb.size), "—", "—"))
+                artifacts.append((".deb", built.deb))
+            rows += [(f"{label}: {what}", mib(artifact.size), "—", "—", "—") for what, artifact in artifacts]
     print(header())
-    print("bare PyInstaller: startup_raw.py and its page script, `pyinstaller --onedir` with its defaults; "
-          "frozen startups alternate app by app, after one warm-up each")
+    print("raw QWebChannel and pywebview: startup_raw.py and pywebview_child.py (its startup sample) with their "
+          "page scripts, frozen by `pyinstaller --onedir` with its defaults; frozen startups alternate app by "
+          "app, after one warm-up each")
+    if not pywebviewrun.available():
+        print("pywebview: `import webview` fails here (pip install -e '.[bench]'), so its column is empty")
     print()
-    widths = [max(len(row[i]) for row in rows + [("figure", "weft", "bare PyInstaller", "weft ÷ bare")])
-              for i in range(4)]
-    for row in [("figure", "weft", "bare PyInstaller", "weft ÷ bare"), *rows]:
-        print("   ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    titles = ("figure", "weft", "raw QWebChannel", "pywebview", "weft ÷ raw")
+    widths = [max(len(line[i]) for line in [titles, *rows]) for i in range(len(titles))]
+    for line in [titles, *rows]:
+        print("   ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
     print(f"\n(run took {time.perf_counter() - began:.0f} s)")
     return 0
 
