@@ -367,7 +367,8 @@ def inno_script(app: AppInfo) -> str:
             "; all users' in an administrative install).", "[Registry]", *registry]) if registry else "")
 
 
-def _size(path: Path) -> int:
+def size_of(path: Path) -> int:
+    """Bytes of a file, or of every file under a folder (symlinks not followed)."""
     if path.is_file():
         return path.stat().st_size
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
@@ -493,7 +494,7 @@ def make_deb(app: AppInfo, bundle: Path, out: Path, progress: Progress, level: i
     control.parent.mkdir()
     control.write_text(_template("deb/control.in").substitute(
         package=app.name, version=app.version, description=f"{app.title}, a weft app", app_id=app.config.id,
-        arch=arch, maintainer="weft packager <noreply@localhost>", installed_kib=_size(root) // 1024,
+        arch=arch, maintainer="weft packager <noreply@localhost>", installed_kib=size_of(root) // 1024,
         depends=_system_depends(bundle) or "libc6"), "utf-8")
     target = out / f"{app.name}_{app.version}_{arch}.deb"
     subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", f"-z{level}", "--build", str(root), str(target)],
@@ -553,8 +554,8 @@ def package(
         progress(f"[5/{steps}] building the Debian package{slow}")
         deb_path = make_deb(app, bundle, out, progress, deb_level)
     return PackageResult(
-        bundle=Artifact(path=bundle, size=_size(bundle)),
-        tarball=Artifact(path=tarball, size=_size(tarball)),
-        deb=Artifact(path=deb_path, size=_size(deb_path)) if deb_path else None,
+        bundle=Artifact(path=bundle, size=size_of(bundle)),
+        tarball=Artifact(path=tarball, size=size_of(tarball)),
+        deb=Artifact(path=deb_path, size=size_of(deb_path)) if deb_path else None,
         seconds=time.monotonic() - started,
     )

@@ -51,15 +51,6 @@ def progress(line: str) -> None:
     print(f"  {line}", file=sys.stderr, flush=True)
 
 
-def mib(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f} MiB"
-
-
-def tree_size(folder: Path) -> int:
-    """Bytes of every file under ``folder`` (as ``weft package`` counts a bundle)."""
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink())
-
-
 def build_weft_probe(work: Path) -> tuple[list[str], int]:
     """weft's one-window probe, packaged: its command and bundle size."""
     app = work / "weft-probe"
@@ -81,7 +72,7 @@ def build_bare_probe(work: Path, name: str, script: str, *args: str) -> tuple[li
                     str(HERE / script)], check=True)
     bundle = work / f"{name}-out" / name
     progress(f"pyinstaller: {name} built in {time.perf_counter() - started:.0f} s")
-    return [str(bundle / name), *args], tree_size(bundle)
+    return [str(bundle / name), *args], packager.size_of(bundle)
 
 
 def build_demo(work: Path, name: str, **options: object) -> packager.PackageResult:
@@ -114,7 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return (figure, *(shown(cells[name]) if name in cells else "—" for name in SYSTEMS),
                     f"{cells['weft'] / cells['raw']:.2f}×")
 
-        rows += [row("one-window app, bundle unpacked", sizes, mib),
+        rows += [row("one-window app, bundle unpacked", sizes, packager.human),
                  row(f"one-window app, frozen startup (median of {args.samples})", starts, lambda t: f"{t:.3f} s")]
         variants = [("default", {})] + ([("small", SMALL)] if args.small else [])
         for name, options in variants:
@@ -123,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             artifacts = [("bundle unpacked", built.bundle), ("".join(built.tarball.path.suffixes[-2:]), built.tarball)]
             if built.deb is not None:
                 artifacts.append((".deb", built.deb))
-            rows += [(f"{label}: {what}", mib(artifact.size), "—", "—", "—") for what, artifact in artifacts]
+            rows += [(f"{label}: {what}", packager.human(artifact.size), "—", "—", "—")
+                     for what, artifact in artifacts]
     print(header())
     print("raw QWebChannel and pywebview: startup_raw.py and pywebview_child.py (its startup sample) with their "
           "page scripts, frozen by `pyinstaller --onedir` with its defaults; frozen startups alternate app by "
