@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QUrl
 from PySide6.QtNetwork import QNetworkRequest
 from PySide6.QtWebSockets import QWebSocket
@@ -228,3 +229,30 @@ def test_a_page_whose_csp_forbids_the_socket_keeps_the_scheme_lane(runtime: weft
         assert store.connection_for(_key(runtime, win)) is None
 
     arun(main(), timeout=60)
+
+
+def test_sockets_that_go_with_their_server_leave_nothing_running(runtime: weft.Runtime, arun: Any,
+                                                                  monkeypatch: Any) -> None:
+    """The server's sockets are its children: when it goes (with the app's
+    profile), each emits disconnected as it is destroyed. Its PageSocket must
+    not touch the dying socket, nor run its key timer afterwards (a failure
+    here shows as an exception caught in Qt's event loop)."""
+    monkeypatch.setattr(sockets, "KEY_SECONDS", 0.3)
+
+    async def main() -> None:
+        win = await open_page(runtime, "<p>socket</p>")
+        await _socket_up(runtime, win)
+        store = _store(runtime, win)
+        stranger = _Client(store._server.port)  # no key: its timer is running
+        await until(stranger.connected)
+        await until(lambda: len(store._server._open) == 2)
+        server, store._server = store._server, None
+        shiboken6.delete(server)
+        await until(lambda: stranger.closed)
+        outcome = await in_page(runtime, win, PATTERN + """
+          const back = await runtime.invoke("socklane-echo", pattern(1000));
+          return same(back, pattern(1000));""")
+        assert outcome["ok"] and outcome["value"] is True, outcome  # the page went back to requests
+
+    runtime.handle("socklane-echo", lambda payload, window_id: payload)
+    arun(main(), timeout=30)

@@ -131,11 +131,18 @@ class SocketServer(QObject):
             connection.abort()
 
 
-class PageSocket:
+class PageSocket(QObject):
     """One socket of the server: a page's once it gives its runtime's key;
-    its uploads coming in, its pushes going out."""
+    its uploads coming in, its pushes going out.
+
+    A child of its socket, so it lives exactly as long as the socket does:
+    Qt drops its connections and its key timer when the socket goes, and
+    none of them can call into it after the server has let it go (a plain
+    Python object's bound methods, once it was collected, were still called
+    by the socket's signals and its timer)."""
 
     def __init__(self, socket: QWebSocket, store: BulkStore, server: SocketServer) -> None:
+        super().__init__(socket)
         self._socket = socket
         self._store = store
         self._server = server
@@ -151,7 +158,7 @@ class PageSocket:
         socket.binaryMessageReceived.connect(self._on_binary_message_received)
         socket.bytesWritten.connect(self._pump)
         socket.disconnected.connect(self._on_disconnected)
-        QTimer.singleShot(int(KEY_SECONDS * 1000), socket, self._on_key_timeout)
+        QTimer.singleShot(int(KEY_SECONDS * 1000), self, self._on_key_timeout)
 
     def close(self, reason: str) -> None:
         """Close it; from now on it is nobody's socket (pushes go over requests)."""
@@ -177,7 +184,8 @@ class PageSocket:
             self._store.drop_upload(self._receiving)
         self._pushes.clear()
         self._pushing = None
-        self._socket.deleteLater()
+        if shiboken6.isValid(self._socket):  # not when it goes with its server
+            self._socket.deleteLater()
 
     def _send(self, message: dict[str, object]) -> None:
         assert message["k"] in protocol.SOCKET_KINDS
