@@ -1,7 +1,8 @@
 """IPC benchmark: weft against the raw QWebChannel it is built on.
 
-    python tests/benchmarks/bench_ipc.py            # a few minutes
-    python tests/benchmarks/bench_ipc.py --quick    # under a minute
+    python tests/benchmarks/bench_ipc.py                      # about 7 minutes
+    python tests/benchmarks/bench_ipc.py --quick              # under a minute
+    python tests/benchmarks/bench_ipc.py --bundles [--small]  # and the frozen rows
 
 Measures, side by side in one run: startup (fresh process to the page's first
 message reaching Python), small serial round trips both ways
@@ -9,6 +10,9 @@ message reaching Python), small serial round trips both ways
 timed in Python), and, for weft and raw only, load figures: pipelined
 throughput, broadcast to 1/10/20 windows, and 1 MB / 10 MB string echoes
 (see loads.py). pywebview is a third system when ``import webview`` works.
+With ``--bundles``, first the rows of bundles.py: each system's one-window
+app frozen (bundle size, startup) and the demo's bundle, archive and
+``.deb``; ``--small`` adds the smallest variant's (about 4 and 12 minutes more).
 Prints a table of medians; see README.md. A measuring script, not a test: it
 asserts nothing about times, but every wait has a timeout.
 """
@@ -23,6 +27,7 @@ from typing import Callable, Protocol, Sequence
 
 import attrs
 
+import bundles
 import checking
 import floor
 import footprint
@@ -58,6 +63,10 @@ class Plan:
     """Round trips per direction in one round."""
     loads: LoadSettings
     """The load figures (weft and raw only)."""
+    bundles: bool = False
+    """Also build and measure the frozen apps and the demo's bundles (bundles.py)."""
+    small: bool = False
+    """With ``bundles``, the demo's smallest variant too."""
 
 
 MB = 1_000_000
@@ -105,13 +114,20 @@ def parse_plan(argv: Sequence[str] | None) -> Plan:
     parser.add_argument("--rounds", type=_count(1), metavar="N", help="in-process rounds")
     parser.add_argument("--calls", type=_count(2), metavar="N", help="timed round trips per direction per round")
     parser.add_argument("--pipelined", type=_count(1), metavar="N", help="echo invokes in one pipelined burst")
+    parser.add_argument("--bundles", action="store_true",
+                        help="first freeze one-window apps and build the demo: sizes and frozen startups (bundles.py)")
+    parser.add_argument("--small", action="store_true", help="with --bundles, the demo's smallest variant too")
     args = parser.parse_args(argv)
+    if args.small and not args.bundles:
+        parser.error("--small adds to --bundles; give both")
     plan = QUICK_PLAN if args.quick else DEFAULT_PLAN
     return Plan(
         startup_samples=args.startup_samples or plan.startup_samples,
         rounds=args.rounds or plan.rounds,
         loop=LoopSettings(calls=args.calls or plan.loop.calls, warmup=plan.loop.warmup),
         loads=attrs.evolve(plan.loads, pipelined_calls=args.pipelined or plan.loads.pipelined_calls),
+        bundles=args.bundles,
+        small=args.small,
     )
 
 
@@ -244,6 +260,15 @@ def load_notes(settings: LoadSettings, rss_method: str) -> list[str]:
     ]
 
 
+def bundle_figures(frozen: bundles.Measured) -> list[report.Figure]:
+    """The size rows of a bundles.py measurement (its startups have their own row)."""
+    mib = 1024 * 1024
+    rows = [report.Figure(label="one-window app, frozen: bundle unpacked", unit="MiB",
+                          values={name: size / mib for name, size in frozen.sizes.items()})]
+    rows += [report.Figure(label=what, unit="MiB", values={bundles.WEFT: size / mib}) for what, size in frozen.demo]
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     plan = parse_plan(argv)
     began = time.perf_counter()
@@ -254,13 +279,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         notes.append("pywebview skipped: `import webview` fails here (install it with pip install -e '.[bench]').")
         progress("pywebview is not installed: measuring weft and raw QWebChannel only")
-    names = tuple(system.name for system in systems)
     try:
+        # First: the builds load the machine, and are done before anything is timed.
+        frozen = bundles.measure(plan.startup_samples, plan.small, progress) if plan.bundles else None
         startup = measure_startup(systems, plan, notes)
         measured = QtHost().run(measure_in_process(systems, plan, notes))
     except BenchmarkError as exc:
         print(f"bench_ipc: {exc}", file=sys.stderr)
         return 1
+    names = tuple(system.name for system in systems)
+    figures = measured.figures
+    if frozen is not None:
+        figures = figures + bundle_figures(frozen)
+        notes.append(bundles.NOTE)
     notes += load_notes(plan.loads, measured.rss_method)
     notes.append(f"startup, {CACHED}: every module's bytecode cached (as pip and frozen installs ship it); "
                  f"{COMPILED}: weft's own modules compiled at every start (an editable install under "
@@ -268,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                  "PYTHONPYCACHEPREFIX, filled by the warm-up. The two alternate sample by sample.")
     results = report.Results(
         systems=names, startup=startup[CACHED], startup_compiled=startup[COMPILED], rounds=measured.rounds,
-        figures=measured.figures, notes=notes,
+        figures=figures, notes=notes, startup_frozen=frozen.starts if frozen is not None else {},
     )
     print(report.header())
     print(

@@ -15,7 +15,8 @@ Builds in a temporary folder, then measures:
   modules,tls,printing,icu --compress small``; about 8 minutes more).
 
 ``python tests/benchmarks/bundles.py [--samples 11] [--small]``: progress
-on stderr, the table on stdout. It needs what ``weft package`` needs
+on stderr, the table on stdout. ``bench_ipc.py --bundles [--small]`` puts
+the same rows in its own table, measured in the same run as the rest. It needs what ``weft package`` needs
 (PyInstaller, ``strip``, ``ldd``; ``dpkg-deb`` for the ``.deb``).
 """
 
@@ -29,7 +30,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Mapping, Sequence
+
+import attrs
 
 from weft import packager
 
@@ -43,8 +46,10 @@ SMALL = {"locales": ["en-US"], "trims": frozenset({"modules", "tls", "printing",
 """``weft package``'s options for the smallest variant (docs/packaging.md)."""
 SMALL_FLAGS = "--locales en-US --trim icu,modules,printing,tls --compress small"
 """The same, as the command line says it."""
-SYSTEMS = ("weft", "raw", "pywebview")
-"""The table's columns: weft, and the same page frozen by bare PyInstaller."""
+WEFT, RAW = "weft", "raw QWebChannel"
+SYSTEMS = (WEFT, RAW, pywebviewrun.NAME)
+"""The table's columns (bench_ipc.py's names): weft, and the same page frozen
+by bare PyInstaller."""
 
 
 def progress(line: str) -> None:
@@ -82,48 +87,70 @@ def build_demo(work: Path, name: str, **options: object) -> packager.PackageResu
     return packager.package(DEMO, out=work / name, version="1.2.3", progress=said, **options)  # type: ignore[arg-type]
 
 
+@attrs.frozen(kw_only=True)
+class Measured:
+    """What one run of :func:`measure` found."""
+
+    sizes: Mapping[str, int]
+    """The one-window app's bundle, unpacked, in bytes, per system (SYSTEMS)."""
+    starts: Mapping[str, Sequence[float]]
+    """Its frozen startups, seconds, per system."""
+    demo: Sequence[tuple[str, int]]
+    """The demo's artifacts: (what, bytes), the default build first."""
+
+
+def measure(samples: int, small: bool, said: Callable[[str], None] = progress) -> Measured:
+    """Build the probes and the demo in a temporary folder and measure them
+    (see the module's docstring); ``said`` hears the progress."""
+    with tempfile.TemporaryDirectory(prefix="weft-bench-bundles-") as folder:
+        work = Path(folder)
+        probes = {WEFT: build_weft_probe(work), RAW: build_bare_probe(work, "raw-probe", "startup_raw.py", MARKER)}
+        if pywebviewrun.available():
+            probes[pywebviewrun.NAME] = build_bare_probe(work, "pywebview-probe", pywebviewrun.CHILD, "startup",
+                                                         MARKER)
+        commands = {name: command for name, (command, _) in probes.items()}
+        for command in commands.values():
+            time_startup(command)  # warm-up: the page cache, Chromium's first start
+        starts = sample_startups(commands, samples, lambda line: said(f"frozen {line}"))
+        demo: list[tuple[str, int]] = []
+        for name, options in [("default", {})] + ([("small", SMALL)] if small else []):
+            built = build_demo(work, name, **options)
+            label = "demo" if name == "default" else f"demo, {SMALL_FLAGS}"
+            artifacts = [("bundle unpacked", built.bundle), ("".join(built.tarball.path.suffixes[-2:]), built.tarball)]
+            if built.deb is not None:
+                artifacts.append((".deb", built.deb))
+            demo += [(f"{label}: {what}", artifact.size) for what, artifact in artifacts]
+    return Measured(sizes={name: size for name, (_, size) in probes.items()}, starts=starts, demo=demo)
+
+
+NOTE = ("frozen: raw QWebChannel's and pywebview's startup samples (startup_raw.py, pywebview_child.py startup) "
+        "with their page scripts, frozen by `pyinstaller --onedir` with its defaults; weft's (startup_weft.py) "
+        "packaged by `weft package`; frozen startups alternate app by app, after one warm-up each")
+"""What the frozen rows compare, said under a table holding them."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", type=int, default=11, help="frozen startups per app (default 11)")
     parser.add_argument("--small", action="store_true", help="also build the smallest variant (~8 min more)")
     args = parser.parse_args(argv)
     began = time.perf_counter()
-    rows: list[tuple[str, ...]] = []
-    with tempfile.TemporaryDirectory(prefix="weft-bench-bundles-") as folder:
-        work = Path(folder)
-        probes = {"weft": build_weft_probe(work), "raw": build_bare_probe(work, "raw-probe", "startup_raw.py", MARKER)}
-        if pywebviewrun.available():
-            probes["pywebview"] = build_bare_probe(work, "pywebview-probe", pywebviewrun.CHILD, "startup", MARKER)
-        commands = {name: command for name, (command, _) in probes.items()}
-        for command in commands.values():
-            time_startup(command)  # warm-up: the page cache, Chromium's first start
-        times = sample_startups(commands, args.samples, progress)
-        starts = {name: statistics.median(samples) for name, samples in times.items()}
-        sizes = {name: size for name, (_, size) in probes.items()}
+    measured = measure(args.samples, args.small)
+    starts = {name: statistics.median(samples) for name, samples in measured.starts.items()}
 
-        def row(figure: str, cells: dict[str, float], shown: Callable[[float], str]) -> tuple[str, ...]:
-            return (figure, *(shown(cells[name]) if name in cells else "—" for name in SYSTEMS),
-                    f"{cells['weft'] / cells['raw']:.2f}×")
+    def row(figure: str, cells: Mapping[str, float], shown: Callable[[float], str]) -> tuple[str, ...]:
+        return (figure, *(shown(cells[name]) if name in cells else "—" for name in SYSTEMS),
+                f"{cells[WEFT] / cells[RAW]:.2f}×")
 
-        rows += [row("one-window app, bundle unpacked", sizes, packager.human),
-                 row(f"one-window app, frozen startup (median of {args.samples})", starts, lambda t: f"{t:.3f} s")]
-        variants = [("default", {})] + ([("small", SMALL)] if args.small else [])
-        for name, options in variants:
-            built = build_demo(work, name, **options)
-            label = "demo" if name == "default" else f"demo, {SMALL_FLAGS}"
-            artifacts = [("bundle unpacked", built.bundle), ("".join(built.tarball.path.suffixes[-2:]), built.tarball)]
-            if built.deb is not None:
-                artifacts.append((".deb", built.deb))
-            rows += [(f"{label}: {what}", packager.human(artifact.size), "—", "—", "—")
-                     for what, artifact in artifacts]
+    rows = [row("one-window app, bundle unpacked", measured.sizes, packager.human),
+            row(f"one-window app, frozen startup (median of {args.samples})", starts, lambda t: f"{t:.3f} s")]
+    rows += [(what, packager.human(size), "—", "—", "—") for what, size in measured.demo]
     print(header())
-    print("raw QWebChannel and pywebview: startup_raw.py and pywebview_child.py (its startup sample) with their "
-          "page scripts, frozen by `pyinstaller --onedir` with its defaults; frozen startups alternate app by "
-          "app, after one warm-up each")
+    print(NOTE)
     if not pywebviewrun.available():
         print("pywebview: `import webview` fails here (pip install -e '.[bench]'), so its column is empty")
     print()
-    titles = ("figure", "weft", "raw QWebChannel", "pywebview", "weft ÷ raw")
+    titles = ("figure", *SYSTEMS, "weft ÷ raw")
     widths = [max(len(line[i]) for line in [titles, *rows]) for i in range(len(titles))]
     for line in [titles, *rows]:
         print("   ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())

@@ -27,7 +27,7 @@ class Figure:
     values: Mapping[str, float]
     """Per system name; a system missing from it shows as —."""
     unit: str
-    """"ms", "MB" or "msg/s"."""
+    """"ms", "MB", "msg/s" or "MiB"."""
 
 
 @attrs.frozen(kw_only=True)
@@ -46,6 +46,8 @@ class Results:
     """Said under the table (skipped systems and the like)."""
     startup_compiled: Mapping[str, Sequence[float]] = attrs.field(factory=dict)
     """Seconds per startup sample with weft's modules compiled at each start (none: no row)."""
+    startup_frozen: Mapping[str, Sequence[float]] = attrs.field(factory=dict)
+    """Seconds per startup sample of each system's one-window app, frozen (none: no row)."""
 
 
 def _cpu_model() -> str:
@@ -88,6 +90,7 @@ UNITS: Mapping[str, Callable[[float], str]] = {
     "ms": _ms_wide,
     "MB": lambda value: f"{value:.0f} MB",
     "msg/s": lambda value: f"{value:,.0f}/s",
+    "MiB": lambda value: f"{value:.1f} MiB",
 }
 
 
@@ -121,7 +124,9 @@ def table(results: Results, ratio: tuple[str, str], ratio_label: str) -> str:
     headed ``ratio_label``, is ``ratio[0] ÷ ratio[1]`` (above 1: the first is slower)."""
     systems = results.systems
     rows = [["figure", *systems, ratio_label]]
-    for way, measured in (("bytecode cached", results.startup), ("weft compiled each start", results.startup_compiled)):
+    ways = (("bytecode cached", results.startup), ("weft compiled each start", results.startup_compiled),
+            ("frozen app", results.startup_frozen))
+    for way, measured in ways:
         samples = min((len(times) for times in measured.values()), default=0)
         medians = {name: statistics.median(times) for name, times in measured.items() if times}
         if medians or way == "bytecode cached":
