@@ -14,6 +14,11 @@ from pathlib import Path
 
 from .errors import StartupError
 
+SELF_CHECK = "--weft-self-check"
+"""Run :mod:`weft.selfcheck` instead of the app."""
+SELF_CHECK_SECOND = "--weft-self-check-second"
+"""How the self-check starts this program again, as a second instance."""
+
 
 def bundled_app_dir() -> Path:
     base = Path(getattr(sys, "_MEIPASS", Path(sys.argv[0]).resolve().parent))
@@ -23,23 +28,29 @@ def bundled_app_dir() -> Path:
 def launch(app_module: str | None) -> int:
     """Run the bundled app (``app_module`` defines ``async def main()``, or
     None for an app that is only an ``index.html``)."""
+    # What only the self-check or an index-only app uses loads only for them
+    # (a frozen start pays for every import: tests/e2e/test_startup.py).
     from .app import run
-    from .cli import _index_only
-    from .selfcheck import FLAG, SECOND, run_self_check, second_instance
 
     args = sys.argv[1:]
     no_sandbox = True if "--no-sandbox" in args else None
     if "-v" in args or "--verbose" in args:
         logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    if FLAG in args:
+    if SELF_CHECK in args:
+        from .selfcheck import run_self_check
+
         return run_self_check(no_sandbox=no_sandbox)
-    if SECOND in args:
-        return second_instance(args[args.index(SECOND) + 1])
+    if SELF_CHECK_SECOND in args:
+        from .selfcheck import second_instance
+
+        return second_instance(args[args.index(SELF_CHECK_SECOND) + 1])
     app_dir = bundled_app_dir()
     # The app's own arguments: a deep link from the desktop (Exec=... %u), files.
     own = [arg for arg in args if arg not in ("--no-sandbox", "-v", "--verbose", "--ephemeral")]
     ephemeral = "--ephemeral" in args
     if app_module is None:
+        from .cli import _index_only
+
         return run(_index_only(app_dir), app_dir=app_dir, no_sandbox=no_sandbox, args=own, ephemeral=ephemeral)
     from .app import loading_app
 

@@ -22,9 +22,7 @@ from typing import Any
 
 import attrs
 
-FLAG = "--weft-self-check"
-SECOND = "--weft-self-check-second"
-"""How the self-check starts this program again, as a second instance."""
+from .launcher import SELF_CHECK_SECOND as SECOND
 
 WINDOW_PAGE = """<!DOCTYPE html><script>
 runtime.handle("double", (n) => n * 2);

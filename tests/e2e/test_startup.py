@@ -29,6 +29,15 @@ NOT_AT_FIRST_MESSAGE = (
 """Each went to first use after ``python -X importtime`` showed it on the
 start path; together about 20 ms of a start (docs/performance.md)."""
 
+NOT_AT_FIRST_MESSAGE_FROZEN = NOT_AT_FIRST_MESSAGE + (
+    "weft.selfcheck",  # only with --weft-self-check
+    "weft.cli",  # only for an app that is just an index.html
+)
+"""A frozen app's launcher (weft.launcher) leaves these too."""
+
+LAUNCHED = "import sys; from weft.launcher import launch; sys.exit(launch('main'))"
+"""What a frozen app runs (packaging/launcher.py.in), for a ``main.py`` in the current folder."""
+
 IMPORT_ONLY = """
 import json, sys
 import weft
@@ -97,3 +106,12 @@ def test_a_plain_app_reaches_its_first_message_without_qt_enums_or_what_it_does_
     # callback went through QObject.killTimer (qasync's own timer), which
     # builds all of its enum classes (15-45 ms) before the page is up.
     assert first == {"qt_built": False, "loaded": []}
+
+
+def test_a_frozen_apps_launcher_leaves_the_self_check_and_the_command_line_alone(tmp_path: Path) -> None:
+    (tmp_path / "main.py").write_text(PLAIN_APP)
+    (tmp_path / "app").mkdir()  # the launcher's app folder: beside sys.argv[0], which is "-c" here
+    done = subprocess.run([sys.executable, "-c", LAUNCHED, json.dumps(NOT_AT_FIRST_MESSAGE_FROZEN), "--no-sandbox"],
+                          env=private_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"qt_built": False, "loaded": []}
