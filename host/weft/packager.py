@@ -410,13 +410,20 @@ def write_recipes(app: AppInfo, work: Path) -> list[Path]:
     return [plist, iss]
 
 
+def launcher_source(app: AppInfo) -> str:
+    """The frozen app's entry script: :func:`weft.launcher.launch` with the
+    app's module, or None for an app that is only an ``index.html``."""
+    # repr, not JSON: the module is a Python literal here (JSON's null is not).
+    return _template("launcher.py.in").substitute(module=repr(app.module))
+
+
 def freeze(app: AppInfo, work: Path, dist: Path, *, keep_all_qt: bool, progress: Progress) -> Path:
     """Run PyInstaller; return the bundle folder."""
     import weft
 
     work.mkdir(parents=True, exist_ok=True)
     launcher = work / "launcher.py"
-    launcher.write_text(_template("launcher.py.in").substitute(module=json.dumps(app.module)))
+    launcher.write_text(launcher_source(app))
     settings = {
         "launcher": str(launcher),
         "name": app.name,

@@ -19,7 +19,7 @@ from weft import appconfig
 from weft.errors import ConfigError
 from weft.packager import (
     AppInfo, PackageError, _app_datas, bundled_icon, config_toml, deb_icon, desktop_entry, info_plist, inno_script,
-    inspect_app, package, recipes, write_identity,
+    inspect_app, launcher_source, package, recipes, write_identity,
 )
 from weft.archives import ArchiveError, make_tarball
 
@@ -203,3 +203,20 @@ def test_a_failed_archive_is_a_package_error_and_leaves_no_file(tmp_path: Path, 
         with pytest.raises(OSError, match="disk full"):
             make_tarball(bundle, tmp_path / name)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bin", "shelf"]
+
+
+@pytest.mark.parametrize("main_py", [True, False], ids=["main.py", "index.html only"])
+def test_the_frozen_entry_script_launches_the_apps_module_or_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, main_py: bool
+) -> None:
+    folder = tmp_path / "app"
+    folder.mkdir()
+    (folder / "index.html").write_text("<p>hi</p>")
+    if main_py:
+        (folder / "main.py").write_text("async def main():\n    pass\n")
+    launched: list[str | None] = []
+    monkeypatch.setattr("weft.launcher.launch", lambda module: launched.append(module) or 0)
+    with pytest.raises(SystemExit) as exited:
+        exec(compile(launcher_source(inspect_app(folder)), "launcher.py", "exec"), {"__name__": "__main__"})
+    assert exited.value.code == 0
+    assert launched == (["main"] if main_py else [None])
