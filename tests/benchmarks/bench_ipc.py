@@ -12,7 +12,8 @@ throughput, broadcast to 1/10/20 windows, and 1 MB / 10 MB string echoes
 (see loads.py). pywebview is a third system when ``import webview`` works.
 With ``--bundles``, first the rows of bundles.py: each system's one-window
 app frozen (bundle size, startup) and the demo's bundle, archive and
-``.deb``; ``--small`` adds the smallest variant's (about 4 and 12 minutes more).
+``.deb`` (about 4 minutes more); ``--small`` adds the smallest variant's
+(about 14 minutes more in all).
 Prints a table of medians; see README.md. A measuring script, not a test: it
 asserts nothing about times, but every wait has a timeout.
 """

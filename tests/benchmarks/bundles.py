@@ -16,8 +16,9 @@ Builds in a temporary folder, then measures:
 
 ``python tests/benchmarks/bundles.py [--samples 11] [--small]``: progress
 on stderr, the table on stdout. ``bench_ipc.py --bundles [--small]`` puts
-the same rows in its own table, measured in the same run as the rest. It needs what ``weft package`` needs
-(PyInstaller, ``strip``, ``ldd``; ``dpkg-deb`` for the ``.deb``).
+the same rows in its own table, measured in the same run as the rest. It
+needs what ``weft package`` needs (PyInstaller, ``strip``, ``ldd``;
+``dpkg-deb`` for the ``.deb``).
 """
 
 from __future__ import annotations
