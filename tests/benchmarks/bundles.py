@@ -38,6 +38,7 @@ import attrs
 from weft import packager
 
 import pywebviewrun
+from inproc import RawSystem, WeftSystem
 from report import header
 from startup import HERE, MARKER, sample_startups, time_startup
 
@@ -47,7 +48,7 @@ SMALL = {"locales": ["en-US"], "trims": frozenset({"modules", "tls", "printing",
 """``weft package``'s options for the smallest variant (docs/packaging.md)."""
 SMALL_FLAGS = "--locales en-US --trim icu,modules,printing,tls --compress small"
 """The same, as the command line says it."""
-WEFT, RAW = "weft", "raw QWebChannel"
+WEFT, RAW = WeftSystem.name, RawSystem.name
 SYSTEMS = (WEFT, RAW, pywebviewrun.NAME)
 """The table's columns (bench_ipc.py's names): weft, and the same page frozen
 by bare PyInstaller."""
