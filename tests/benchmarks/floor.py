@@ -35,12 +35,17 @@ async def measure(raw: RawSystem, settings: LoopSettings, rounds: int,
     finally:
         await isolated.close()
 
-    def mean(name: str, direction: str) -> Any:
-        return statistics.median(getattr(one, direction).mean_ms for one in measured[name])
+    def median(name: str, direction: str, figure: str) -> Any:
+        return statistics.median(getattr(getattr(one, direction), figure) for one in measured[name])
 
-    parts = [f"{label} {mean('isolated', d):.3f} ms = {mean('isolated', d) / mean('raw', d):.2f}× raw's "
-             f"{mean('raw', d):.3f} ms" for label, d in (("renderer→Python→renderer", "renderer"),
-                                                           ("Python→renderer→Python", "python"))]
+    def part(label: str, direction: str) -> str:
+        figures = []
+        for kind, field in (("mean", "mean_ms"), ("p50", "p50_ms")):
+            isolated_ms, raw_ms = median("isolated", direction, field), median("raw", direction, field)
+            figures.append(f"{kind} {isolated_ms:.3f} ms = {isolated_ms / raw_ms:.2f}× raw's {raw_ms:.3f} ms")
+        return f"{label} {', '.join(figures)}"
+
+    parts = [part("renderer→Python→renderer", "renderer"), part("Python→renderer→Python", "python")]
     return [f"Isolated-world floor: raw QWebChannel with its channel in an isolated world behind a private "
-            f"port, as weft's bridge is built (no weft code): {'; '.join(parts)} (means, medians of {rounds} "
+            f"port, as weft's bridge is built (no weft code): {'; '.join(parts)} (medians of {rounds} "
             f"alternating rounds). What weft adds beyond it is its own work (validation, routing, batching)."]
