@@ -90,6 +90,18 @@ def test_sys_exit_weft_run_main_works_under_the_command_and_as_a_script(weft_com
         assert code == 1 and "RuntimeError: no" in stderr, (command, stderr)
 
 
+def test_an_ipc_call_at_the_top_of_main_py_says_where_it_belongs(weft_command: str, tmp_path: Path) -> None:
+    # The usual slip: ipc.handle(...) at import, before weft.run(main) has a runtime.
+    app = _app(tmp_path, {"main.py": "import weft\nfrom weft import ipc\n\n"
+                                     "ipc.handle('flip', lambda payload, window_id: payload)\n\n"
+                                     "async def main():\n    pass\n\nweft.run(main)\n"})
+    for command, exit_code in (([weft_command, "run", str(app), "--no-sandbox"], 2),
+                               ([sys.executable, str(app / "main.py"), "--no-sandbox"], 1)):
+        code, _, stderr = run_weft(command)
+        assert code == exit_code, (command, stderr)
+        assert "make them in main() or later" in stderr and "@weft.ipc.handler(channel)" in stderr, (command, stderr)
+
+
 def test_python_main_py_takes_weft_flags_and_refuses_in_one_line(tmp_path: Path) -> None:
     app = _app(tmp_path, {"main.py": ROUND_TRIP_APP + "\nweft.run(main)\n", "index.html": ROUND_TRIP_PAGE})
     code, stdout, stderr = run_weft([sys.executable, str(app / "main.py"), "--no-sandbox"])

@@ -201,7 +201,9 @@ def test_the_reference_file_example_runs_as_written(runtime: weft.Runtime, arun:
     file.write_bytes(data)
 
     async def main() -> None:
-        exec(compile(python, "docs/reference.md", "exec"), {})  # registers on the active runtime
+        sample: dict[str, Any] = {}
+        exec(compile(python, "docs/reference.md", "exec"), sample)
+        await sample["main"]()  # registers on the active runtime, as weft.run's would
         win = await open_page(runtime, "<p>file</p>")
         outcome = await in_page(runtime, win, page + f"""
             const progress = [];

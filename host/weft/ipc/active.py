@@ -29,6 +29,13 @@ class Host(Protocol):
 
 _current: Host | None = None
 
+NOT_RUNNING = ("no weft runtime is running: weft.ipc's calls (and weft.window's, weft.plugins.load, "
+               "weft.remote.open_session) act on the running runtime, so make them in main() or later "
+               "(weft.run(main) starts the runtime, then main()), or activate a weft.Runtime; "
+               "to answer a channel from import time, declare its function with @weft.ipc.handler(channel)")
+"""Why a module-level call failed, and where it belongs: the usual slip is
+``ipc.handle(...)`` at the top of main.py, before ``weft.run(main)``."""
+
 
 def running() -> Any | None:
     """The running runtime, or None."""
@@ -38,7 +45,7 @@ def running() -> Any | None:
 def current() -> Any:
     """The running runtime (typed by the caller's own role for it)."""
     if _current is None:
-        raise RuntimeClosedError("no weft runtime is running: call weft.run(main), or activate a weft.Runtime")
+        raise RuntimeClosedError(NOT_RUNNING)
     return _current
 
 
