@@ -111,8 +111,15 @@ _WIRE_CLASSES: dict[str, type[Error]] = {
 def error_to_wire(exc: BaseException) -> dict[str, str]:
     """What crosses the bridge for an exception: its type name and message."""
     if isinstance(exc, HandlerError):
-        return {"type": exc.type, "message": str(exc)}
-    return {"type": type(exc).__name__, "message": str(exc)}
+        return {"type": exc.type, "message": _message(exc)}
+    return {"type": type(exc).__name__, "message": _message(exc)}
+
+
+def _message(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except Exception as failure:  # an exception's own __str__ may be broken; the call is answered anyway
+        return f"(its message could not be made: {type(failure).__name__} in {type(exc).__name__}.__str__)"
 
 
 def error_from_wire(data: Any) -> Error:

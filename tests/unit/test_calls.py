@@ -202,6 +202,68 @@ def test_a_handler_that_raises_is_logged_and_answered(caplog: pytest.LogCaptureF
     asyncio.run(main())
 
 
+def test_a_call_is_answered_however_its_handler_ends() -> None:
+    """guarantees.md's "Calls end": a cancelled await inside a handler, a
+    CancelledError raised by a sync one, an exception whose message cannot
+    be made, and KeyboardInterrupt (answered, then on its way) all answer."""
+    class Unprintable(Exception):
+        def __str__(self) -> str:
+            raise RuntimeError("no message")
+
+    async def main() -> None:
+        peer, page = ready_peer()
+        answers = handlers()
+
+        async def awaits_a_cancelled_job(payload: Any, window_id: str) -> Any:
+            job = asyncio.ensure_future(asyncio.sleep(10))
+            asyncio.get_running_loop().call_soon(job.cancel)  # another part of the app cancels it
+            return await job
+
+        def raises(error: BaseException) -> Any:
+            return lambda payload, window_id: (_ for _ in ()).throw(error)
+
+        answers.register("awaits", awaits_a_cancelled_job)
+        answers.register("sync-cancelled", raises(asyncio.CancelledError()))
+        answers.register("unprintable", raises(Unprintable()))
+        answers.register("interrupted", raises(KeyboardInterrupt()))
+        for n, channel in enumerate(["awaits", "sync-cancelled", "unprintable"], 1):
+            answers.answer(peer, call(n, channel))
+        with pytest.raises(KeyboardInterrupt):
+            answers.answer(peer, call(4, "interrupted"))
+        await turn()
+        await turn()
+        errors = {frame["i"]: frame["e"] for frame in page.frames}
+        assert [errors[n]["type"] for n in (1, 2, 3, 4)] == [
+            "CancelledError", "CancelledError", "Unprintable", "KeyboardInterrupt"]
+        assert errors[3]["message"] == "(its message could not be made: RuntimeError in Unprintable.__str__)"
+
+    asyncio.run(main())
+
+
+def test_a_call_cancelled_from_outside_is_not_answered() -> None:
+    """When weft itself cancels a call (its page went, the runtime stops),
+    the cancellation goes on: nobody is left to answer."""
+    async def main() -> None:
+        peer, page = ready_peer()
+        answers = handlers()
+        started = asyncio.Event()
+
+        async def waits(payload: Any, window_id: str) -> None:
+            started.set()
+            await asyncio.sleep(10)
+
+        answers.register("waits", waits)
+        answers.answer(peer, call(1, "waits"))
+        await started.wait()
+        (task,) = peer.running
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert page.frames == []
+
+    asyncio.run(main())
+
+
 def test_no_handler_is_named_in_the_answer() -> None:
     async def main() -> None:
         peer, page = ready_peer()

@@ -134,6 +134,11 @@ class Handlers:
         except Exception as exc:
             self._reply(peer, peer.generation, frame, error=exc)
             return
+        except BaseException as exc:  # the page is answered whatever ended the handler
+            self._reply(peer, peer.generation, frame, error=exc)
+            if isinstance(exc, asyncio.CancelledError):
+                return  # a sync handler's own: nothing here was cancelled
+            raise  # KeyboardInterrupt, SystemExit: on their way to stop the app
         if inspect.isawaitable(result):
             peer.track(self.tasks.spawn(self._await_answer(peer, frame, result), name=f"handle {frame.channel}"))
         else:
@@ -145,6 +150,14 @@ class Handlers:
             value = await pending
         except Exception as exc:
             self._reply(peer, generation, frame, error=exc)
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # this call itself was cancelled: its page is gone, or the runtime is stopping
+            self._reply(peer, generation, frame, error=exc)  # the handler's own (it awaited a cancelled task)
+        except BaseException as exc:
+            self._reply(peer, generation, frame, error=exc)
+            raise
         else:
             self._reply(peer, generation, frame, value=value)
 
