@@ -26,7 +26,7 @@ from .ipc.subscriptions import DEFAULT_BOUND
 from .webengine.engine import Engine
 from .webengine.permissions import APP_DEFAULT
 from .webengine.schemes import APP_HOST, APP_SCHEME, app_url
-from .window import Chrome, Window, WindowHost, _positive
+from .window import Chrome, Window, WindowHost, _coordinate, _flag, _positive, _title
 
 if TYPE_CHECKING:
     from . import icons, remote
@@ -189,8 +189,13 @@ class Runtime(Calls):
         """
         if (url is None) == (html is None):
             raise WindowOptionError("give exactly one of url= or html=")
+        _title(title)
         _positive("width", width)
         _positive("height", height)
+        for name, coordinate in (("x", x), ("y", y)):
+            if coordinate is not None:
+                _coordinate(name, coordinate)
+        _flag("visible", visible)
         if remember is not None:
             windowstate.check_name(remember)
             if self._state_file is None:

@@ -104,7 +104,7 @@ class Window:
         return self._live_view().windowTitle()
 
     def set_title(self, title: str) -> None:
-        self._live_view().setWindowTitle(title)
+        self._live_view().setWindowTitle(_title(title))
 
     @property
     def url(self) -> str:
@@ -160,7 +160,7 @@ class Window:
         return pos.x(), pos.y()
 
     def set_position(self, x: int, y: int) -> None:
-        self._live_view().move(int(x), int(y))
+        self._live_view().move(_coordinate("x", x), _coordinate("y", y))
 
     def show(self) -> None:
         self._live_view().show()
@@ -290,6 +290,18 @@ def _window_type() -> Any:
 def _positive(name: str, value: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
         raise WindowOptionError(f"{name} is a positive whole number of pixels, not {value!r}")
+    return value
+
+
+def _title(value: str) -> str:
+    if not isinstance(value, str):
+        raise WindowOptionError(f"title is a string, not {value!r}")
+    return value
+
+
+def _coordinate(name: str, value: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise WindowOptionError(f"{name} is a whole number of pixels, not {value!r}")
     return value
 
 

@@ -157,11 +157,27 @@ def test_fullscreen_center_and_screen(runtime: weft.Runtime, arun: Any) -> None:
     ("icon", "/no/such/icon.png", "no image file"),
     ("icon", b"not a png", "not a PNG"),
     ("menu", "File", "menu: menu= takes a weft.menu.Menu"),
+    ("title", 5, "title is a string, not 5"),
+    ("x", 1.5, "x is a whole number of pixels, not 1.5"),
+    ("y", "10", "y is a whole number of pixels, not '10'"),
+    ("visible", "no", "visible is True or False"),
 ])
 def test_bad_window_options_are_named(runtime: weft.Runtime, arun: Any, option: str, value: Any, says: str) -> None:
     with pytest.raises(weft.WindowOptionError, match=says):
         arun(runtime.create_window(html="<p>x</p>", **{option: value}))
     assert runtime.windows == ()
+
+
+def test_a_windows_title_and_place_take_only_what_they_say(runtime: weft.Runtime, arun: Any) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>x</p>", title="kept")
+        with pytest.raises(weft.WindowOptionError, match="title is a string, not 7"):
+            win.set_title(7)  # type: ignore[arg-type]
+        with pytest.raises(weft.WindowOptionError, match="x is a whole number of pixels, not 1.5"):
+            win.set_position(1.5, 2)  # type: ignore[arg-type]
+        assert win.title == "kept"
+
+    arun(main())
 
 
 def test_min_size_larger_than_max_size_is_refused(runtime: weft.Runtime, arun: Any) -> None:
