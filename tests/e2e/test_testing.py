@@ -72,6 +72,22 @@ def test_an_app_s_async_tests_open_its_window_and_talk_to_it(app: pytest.Pyteste
                                      "pages run without it (WEFT_NO_SANDBOX=1)"])
 
 
+def test_an_app_that_remembers_its_window_is_tested_from_the_defaults_each_time(app: pytest.Pytester) -> None:
+    (app.path / "main.py").write_text(APP.replace('url="app://index.html"', 'url="app://index.html", remember="main"'))
+    write_test(app, """
+        import pytest
+
+        @pytest.mark.weft
+        @pytest.mark.parametrize("width", [350, 360])
+        async def test_remembered(weft_app, width):
+            win = await weft_app.window()
+            assert win.size == (300, 200)  # not what the test before left
+            win.set_size(width, 250)
+    """)
+    result = app.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
 def test_plain_tests_use_weft_run_and_the_helpers(app: pytest.Pytester) -> None:
     write_test(app, """
         from weft.testing import evaluate, next_event, open_window

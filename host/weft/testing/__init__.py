@@ -261,12 +261,14 @@ def weft_app_dir(request: pytest.FixtureRequest) -> Path:
 
 
 @pytest.fixture
-def weft_runtime(weft_app_dir: Path, weft_run: Callable[..., Any]) -> Iterator[Runtime]:
+def weft_runtime(weft_app_dir: Path, weft_run: Callable[..., Any], tmp_path: Path) -> Iterator[Runtime]:
     """A fresh :class:`weft.Runtime` serving the app folder, active for the
-    test (``weft.ipc`` and ``weft.window`` act on it), shut down after."""
+    test (``weft.ipc`` and ``weft.window`` act on it), shut down after. It
+    keeps windows' state (``create_window(remember=...)``) in the test's
+    ``tmp_path``, so each test's windows start from their defaults."""
     from ..runtime import Runtime
 
-    runtime = Runtime(app_dir=weft_app_dir)
+    runtime = Runtime(app_dir=weft_app_dir, state_dir=tmp_path / "window-state")
     with runtime.activated():
         yield runtime
         weft_run(runtime.shutdown())
