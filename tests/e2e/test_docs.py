@@ -26,7 +26,7 @@ def test_the_readme_tour_runs_as_written(weft_command: str, tmp_path: Path) -> N
     tour = next(block for block in code_blocks(readme, "python") if "ipc.invoke(win.id, \"title\")" in block)
     page = next(block for block in code_blocks(readme, "html") if "runtime.handle(\"title\"" in block)
     (tmp_path / "main.py").write_text(tour)
-    (tmp_path / "index.html").write_text("<!DOCTYPE html><title>The tour</title>\n" + page)
+    (tmp_path / "index.html").write_text("<!DOCTYPE html>\n" + page)
     process = subprocess.Popen([weft_command, "run", str(tmp_path), "--no-sandbox", "-v"], env=clean_env(),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     stderr: list[str] = []
@@ -35,7 +35,7 @@ def test_the_readme_tour_runs_as_written(weft_command: str, tmp_path: Path) -> N
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()  # type: ignore[union-attr]
     try:
-        assert lines.get(timeout=30) == "The tour\n"  # Python's invoke("title") came back
+        assert lines.get(timeout=30) == "My App\n"  # Python's invoke("title") came back
     finally:
         process.send_signal(signal.SIGINT)
         code = process.wait(timeout=30)
