@@ -11,6 +11,7 @@ const writeText = textData.set;
 const stringify = JSON.stringify;
 const parse = JSON.parse;
 const isView = ArrayBuffer.isView;
+const wellFormed = Function.prototype.call.bind(String.prototype.isWellFormed);
 const defer = queueMicrotask;
 const report = typeof reportError === "function" ? reportError : (e) => console.error(e);
 const { freeze, defineProperty, keys } = Object;

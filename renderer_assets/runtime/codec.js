@@ -53,7 +53,7 @@ function strict(key, value) {
       if (!Number.isFinite(value)) throw new errors.PayloadError(`${value} is not a JSON value`);
       return value;
     case "string":
-      if (bulkBase !== null && value.length >= LONG_TEXT) {
+      if (bulkBase !== null && isLongText(value)) {
         sawPart = true; // sent as UTF-8 on the bulk lane; a null in the JSON
         return null;
       }
@@ -102,8 +102,14 @@ function encode(frame) {
   return text;
 }
 
+// A long string goes as a UTF-8 part, unless it holds a lone surrogate,
+// which UTF-8 cannot carry: that one stays in the JSON, escaped.
+function isLongText(value) {
+  return value.length >= LONG_TEXT && wellFormed(value);
+}
+
 function findParts(value, path, out) {
-  if (value instanceof ArrayBuffer || isView(value) || (typeof value === "string" && value.length >= LONG_TEXT)) {
+  if (value instanceof ArrayBuffer || isView(value) || (typeof value === "string" && isLongText(value))) {
     out.push([path, value]);
   } else if (isArray(value)) {
     value.forEach((item, index) => findParts(item, [...path, index], out));

@@ -9,7 +9,7 @@ import hashlib
 from typing import Any
 
 import weft
-from weft.ipc.bulk import THRESHOLD
+from weft.ipc.bulk import LONG_TEXT, THRESHOLD
 from weft import plugins
 from tests.conftest import in_page, next_event, open_page, plugin_eval, until, write_plugin
 
@@ -217,6 +217,30 @@ def test_long_strings_inside_payloads_keep_every_character(runtime: weft.Runtime
         await win.evaluate("""runtime.handle("mirror", (p) => p); null""")
         back = await runtime.invoke(win.id, "mirror", {"long": long, "list": [long, b"\x03"]})
         assert back == {"long": long, "list": [long, b"\x03"]}
+
+    arun(main())
+
+
+def test_lone_surrogates_arrive_as_sent_on_the_lane_both_ways(runtime: weft.Runtime, arun: Any) -> None:
+    """What os.listdir gives for an undecodable file name (surrogateescape)
+    beside bytes, and a long string holding one, which UTF-8 cannot carry:
+    both stay in the JSON, escaped, instead of turning into U+FFFD."""
+    name = b"caf\xe9.txt".decode("utf-8", "surrogateescape")
+    long = "ab\ud800" + "x" * LONG_TEXT
+
+    async def main() -> None:
+        runtime.handle("mirror", lambda payload, _w: payload)
+        win = await open_page(runtime, "<p>text</p>")
+        await win.evaluate("""runtime.handle("mirror", (p) => p); null""")
+        sent = {"name": name, "thumb": b"\x89PNG", "long": long, "longs": [long, b"\x01"]}
+        assert await runtime.invoke(win.id, "mirror", sent) == sent
+        outcome = await in_page(runtime, win, f"""
+            const long = "ab\\ud800" + "x".repeat({LONG_TEXT});
+            const sent = {{name: "caf\\udce9.txt", thumb: new Uint8Array([137]), long, longs: [long, "\\udc00"]}};
+            const back = await runtime.invoke("mirror", sent);
+            return [back.name === sent.name, back.long === long, back.longs[0] === long, back.longs[1] === "\\udc00"];
+        """)
+        assert outcome["value"] == [True, True, True, True]
 
     arun(main())
 

@@ -110,7 +110,7 @@ class Encoded:
             return self.text
         token = None
         if lane is not None:
-            head = self.head.encode("utf-8", "surrogatepass")
+            head = _utf8_json(self.head)
             token = lane.stage((head, *self.parts))
         if token is None:
             if self.text is None:
@@ -156,6 +156,18 @@ def dump_json(value: Any) -> str:
         raise PayloadError("payload nests too deeply (or refers to itself)") from None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _utf8_json(text: str) -> bytes:
+    """JSON text as UTF-8, its lone surrogates (which only occur inside its
+    strings, and which UTF-8 cannot carry) written as JSON's ``\\uXXXX``."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(lambda match: f"\\u{ord(match[0]):04x}", text).encode("utf-8")
+
+
 def _split(value: Any, path: Path, paths: list[Path], parts: list[memoryview], texts: list[int]) -> Any:
     """A copy of the containers in ``value`` with binary values and long
     strings replaced by None, their bytes appended to ``parts``."""
@@ -164,9 +176,13 @@ def _split(value: Any, path: Path, paths: list[Path], parts: list[memoryview], t
         parts.append(memoryview(value).cast("B"))
         return None
     if isinstance(value, str) and len(value) >= LONG_TEXT:
+        try:
+            text = value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value  # a lone surrogate, which UTF-8 cannot carry: it stays in the JSON, escaped
         texts.append(len(parts))
         paths.append(path)
-        parts.append(memoryview(value.encode("utf-8", "surrogatepass")))
+        parts.append(memoryview(text))
         return None
     if len(path) > 200:
         raise PayloadError("payload nests too deeply (or refers to itself)")
