@@ -8,6 +8,8 @@ import weakref
 import hashlib
 from typing import Any
 
+import pytest
+
 import weft
 from weft.ipc.bulk import LONG_TEXT, THRESHOLD
 from weft import plugins
@@ -173,6 +175,18 @@ def test_upload_over_the_limit_fails_the_call_and_nothing_else(arun: Any) -> Non
                 name, message = outcome["value"]
                 assert name == "PayloadError" and "over the limit of 100000" in message
                 assert (await next_event(events)).payload == "still works"
+                # Python's bodies have the same limit: the send fails, a handler's
+                # answer becomes the page's PayloadError, and the page goes on.
+                with pytest.raises(weft.PayloadError, match="over the limit of 100,000"):
+                    await rt.send_to_window(win.id, "big", bytes(200_000))
+                rt.handle("big", lambda payload, _w: bytes(200_000))
+                rt.handle("small", lambda payload, _w: payload)
+                outcome = await in_page(rt, win, """
+                    try { await runtime.invoke("big"); return "answered"; }
+                    catch (err) { return [err.name, err.message, Array.from(await runtime.invoke("small", new Uint8Array([7])))]; }
+                """)
+                name, message, small = outcome["value"]
+                assert name == "PayloadError" and "over the limit of 100,000" in message and small == [7]
             finally:
                 await rt.shutdown()
 

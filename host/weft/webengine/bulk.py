@@ -40,7 +40,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QLibraryInfo, QObject
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineUrlRequestJob
 
 from .. import protocol
-from ..errors import ProtocolError
+from ..errors import PayloadError, ProtocolError
 from ..ipc.bulk import Assembly, Binary, Declared, read_declared
 from ..ipc.streams import Chunk, Outflow
 
@@ -483,6 +483,9 @@ class PageLane:
     def stage(self, chunks: Sequence[Binary]) -> str | None:
         if self._page.url().scheme() not in _SERVED_SCHEMES:
             return None
+        size = sum(memoryview(chunk).nbytes for chunk in chunks)
+        if size > self._store.max_bytes:  # the limit a page's bodies have, the other way too
+            raise PayloadError(f"message of {size:,} bytes is over the limit of {self._store.max_bytes:,}")
         connection = self._store.connection_for(self.key)
         if connection is not None:  # pushed down the page's socket at once
             token = PUSHED + _token()
