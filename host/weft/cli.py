@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("path", type=Path, help="a folder with main.py or index.html, or a .py file")
     run.add_argument("--ephemeral", action="store_true",
                      help="a throwaway web profile: nothing the pages store is kept")
-    run.add_argument("args", nargs="*", help="the app's own arguments (deep links among them); after -- they may start with -")
+    run.add_argument("args", nargs="*", default=[], help="the app's own arguments (deep links among them); after -- they may start with -")
     dev = commands.add_parser("dev", parents=[common], help="run an app; reload its windows as its files change")
     dev.add_argument("path", type=Path, help="as for run; web file changes reload the windows, .py ones restart it")
     dev.add_argument("--devtools", action="store_true", help="open DevTools for every window; remote debugging on")

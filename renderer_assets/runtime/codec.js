@@ -19,7 +19,8 @@ const UNPRINTABLE = (({ categories, except }) => {
 // name at once instead of in a notice from the host.
 function checkChannel(channel, fromPage) {
   if (typeof channel !== "string" || channel.length === 0) {
-    throw new errors.ChannelError(`a channel is a non-empty string, not ${String(channel)}`);
+    const shown = typeof channel === "string" ? stringify(channel) : String(channel); // "" shows as ""
+    throw new errors.ChannelError(`a channel is a non-empty string, not ${shown.slice(0, 80)}`);
   }
   if (channel.length > MAX_CHANNEL && [...channel].length > MAX_CHANNEL) {
     throw new errors.ChannelError(`channel name longer than ${MAX_CHANNEL} characters`);

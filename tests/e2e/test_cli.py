@@ -184,6 +184,8 @@ def test_bad_paths_get_a_clear_message_not_a_traceback(weft_command: str, tmp_pa
         code, _, stderr = run_weft([weft_command, "run", path, "--no-sandbox"])
         assert code == 2, (path, stderr)
         assert needle in stderr and "Traceback" not in stderr, (path, stderr)
+    code, _, stderr = run_weft([weft_command, "run"])  # the app's own arguments are optional
+    assert code == 2 and stderr.endswith("the following arguments are required: path\n"), stderr
 
 
 def test_the_sandbox_decision_is_never_silent(weft_command: str, tmp_path: Path) -> None:

@@ -267,6 +267,8 @@ def test_page_side_checks_payloads_and_channels(runtime: weft.Runtime, arun: Any
         for body, name in cases.items():
             out = await in_page(runtime, win, body)
             assert (out["ok"], out["name"]) == (False, name), body
+        out = await in_page(runtime, win, 'runtime.send("")')
+        assert out["message"] == 'a channel is a non-empty string, not ""'
 
     arun(main())
 

@@ -171,6 +171,32 @@ def test_broken_callback_is_logged_and_others_still_hear(caplog: pytest.LogCaptu
     assert "ZeroDivisionError" in caplog.text
 
 
+def test_a_failing_listener_is_logged_by_its_own_name_with_the_event(caplog: pytest.LogCaptureFixture) -> None:
+    def on_click(payload: Any, window_id: str) -> None:
+        raise ValueError("sync")
+
+    async def on_save(payload: Any, window_id: str) -> None:
+        await asyncio.sleep(0)
+        raise ValueError("async")
+
+    async def main() -> None:
+        router = Router()
+        connected(router)
+        router.on_channel("click", on_click)
+        router.on_channel("save", on_save)
+        post(router, "w", {"k": "send", "c": "click", "p": 1}, {"k": "send", "c": "save", "p": 2})
+        for _ in range(5):
+            await turn()
+
+    with caplog.at_level(logging.ERROR, logger="weft.ipc"):
+        asyncio.run(main())
+    failures = [record.getMessage() for record in caplog.records if "failed" in record.getMessage()]
+    assert len(failures) == 2
+    assert failures[0].startswith("listener <function test_a_failing_listener_is_logged_by_its_own_name_with_the_"
+                                  "event.<locals>.on_click at ") and failures[0].endswith(" failed on 'click' from w")
+    assert ".on_save at " in failures[1] and failures[1].endswith(" failed on 'save' from w")
+
+
 def test_unsubscribe() -> None:
     async def main() -> None:
         router = Router()

@@ -298,7 +298,8 @@ class Router:
     def on_channel(self, channel: str, callback: Callable[[Any, str], Any]) -> Callable[[], None]:
         codec.check_channel(channel)
         return self.hub.listen(
-            lambda event: callback(event.payload, event.window_id), lambda event: event.channel == channel
+            lambda event: callback(event.payload, event.window_id), lambda event: event.channel == channel,
+            shown=callback,
         )
 
     async def recv_window_event(self) -> IpcEvent | None:

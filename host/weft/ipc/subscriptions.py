@@ -132,6 +132,8 @@ class Listener:
     """Where its async work is tracked."""
     accepts: Predicate = _everything
     bound: int = DEFAULT_BOUND
+    shown: Any = None
+    """What logs call it: the app's own function, where ``callback`` wraps it."""
     dropped: int = attrs.field(default=0, init=False)
     _backlog: collections.deque[IpcEvent] | None = attrs.field(default=None, init=False)
 
@@ -146,24 +148,31 @@ class Listener:
             self.dropped += 1
             log.error(
                 "listener %r is %d events behind; dropped an event on %r "
-                "(%d dropped so far)", self.callback, self.bound, event.channel, self.dropped,
+                "(%d dropped so far)", self._name, self.bound, event.channel, self.dropped,
             )
             return True
         pending = self._call(event)
         if pending is not None:
             self._backlog = collections.deque()
-            self.tasks.spawn(self._drain(pending), name=f"listener {self.callback!r}")
+            self.tasks.spawn(self._drain(pending, event), name=f"listener {self._name!r}")
         return False
+
+    @property
+    def _name(self) -> Any:
+        return self.callback if self.shown is None else self.shown
+
+    def _failed(self, event: IpcEvent) -> None:
+        log.exception("listener %r failed on %r from %s", self._name, event.channel, event.window_id)
 
     def _call(self, event: IpcEvent) -> Awaitable[Any] | None:
         try:
             result = self.callback(event)
         except Exception:
-            log.exception("listener %r failed on %r from %s", self.callback, event.channel, event.window_id)
+            self._failed(event)
             return None
         return result if inspect.isawaitable(result) else None
 
-    async def _drain(self, pending: Awaitable[Any] | None) -> None:
+    async def _drain(self, pending: Awaitable[Any] | None, event: IpcEvent) -> None:
         assert self._backlog is not None
         try:
             while True:
@@ -171,10 +180,11 @@ class Listener:
                     try:
                         await pending
                     except Exception:
-                        log.exception("listener %r failed", self.callback)
+                        self._failed(event)
                 if not self._backlog:
                     return
-                pending = self._call(self._backlog.popleft())
+                event = self._backlog.popleft()
+                pending = self._call(event)
         finally:
             self._backlog = None
 
@@ -207,9 +217,11 @@ class Hub:
         return subscription
 
     def listen(
-        self, callback: Callable[[IpcEvent], Any], accepts: Predicate = _everything
+        self, callback: Callable[[IpcEvent], Any], accepts: Predicate = _everything, *, shown: Any = None
     ) -> Callable[[], None]:
-        listener = Listener(callback, self.tasks, accepts, self.bound)
+        """Call ``callback`` with each event ``accepts``; ``shown`` is what logs
+        name it by, when ``callback`` wraps the app's own function."""
+        listener = Listener(callback, self.tasks, accepts, self.bound, shown)
         self._listeners.append(listener)
 
         def unsubscribe() -> None:
