@@ -159,6 +159,20 @@ def test_an_app_whose_main_fails_fails_its_tests(app: pytest.Pytester) -> None:
     assert result.stdout.str().count("RuntimeError: main broke") >= 2
 
 
+def test_an_app_whose_weft_toml_weft_run_refuses_fails_its_tests(app: pytest.Pytester) -> None:
+    (app.path / "weft.toml").write_text('[app]\nid = "not an id"\n')
+    write_test(app, """
+        import pytest
+
+        @pytest.mark.weft
+        async def test_never_asks_who_it_is(weft_app):
+            pass
+    """)
+    result = app.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*weft_app: *weft.toml*app.id*"])
+
+
 def test_which_app_a_test_serves(app: pytest.Pytester) -> None:
     other = app.path / "other"
     other.mkdir()

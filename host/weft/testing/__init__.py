@@ -279,11 +279,14 @@ def weft_app(weft_runtime: Runtime, weft_app_dir: Path, weft_run: Callable[..., 
              request: pytest.FixtureRequest) -> Iterator[App]:
     """The app's ``async def main()`` (from its ``main.py``, loaded as
     ``weft run`` loads it) running on ``weft_runtime``; see :class:`App`."""
+    from .. import appconfig
     from ..cli import UsageError, _load_main
+    from ..errors import ConfigError
 
     try:
+        appconfig.load(weft_app_dir)  # a weft.toml that `weft run` refuses fails the test too
         main, _ = _load_main(weft_app_dir)
-    except UsageError as exc:
+    except (ConfigError, UsageError) as exc:
         refused = str(exc)
     else:
         refused = None
