@@ -163,13 +163,21 @@ def test_an_error_mid_stream_reaches_the_reader_naming_the_exception(runtime: we
     async def wrong(payload: Any, window_id: str) -> AsyncIterator[Any]:
         yield "text, not bytes"
 
+    async def cancelled(payload: Any, window_id: str) -> AsyncIterator[bytes]:
+        yield b"first"
+        job = asyncio.ensure_future(asyncio.sleep(10))
+        asyncio.get_running_loop().call_soon(job.cancel)  # another part of the app cancels what it waits on
+        await job
+        yield b"never"
+
     async def main() -> None:
         runtime.handle("failing", failing)
         runtime.handle("wrong", wrong)
+        runtime.handle("cancelled", cancelled)
         win = await open_page(runtime, "<p>errors</p>")
         outcome = await in_page(runtime, win, """
             const outcomes = [];
-            for (const channel of ["failing", "wrong"]) {
+            for (const channel of ["failing", "wrong", "cancelled"]) {
               const reader = (await runtime.invoke(channel)).getReader();
               try {
                 for (;;) { const { done, value } = await reader.read(); if (done) break; outcomes.push(value.length); }
@@ -182,6 +190,7 @@ def test_an_error_mid_stream_reaches_the_reader_naming_the_exception(runtime: we
         assert outcome["value"] == [
             2, [True, "HandlerError", "OSError", "the disk went away"],
             [True, "PayloadError", "PayloadError", "stream wrong#2 yielded str, not bytes"],  # call 2 of the page
+            5, [True, "HandlerError", "CancelledError", ""],
         ], outcome
 
     arun(main())

@@ -80,6 +80,14 @@ class Outflow:
             self.closed = True
             deliver(error_to_wire(exc))
             return
+        except asyncio.CancelledError as exc:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise  # weft cancelled the read: the page cancelled, or went away
+            log.warning("stream %s raised", self.name, exc_info=exc)  # the iterator's own (a job it awaited)
+            self.closed = True
+            deliver(error_to_wire(exc))
+            return
         if not isinstance(chunk, (bytes, bytearray, memoryview)):
             self.cancel()
             deliver(error_to_wire(PayloadError(
