@@ -38,7 +38,7 @@ from . import codec, streams
 from .codec import Failure, Invoke, Limits, Result
 from .peer import Peer
 from .refusals import RefusalLog
-from .tasks import Tasks
+from .tasks import Tasks, cancelled_from_outside
 
 log = logging.getLogger("weft.ipc")
 
@@ -151,8 +151,7 @@ class Handlers:
         except Exception as exc:
             self._reply(peer, generation, frame, error=exc)
         except asyncio.CancelledError as exc:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
+            if cancelled_from_outside():
                 raise  # this call itself was cancelled: its page is gone, or the runtime is stopping
             self._reply(peer, generation, frame, error=exc)  # the handler's own (it awaited a cancelled task)
         except BaseException as exc:

@@ -25,6 +25,7 @@ import attrs
 
 from ..errors import PayloadError, ProtocolError, error_to_wire
 from .bulk import Encoded
+from .tasks import cancelled_from_outside
 
 log = logging.getLogger("weft.ipc")
 
@@ -81,8 +82,7 @@ class Outflow:
             deliver(error_to_wire(exc))
             return
         except asyncio.CancelledError as exc:
-            task = asyncio.current_task()
-            if task is not None and task.cancelling():
+            if cancelled_from_outside():
                 raise  # weft cancelled the read: the page cancelled, or went away
             log.warning("stream %s raised", self.name, exc_info=exc)  # the iterator's own (a job it awaited)
             self.closed = True

@@ -11,6 +11,15 @@ import attrs
 log = logging.getLogger("weft.ipc")
 
 
+def cancelled_from_outside() -> bool:
+    """Whether the running task was asked to stop: in an ``except
+    CancelledError``, True when the cancellation is the task's own (weft or
+    the app cancelled it), False when it came from something the task
+    awaited, which the task's code should answer like any other error."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
 @attrs.define(eq=False)
 class Tasks:
     """Holds a strong reference to every task it spawns until it finishes,
