@@ -1,7 +1,7 @@
 """IPC benchmark: weft against the raw QWebChannel it is built on.
 
     python tests/benchmarks/bench_ipc.py                      # about 7 minutes
-    python tests/benchmarks/bench_ipc.py --quick              # under a minute
+    python tests/benchmarks/bench_ipc.py --quick              # 1–3 minutes
     python tests/benchmarks/bench_ipc.py --bundles [--small]  # and the frozen rows
 
 Measures, side by side in one run: startup (fresh process to the page's first
@@ -110,7 +110,7 @@ def _count(minimum: int) -> Callable[[str], int]:
 
 def parse_plan(argv: Sequence[str] | None) -> Plan:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer samples and rounds: under a minute")
+    parser.add_argument("--quick", action="store_true", help="fewer samples and rounds: 1–3 minutes")
     parser.add_argument("--startup-samples", type=_count(1), metavar="N", help="startup samples per system")
     parser.add_argument("--rounds", type=_count(1), metavar="N", help="in-process rounds")
     parser.add_argument("--calls", type=_count(2), metavar="N", help="timed round trips per direction per round")
