@@ -334,9 +334,10 @@ async def popup(m: Menu, *, window: Window | str | None = None, x: int | None = 
     """Show ``m`` as a context menu at (``x``, ``y``) in ``window``'s page
     coordinates (CSS pixels, as a ``contextmenu`` event's clientX/clientY;
     without a window, screen coordinates; None: where the cursor is). Returns
-    the chosen item's id, or None when it was dismissed. The chosen item also
-    reaches its ``on_click`` and :func:`on_item`. The loop runs on while the
-    menu is open."""
+    the chosen item's id, or None when it was dismissed, or at once when the
+    menu has nothing to show (no entries, only separators: Qt shows no empty
+    menu). The chosen item also reaches its ``on_click`` and :func:`on_item`.
+    The loop runs on while the menu is open."""
     if (x is None) != (y is None):
         raise ArgumentError("popup takes both x and y, or neither")
     parent = native_of(window)
@@ -361,6 +362,8 @@ async def popup(m: Menu, *, window: Window | str | None = None, x: int | None = 
     qmenu.aboutToHide.connect(lambda: asyncio.get_event_loop().call_soon(settle, None))
     qmenu.destroyed.connect(lambda *_: settle(None))
     qmenu.popup(where)
+    if not qmenu.isVisible():
+        settle(None)  # Qt refused to show it: nothing would ever hide it
     try:
         return await chosen
     finally:

@@ -238,6 +238,17 @@ def test_popup_returns_the_choice_or_none(runtime: weft.Runtime, arun: Any, chos
     arun(main())
 
 
+@pytest.mark.parametrize("entries", [[], [menu.Separator(), menu.Separator()]], ids=["empty", "separators"])
+def test_a_popup_with_nothing_to_show_is_dismissed_at_once(runtime: weft.Runtime, arun: Any,
+                                                            entries: list[Any]) -> None:
+    async def main() -> None:
+        win = await open_page(runtime, "<p>page</p>")
+        assert await asyncio.wait_for(menu.popup(menu.Menu(entries), window=win, x=5, y=5), 5) is None
+        assert not isinstance(QCoreApplication.instance().activePopupWidget(), QMenu)
+
+    arun(main())
+
+
 def test_popup_arguments(runtime: weft.Runtime, arun: Any) -> None:
     with pytest.raises(weft.ArgumentError, match="both x and y"):
         arun(menu.popup(menu.Menu([menu.Item("a", id="a")]), x=3))
