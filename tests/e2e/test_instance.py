@@ -230,7 +230,8 @@ def test_a_live_lock_holder_is_never_stolen_from(env: dict[str, str], tmp_path: 
     assert err.startswith(f"weft: {APP} is already running (process {os.getpid()}) but did not answer")
 
 
-def test_a_hung_instance_is_not_duplicated(spawn: Any, env: dict[str, str], tmp_path: Path) -> None:
+def test_a_hung_instance_is_not_duplicated_nor_acts_later(spawn: Any, env: dict[str, str],
+                                                            tmp_path: Path) -> None:
     hung = spawn()
     primary_of(hung)
     hung.process.send_signal(signal.SIGSTOP)
@@ -240,8 +241,15 @@ def test_a_hung_instance_is_not_duplicated(spawn: Any, env: dict[str, str], tmp_
         hung.process.send_signal(signal.SIGCONT)
     assert (code, out) == (2, []), err
     assert err.splitlines() == [f"weft: {APP} is already running (process {hung.process.pid}) "
-                                "but did not answer within 1 s; not starting a second instance"]
+                                "but did not answer within 1 s; not starting a second instance "
+                                "(nor handing it these arguments)"]
     assert took < 10
+    # Awake again, it drops the launch that said it failed: the next is the first it acts on.
+    code, out, err, _ = launch(env, APP, "y", cwd=tmp_path)
+    assert (code, out) == (0, [{"handed_over": True}]), err
+    assert hung.next() == {"argv": ["y"], "cwd": str(tmp_path)}
+    assert hung.quit() == (0, [])
+    assert "dropped a hand-over" in hung.stderr
 
 
 def test_different_app_ids_never_collide(spawn: Any, env: dict[str, str], tmp_path: Path) -> None:
@@ -262,17 +270,22 @@ def _frame(value: Any) -> bytes:
     return struct.pack(">I", len(data)) + data
 
 
-def _exchange(path: str, data: bytes) -> bytes:
+def _exchange(path: str, data: bytes, go: bytes | None = b"\x04") -> bytes:
     """Send ``data`` to the primary's socket as any process could; what it
-    answers before it closes (its ack, or nothing)."""
+    answers before it closes (its ack, or nothing). After an ack, ``go``
+    (None: nothing, as a launch that gave up)."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.settimeout(30)
         conn.connect(path)
         conn.sendall(data)
         try:
-            return conn.recv(16)
+            answer = conn.recv(16)
         except ConnectionResetError:
             return b""
+        if answer and go is not None:
+            conn.sendall(go)
+            conn.recv(16)  # the primary closes once it has the go-ahead (b""), or refuses it
+        return answer
 
 
 def test_garbage_is_dropped_and_the_primary_keeps_working(spawn: Any, env: dict[str, str], tmp_path: Path) -> None:
@@ -292,6 +305,9 @@ def test_garbage_is_dropped_and_the_primary_keeps_working(spawn: Any, env: dict[
     ]
     for data in garbage:
         assert _exchange(server, data) == b"", data[:40]
+    # Acked, but no go-ahead, or a wrong one: never acted on.
+    assert _exchange(server, _frame({"argv": ["gave up"], "cwd": "/"}), go=None) == b"\x06"
+    assert _exchange(server, _frame({"argv": ["wrong go"], "cwd": "/"}), go=b"\x04\x04") == b"\x06"
     assert _exchange(server, _frame({"argv": ["raw"], "cwd": "/r"})) == b"\x06"
     assert primary.next() == {"argv": ["raw"], "cwd": "/r"}
 
@@ -300,9 +316,10 @@ def test_garbage_is_dropped_and_the_primary_keeps_working(spawn: Any, env: dict[
     assert primary.next() == {"argv": ["real"], "cwd": str(tmp_path)}
     assert primary.quit() == (0, [])
     dropped = [line for line in primary.stderr.splitlines() if "dropped a hand-over" in line]
-    assert len(dropped) == len(garbage), primary.stderr
+    assert len(dropped) == len(garbage) + 2, primary.stderr
     assert all(line.startswith("weft.app: ") for line in dropped)
-    assert "over the 1048576 limit" in dropped[0] and "nothing complete within 300 ms" in dropped[-1]
+    assert "over the 1048576 limit" in dropped[0] and "nothing complete within 300 ms" in dropped[-3]
+    assert "gave up before it saw the ack" in dropped[-2] and "not a go-ahead" in dropped[-1]
 
 
 def test_close_releases_the_instance(spawn: Any, env: dict[str, str], tmp_path: Path) -> None:

@@ -11,14 +11,17 @@ hands its ``argv`` and ``cwd`` to it and exits::
 The first launch takes a lock file (``QLockFile``) and listens on a local
 socket (``QLocalServer``) next to it. A later launch fails the lock,
 connects, sends one message (a 4-byte big-endian length, then the JSON
-``{"argv": [...], "cwd": "..."}``) and waits for a one-byte ack. Both live in
-``$XDG_RUNTIME_DIR/weft``, else the app's cache folder (``weft.paths``): per
-user, named from the app id. A crashed instance's lock is stale (its process
-is gone) and taken over. A running instance that takes the message but does
-not ack it within ``timeout`` is hung: the later launch refuses to start a
-duplicate (:class:`~weft.errors.StartupError`; ``weft.run`` prints it and
-exits 2); should the hung one wake up, it may still act on the message.
-Anything on the socket that is not such a message is dropped, logged once.
+``{"argv": [...], "cwd": "..."}``), waits for a one-byte ack and answers it
+with a one-byte go-ahead; only then does the running instance act on the
+message. Both live in ``$XDG_RUNTIME_DIR/weft``, else the app's cache
+folder (``weft.paths``): per user, named from the app id. A crashed
+instance's lock is stale (its process is gone) and taken over. A running
+instance that does not ack within ``timeout`` is hung: the later launch
+refuses to start a duplicate (:class:`~weft.errors.StartupError`;
+``weft.run`` prints it and exits 2) and sends no go-ahead, so should the hung
+one wake up, it drops the message: a launch that failed never acts later
+(a deep link opened twice, once by each try). Anything on the socket that is
+not such an exchange is dropped, logged once.
 """
 
 from __future__ import annotations
@@ -50,6 +53,10 @@ IDLE_MS = 5000
 """A connection that has not sent its whole message by then is dropped."""
 _HEADER = struct.Struct(">I")
 _ACK = b"\x06"
+_GO = b"\x04"
+DEFAULT_TIMEOUT = 5.0
+"""How long a later launch waits for the running instance's ack (seconds): a
+busy one, starting its first window on a slow machine, is not hung."""
 # sockaddr_un.sun_path holds 108 bytes on Linux, 104 on macOS (with the NUL).
 _MAX_SOCKET_PATH = 100
 
@@ -95,36 +102,17 @@ class Primary:
 
     def _on_new_connection(self) -> None:
         while self._server is not None and (conn := self._server.nextPendingConnection()) is not None:
-            received = bytearray()
-            conn.readyRead.connect(lambda c=conn, r=received: self._on_ready_read(c, r))
+            exchange = _Exchange(conn, self._deliver_later)
+            # Lambdas, not bound methods: PySide6 holds those weakly, and
+            # nothing else holds the exchange.
+            conn.readyRead.connect(lambda e=exchange: e.on_ready_read())
+            conn.disconnected.connect(lambda e=exchange: e.on_disconnected())
             conn.disconnected.connect(conn.deleteLater)
-            QTimer.singleShot(IDLE_MS, conn, lambda c=conn: self._refuse(c, f"nothing complete within {IDLE_MS} ms"))
+            QTimer.singleShot(IDLE_MS, conn, lambda e=exchange: e.refuse(f"nothing complete within {IDLE_MS} ms"))
 
-    def _on_ready_read(self, conn: QLocalSocket, received: bytearray) -> None:
-        if conn.state() != QLocalSocket.LocalSocketState.ConnectedState:
-            return  # answered or refused already
-        received += conn.readAll().data()
-        if len(received) < _HEADER.size:
-            return
-        (size,) = _HEADER.unpack_from(received)
-        if size > MAX_MESSAGE:
-            self._refuse(conn, f"{size} bytes, over the {MAX_MESSAGE} limit")
-            return
-        if len(received) < _HEADER.size + size:
-            return
-        message = _parse(bytes(received[_HEADER.size:_HEADER.size + size]))
-        if message is None:
-            self._refuse(conn, 'not {"argv": [strings], "cwd": string}')
-            return
-        conn.write(_ACK)
-        conn.disconnectFromServer()  # after the ack is written
-        # Later, not inside this socket's signal: the callback may close() us.
-        QTimer.singleShot(0, lambda: self._deliver(*message))
-
-    def _refuse(self, conn: QLocalSocket, reason: str) -> None:
-        if conn.state() == QLocalSocket.LocalSocketState.ConnectedState:
-            log.warning("single instance: dropped a hand-over (%s)", reason)
-            conn.abort()
+    def _deliver_later(self, argv: list[str], cwd: str) -> None:
+        # Later, not inside a socket's signal: the callback may close() us.
+        QTimer.singleShot(0, lambda: self._deliver(argv, cwd))
 
     def _deliver(self, argv: list[str], cwd: str) -> None:
         if self._server is None:
@@ -138,7 +126,64 @@ class Primary:
             log.exception("single instance: the on_message callback raised")
 
 
-def claim(app_id: str, argv: list[str], cwd: str, *, timeout: float = 1.0) -> Primary | None:
+class _Exchange:
+    """One connection to the running instance: the message, the ack, the go-ahead."""
+
+    def __init__(self, conn: QLocalSocket, deliver: Callable[[list[str], str], None]) -> None:
+        self.conn = conn
+        self.deliver = deliver
+        self.received = bytearray()
+        self.message: tuple[list[str], str] | None = None
+        self.end = 0  # where the message ends in received, once it is whole
+        self.done = False
+
+    def on_ready_read(self) -> None:
+        if self.done or self.conn.state() != QLocalSocket.LocalSocketState.ConnectedState:
+            return  # answered or refused already
+        self.received += self.conn.readAll().data()
+        if self.message is None and not self._read_message():
+            return
+        if len(self.received) <= self.end:
+            return  # acked: waiting for the go-ahead
+        if self.received[self.end:] != _GO:
+            self.refuse("not a go-ahead after the ack")
+            return
+        self.done = True
+        self.conn.disconnectFromServer()
+        self.deliver(*self.message)  # type: ignore[misc]
+
+    def _read_message(self) -> bool:
+        """Whether the message is whole now (and acked); refuses it if it is bad."""
+        if len(self.received) < _HEADER.size:
+            return False
+        (size,) = _HEADER.unpack_from(self.received)
+        if size > MAX_MESSAGE:
+            self.refuse(f"{size} bytes, over the {MAX_MESSAGE} limit")
+            return False
+        self.end = _HEADER.size + size
+        if len(self.received) < self.end:
+            return False
+        self.message = _parse(bytes(self.received[_HEADER.size:self.end]))
+        if self.message is None:
+            self.refuse('not {"argv": [strings], "cwd": string}')
+            return False
+        self.conn.write(_ACK)
+        return True
+
+    def refuse(self, reason: str) -> None:
+        if not self.done and self.conn.state() == QLocalSocket.LocalSocketState.ConnectedState:
+            self.done = True
+            log.warning("single instance: dropped a hand-over (%s)", reason)
+            self.conn.abort()
+
+    def on_disconnected(self) -> None:
+        if self.message is not None and not self.done:
+            self.done = True
+            log.warning("single instance: dropped a hand-over (the launch gave up before it saw the ack; "
+                        "it did not start and said so)")
+
+
+def claim(app_id: str, argv: list[str], cwd: str, *, timeout: float = DEFAULT_TIMEOUT) -> Primary | None:
     """Become the running instance of ``app_id`` for this user, or hand
     ``argv`` and ``cwd`` to the one that runs.
 
@@ -184,12 +229,13 @@ def claim(app_id: str, argv: list[str], cwd: str, *, timeout: float = 1.0) -> Pr
         log.warning("single instance: took over the lock of process %s, which did not answer", pid)
         return Primary(lock, server_name)
     raise StartupError(f"{app_id} is already running (process {pid}) but did not answer within {timeout:g} s; "
-                       f"not starting a second instance")
+                       f"not starting a second instance (nor handing it these arguments)")
 
 
 def _hand_over(server_name: str, frame: bytes, deadline: float) -> bool | None:
-    """Send ``frame`` to the running instance: True once it acked, False if it
-    took the connection but did not ack in time, None if nobody listens."""
+    """Send ``frame`` to the running instance: True once it acked and has our
+    go-ahead, False if it took the connection but did not ack in time, None
+    if nobody listens."""
     conn = QLocalSocket()
     try:
         conn.connectToServer(server_name)
@@ -200,7 +246,10 @@ def _hand_over(server_name: str, frame: bytes, deadline: float) -> bool | None:
             pass
         if conn.bytesAvailable() == 0:
             conn.waitForReadyRead(_left(deadline))
-        return conn.read(1).data() == _ACK
+        if conn.read(1).data() != _ACK:
+            return False
+        conn.write(_GO)
+        return conn.waitForBytesWritten(max(1, _left(deadline))) or not conn.bytesToWrite()
     finally:
         conn.abort()
 
