@@ -6,8 +6,8 @@ In the app's folder, read by ``weft run``, ``weft dev`` and ``weft package``
     [app]
     id = "org.example.shelf"     # reverse-DNS; default: from the folder name
     name = "Shelf"
-    version = "0.1.0"
-    icon = "icon.png"            # in the app folder
+    version = "0.1.0"            # 1 to 4 numbers, maybe a -pre or +build: "1.0", "2.0.0-beta.1"
+    icon = "icon.png"            # an image, relative to the app folder (PNG or SVG: what desktops take)
     single_instance = true
     protocols = ["shelf"]        # deep-link schemes: shelf://...
     locales = ["en-US", "de"]    # Chromium locales `weft package` keeps (en-US always); default: all
@@ -116,6 +116,8 @@ def load(folder: Path) -> AppConfig:
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(path, "", f"not valid TOML: {exc}") from None
     unknown = sorted(set(data) - {"app"})
+    if unknown and not isinstance(data[unknown[0]], dict):
+        raise ConfigError(path, unknown[0], "outside [app]: weft.toml's keys go under its [app] line")
     if unknown:
         raise ConfigError(path, unknown[0], "unknown table; weft.toml has [app]")
     table = data.get("app", {})
@@ -125,6 +127,24 @@ def load(folder: Path) -> AppConfig:
         if key not in attrs.fields_dict(AppConfig):
             raise ConfigError(path, f"app.{key}", f"unknown key; known: {_KNOWN}")
     return _checked(path, {**attrs.asdict(base, recurse=False), **table}, base=folder)
+
+
+#: How each image format Qt reads for an icon begins.
+_IMAGE_STARTS = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM", b"\x00\x00\x01\x00",
+                 b"icns", b"/* XPM */")
+
+
+def _is_image(path: Path) -> bool:
+    """Whether ``path`` starts as an image file does (its first KiB; an SVG
+    is XML text with an ``<svg`` element near its start)."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(1024)
+    except OSError:
+        return False
+    if head.startswith(_IMAGE_STARTS) or head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return True
+    return b"<svg" in head and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE"))
 
 
 def _checked(source: object, values: dict[str, Any], base: Path | None) -> AppConfig:
@@ -141,7 +161,8 @@ def _checked(source: object, values: dict[str, Any], base: Path | None) -> AppCo
     if not isinstance(name, str) or not name.strip() or not name.isprintable() or len(name) > 100:
         raise fail("name", f"{name!r} is not a name: printable text of 1 to 100 characters")
     if not isinstance(version, str) or not VERSION_PATTERN.fullmatch(version):
-        raise fail("version", f"{version!r} is not a version like \"1.2.3\"")
+        raise fail("version", f"{version!r} is not a version: 1 to 4 numbers with dots, maybe a -pre-release "
+                              "or +build part (\"1.0\", \"1.2.3\", \"2.0.0-beta.1\")")
     icon = values["icon"]
     if icon is not None:
         if not isinstance(icon, (str, Path)) or not str(icon):
@@ -149,6 +170,8 @@ def _checked(source: object, values: dict[str, Any], base: Path | None) -> AppCo
         icon = Path(icon) if base is None or Path(icon).is_absolute() else base / icon
         if not icon.is_file():
             raise fail("icon", f"no file at {str(icon)!r}")
+        if not _is_image(icon):
+            raise fail("icon", f"{str(icon)!r} is not an image (PNG, SVG, ICO, JPEG, GIF, BMP, WebP, XPM or ICNS)")
         icon = icon.resolve()
     single = values["single_instance"]
     if not isinstance(single, bool):

@@ -262,10 +262,10 @@ def test_the_manifest_asks_for_persistent_storage_strictly(tmp_path: Path) -> No
     assert parse_manifest(persistent_plugin(tmp_path, "keeps")).storage.persistent is True
     assert parse_manifest(persistent_plugin(tmp_path, "forgets", persistent=False)).storage.persistent is False
     for body, field, problem in [
-        ("[storage]\npersistent = 1\n", "storage.persistent", "must be a bool, not int"),
-        ('[storage]\npersistent = "yes"\n', "storage.persistent", "must be a bool, not str"),
+        ("[storage]\npersistent = 1\n", "storage.persistent", "must be true or false, not an integer"),
+        ('[storage]\npersistent = "yes"\n', "storage.persistent", "must be true or false, not a string"),
         ("[storage]\npersistent = true\nquota = 10\n", "storage.quota", "unknown key"),
-        ('storage = "persistent"\n', "storage", "must be a dict, not str"),
+        ('storage = "persistent"\n', "storage", "must be a table, not a string"),
     ]:
         path = persistent_plugin(tmp_path, "bad", persistent=False)
         manifest = path / "plugin.toml"

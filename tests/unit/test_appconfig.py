@@ -38,7 +38,7 @@ def test_defaults_are_always_valid(folder: str, app_id: str, name: str) -> None:
 
 
 def test_every_field_is_read(tmp_path: Path) -> None:
-    (tmp_path / "icon.png").write_bytes(b"\x89PNG")
+    (tmp_path / "icon.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     folder = write(tmp_path, """
 [app]
 id = "org.example.shelf"
@@ -67,6 +67,8 @@ def test_what_the_file_leaves_out_comes_from_the_folder_name(tmp_path: Path) -> 
     ('[app]\nversion = "one"\n', "app.version", "not a version"),
     ('[app]\nversion = 1\n', "app.version", "not a version"),
     ('[app]\nicon = "missing.png"\n', "app.icon", "no file at"),
+    ('[app]\nicon = "weft.toml"\n', "app.icon", "is not an image"),
+    ('[app]\nversion = "1.2.3.4.5"\n', "app.version", "1 to 4 numbers"),
     ('[app]\nsingle_instance = "yes"\n', "app.single_instance", "true or false"),
     ('[app]\nprotocols = "shelf"\n', "app.protocols", "a list of URL schemes"),
     ('[app]\nprotocols = ["Shelf"]\n', "app.protocols", "not a URL scheme"),
@@ -81,6 +83,7 @@ def test_what_the_file_leaves_out_comes_from_the_folder_name(tmp_path: Path) -> 
     ('[app]\nlocales = ["de", "de"]\n', "app.locales", "listed twice"),
     ('[app]\nidd = "org.example.x"\n', "app.idd", "unknown key"),
     ('[application]\nid = "org.example.x"\n', "application", "unknown table"),
+    ('version = "1.0"\n[app]\n', "version", "outside \\[app\\]"),
     ("app = 3\n", "app", "must be a table"),
     ("[app\n", "", "not valid TOML"),
 ])
@@ -90,6 +93,23 @@ def test_a_bad_value_is_one_error_naming_the_field(tmp_path: Path, text: str, fi
         load(folder)
     assert caught.value.field == field and caught.value.path == folder / "weft.toml"
     assert str(caught.value).startswith(f"{folder / 'weft.toml'}: {field + ': ' if field else ''}")
+
+
+@pytest.mark.parametrize(("name", "start"), [
+    ("i.png", b"\x89PNG\r\n\x1a\n"), ("i.jpg", b"\xff\xd8\xff\xe0"), ("i.ico", b"\x00\x00\x01\x00"),
+    ("i.gif", b"GIF89a"), ("i.webp", b"RIFF\x00\x00\x00\x00WEBPVP8 "), ("i.xpm", b"/* XPM */\n"),
+    ("i.svg", b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"/>'),
+    ("bare.svg", b'\xef\xbb\xbf\n<svg xmlns="http://www.w3.org/2000/svg"/>'),
+])
+def test_an_icon_may_be_any_image_qt_reads_even_outside_the_folder(tmp_path: Path, name: str, start: bytes) -> None:
+    (tmp_path / name).write_bytes(start + b"\x00" * 16)
+    folder = write(tmp_path / "app", f'[app]\nicon = "../{name}"\n')
+    assert load(folder).icon == (tmp_path / name).resolve()  # `weft package` bundles it
+
+
+@pytest.mark.parametrize("version", ["1", "1.0", "1.2.3", "1.2.3.4", "2.0.0-beta.1", "1.0+build.7"])
+def test_a_version_is_one_to_four_numbers_and_maybe_a_suffix(tmp_path: Path, version: str) -> None:
+    assert load(write(tmp_path, f'[app]\nversion = "{version}"\n')).version == version
 
 
 def test_locales_are_chromium_names_and_default_to_all(tmp_path: Path) -> None:

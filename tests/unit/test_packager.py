@@ -64,7 +64,8 @@ def test_a_bad_weft_toml_or_flag_is_one_config_error_naming_the_field(tmp_path: 
     good = app_folder(tmp_path, "[app]\n", name="good")
     with pytest.raises(ConfigError) as caught:
         inspect_app(good, version="x1")
-    assert str(caught.value) == "weft package: --version: 'x1' is not a version like \"1.2.3\""
+    assert str(caught.value) == ("weft package: --version: 'x1' is not a version: 1 to 4 numbers with dots, "
+                                 "maybe a -pre-release or +build part (\"1.0\", \"1.2.3\", \"2.0.0-beta.1\")")
 
 
 def test_the_bundle_carries_the_settled_weft_toml_and_its_icon(tmp_path: Path) -> None:

@@ -104,6 +104,15 @@ class Manifest:
     storage: StorageSpec = StorageSpec()
 
 
+#: What TOML calls a Python value's kind, for messages (tomllib's types).
+_TOML_KINDS = {str: "a string", int: "an integer", float: "a number", bool: "true or false", list: "a list",
+               dict: "a table"}
+
+
+def _toml_kind(value: Any) -> str:
+    return next((name for kind, name in _TOML_KINDS.items() if type(value) is kind), type(value).__name__)
+
+
 class _Reader:
     """Reads one table of the manifest, remembering which keys it used."""
 
@@ -124,14 +133,14 @@ class _Reader:
             return default
         value = self.table[key]
         if kind is int and isinstance(value, bool) or not isinstance(value, kind):
-            raise self.fail(key, f"must be a {kind.__name__}, not {type(value).__name__}")
+            raise self.fail(key, f"must be {_TOML_KINDS[kind]}, not {_toml_kind(value)}")
         return value
 
     def strings(self, key: str) -> list[str]:
         values = self.get(key, list, [])
         for index, value in enumerate(values):
             if not isinstance(value, str):
-                raise self.fail(f"{key}[{index}]", f"must be a string, not {type(value).__name__}")
+                raise self.fail(f"{key}[{index}]", f"must be a string, not {_toml_kind(value)}")
         if len(set(values)) != len(values):
             raise self.fail(key, "lists a name twice")
         return values
