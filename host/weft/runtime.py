@@ -302,14 +302,15 @@ class Runtime(Calls):
     def load_plugin(self, manifest: Manifest) -> Plugin:
         """A :class:`~weft.plugins.Plugin` for a validated manifest (not started).
 
-        Plugin ids are unique per runtime; a stopped plugin of the same id is
-        replaced, a running one is an error.
+        Plugin ids are unique per runtime; a plugin of the same id that is
+        not running is replaced (starting it then is an error), a running one
+        is an error.
         """
         from .plugins.plugin import Plugin, PluginHost, PluginState
 
         self._check_open()
         if self._plugin_host is None:
-            self._plugin_host = PluginHost(router=self.router, ensure_open=self._check_open,
+            self._plugin_host = PluginHost(router=self.router, ensure_open=self._check_open, loaded=self._plugins.get,
                                            start_watching=self._start_watching, storage=self.plugin_storage)
         existing = self._plugins.get(manifest.id)
         if existing is not None and existing.state is PluginState.RUNNING:

@@ -162,5 +162,14 @@ def test_loading_errors(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> Non
         await first.stop()
         second = await plugins.load(write_plugin(tmp_path / "b", "same", ECHO))
         assert runtime.plugins == (second,)
+        # Loaded twice, neither started: the later load wins, and the earlier says so.
+        third = await plugins.load(write_plugin(tmp_path / "c", "same", ECHO))
+        for replaced in (first, second):
+            with pytest.raises(weft.PluginStateError, match=r"replaced by a later plugins\.load\(\) of the same id") as caught:
+                await replaced.start()
+            assert str(caught.value).startswith(f"plugin 'same' from {replaced.manifest.folder} was replaced")
+            assert f"(from {third.manifest.folder})" in str(caught.value) and replaced.state is not PluginState.RUNNING
+        await third.start()
+        assert (runtime.plugins, third.state) == ((third,), PluginState.RUNNING)
 
     arun(main())

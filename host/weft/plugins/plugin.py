@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import attrs
 
-from ..errors import RuntimeClosedError
+from ..errors import PluginStateError, RuntimeClosedError
 from ..ipc.router import Router
 from .manifest import Manifest
 
@@ -41,6 +41,8 @@ class PluginHost:
     """Raises :class:`weft.RuntimeClosedError` once the runtime has shut down."""
     start_watching: Callable[[], None]
     """Starts the heartbeat that watches pages for hangs (once)."""
+    loaded: Callable[[str], Plugin | None] = lambda plugin_id: None
+    """The plugin loaded last with this id (a later load replaces an earlier one)."""
     storage: Path | None = None
     """Where plugins whose manifest asks for ``[storage] persistent = true``
     keep their profiles, one folder per plugin id (None: nowhere, so they run
@@ -95,6 +97,11 @@ class Plugin:
         """
         if self.state is PluginState.RUNNING:
             return
+        latest = self._host.loaded(self.id)
+        if latest is not self:
+            raise PluginStateError(f"plugin {self.id!r} from {self.manifest.folder} was replaced by a later "
+                                   f"plugins.load() of the same id (from {latest.manifest.folder if latest else '?'}); "
+                                   "start the plugin that load returned")
         await self._finish_release()
         from ..webengine.sandbox import PluginSandbox
 
