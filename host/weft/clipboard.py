@@ -13,13 +13,19 @@ from __future__ import annotations
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData
 from PySide6.QtGui import QClipboard, QGuiApplication, QImage
 
-from .errors import PayloadError, RuntimeClosedError
+from .errors import ArgumentError, PayloadError, RuntimeClosedError
 
 
 def _clipboard() -> QClipboard:
     if QGuiApplication.instance() is None:
         raise RuntimeClosedError("no QApplication: start weft with weft.run(main) before using the clipboard")
     return QGuiApplication.clipboard()
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise ArgumentError(f"{what} is a str, not {type(value).__name__}")
+    return value
 
 
 def read_text() -> str:
@@ -29,7 +35,7 @@ def read_text() -> str:
 
 def write_text(text: str) -> None:
     """Put ``text`` on the clipboard, replacing what was there."""
-    _clipboard().setText(text)
+    _clipboard().setText(_text(text, "write_text's text"))
 
 
 def read_html() -> str | None:
@@ -41,6 +47,9 @@ def read_html() -> str | None:
 def write_html(html: str, text: str | None = None) -> None:
     """Put ``html`` on the clipboard, with ``text`` for the places that take
     only plain text (none: those places get nothing)."""
+    _text(html, "write_html's html")
+    if text is not None:
+        _text(text, "write_html's text")
     data = QMimeData()
     data.setHtml(html)
     if text is not None:
@@ -80,7 +89,9 @@ def read_image() -> bytes | None:
 def write_image(png: bytes) -> None:
     """Put the PNG image ``png`` on the clipboard; :class:`weft.PayloadError`
     if it is not a PNG Qt can decode."""
-    image = QImage.fromData(QByteArray(png), "PNG")
+    if not isinstance(png, (bytes, bytearray, memoryview)):
+        raise ArgumentError(f"write_image takes PNG bytes, not {type(png).__name__}")
+    image = QImage.fromData(QByteArray(bytes(png)), "PNG")
     if image.isNull():
         raise PayloadError("write_image: the bytes are not a PNG image")
     _clipboard().setImage(image)

@@ -155,6 +155,12 @@ def test_broadcast_reaches_each_window_and_reports_the_rest(runtime: weft.Runtim
         events = [await next_event(applied) for _ in wins]
         assert sorted(e.window_id for e in events) == sorted(w.id for w in wins)
         assert all(e.payload == {"dark": True} for e in events)
+        # The channel and the payload swapped: the channel is refused by name, every call alike.
+        for call in (runtime.broadcast([wins[0].id], {"dark": True}, "theme"),  # type: ignore[arg-type]
+                     runtime.send_to_window(wins[0].id, {"dark": True}, "theme"),  # type: ignore[arg-type]
+                     runtime.invoke(wins[0].id, {"dark": True}, "theme")):  # type: ignore[arg-type]
+            with pytest.raises(weft.ChannelError, match=r"a channel is a non-empty string, not \{'dark': True\}"):
+                await call
 
     arun(main())
 

@@ -74,6 +74,20 @@ def test_write_image_refuses_what_is_not_a_png(qapp: Any) -> None:
         clipboard.write_image(b"GIF89a not really")
 
 
+@pytest.mark.parametrize(("call", "says"), [
+    (lambda: clipboard.write_text(123), "write_text's text is a str, not int"),
+    (lambda: clipboard.write_text(None), "write_text's text is a str, not NoneType"),
+    (lambda: clipboard.write_html(b"<b>x</b>"), "write_html's html is a str, not bytes"),
+    (lambda: clipboard.write_html("<b>x</b>", text=1), "write_html's text is a str, not int"),
+    (lambda: clipboard.write_image("x.png"), "write_image takes PNG bytes, not str"),
+])
+def test_a_clipboard_write_of_the_wrong_kind_is_an_argument_error(qapp: Any, call: Any, says: str) -> None:
+    clipboard.write_text("kept")
+    with pytest.raises(weft.ArgumentError, match=says):
+        call()
+    assert clipboard.read_text() == "kept"
+
+
 # -- screens ---------------------------------------------------------------
 
 

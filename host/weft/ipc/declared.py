@@ -141,8 +141,10 @@ _installers: weakref.WeakSet[Installer] = weakref.WeakSet()
 
 def to_page(channel_name: str, payload: Any) -> Any:
     """``payload`` as it may leave on ``channel_name`` (checked and made
-    JSON-ish when the channel is declared ``to_page``; as it is otherwise)."""
-    declaration = _declarations.get((channel_name, "to_page"))
+    JSON-ish when the channel is declared ``to_page``; as it is otherwise).
+    A ``channel_name`` that is no string is left for the channel check to
+    refuse, by name."""
+    declaration = _declarations.get((channel_name, "to_page")) if isinstance(channel_name, str) else None
     return payload if declaration is None else declaration.payload.to_json(payload)
 
 
