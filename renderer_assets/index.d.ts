@@ -14,6 +14,10 @@ export interface SessionOptions {
 /** The MessageEndpoint shape @remote-ui/rpc expects, plus the session's state. */
 export interface DesktopIpcEndpoint {
   postMessage(message: any, transferables?: Transferable[]): void;
+  /** The peer's messages, as `event.data`; when the other side goes away,
+   * one last `[2]` (@remote-ui/rpc's TERMINATE, so an rpc endpoint on this
+   * one terminates too): a listener of your own should end on it, or watch
+   * `closed` instead. */
   addEventListener(event: "message", listener: (event: MessageEvent) => void): void;
   removeEventListener(event: "message", listener: (event: MessageEvent) => void): void;
   /** Ends this side and tells the other side (the host, or a peer adapter),
