@@ -8,6 +8,7 @@ as the class of the same name (see :func:`error_from_wire`), so a page's
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from . import protocol
@@ -117,9 +118,12 @@ def error_to_wire(exc: BaseException) -> dict[str, str]:
 
 def _message(exc: BaseException) -> str:
     try:
-        return str(exc)
+        text = str(exc)
     except Exception as failure:  # an exception's own __str__ may be broken; the call is answered anyway
         return f"(its message could not be made: {type(failure).__name__} in {type(exc).__name__}.__str__)"
+    if not text and isinstance(exc, asyncio.CancelledError):
+        return "the Python handler was cancelled (it awaited something that was cancelled, or raised CancelledError)"
+    return text
 
 
 def error_from_wire(data: Any) -> Error:

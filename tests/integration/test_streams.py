@@ -190,7 +190,8 @@ def test_an_error_mid_stream_reaches_the_reader_naming_the_exception(runtime: we
         assert outcome["value"] == [
             2, [True, "HandlerError", "OSError", "the disk went away"],
             [True, "PayloadError", "PayloadError", "stream wrong#2 yielded str, not bytes"],  # call 2 of the page
-            5, [True, "HandlerError", "CancelledError", ""],
+            5, [True, "HandlerError", "CancelledError", "the Python handler was cancelled (it awaited something "
+                                                        "that was cancelled, or raised CancelledError)"],
         ], outcome
 
     arun(main())

@@ -236,6 +236,8 @@ def test_a_call_is_answered_however_its_handler_ends() -> None:
         assert [errors[n]["type"] for n in (1, 2, 3, 4)] == [
             "CancelledError", "CancelledError", "Unprintable", "KeyboardInterrupt"]
         assert errors[3]["message"] == "(its message could not be made: RuntimeError in Unprintable.__str__)"
+        assert errors[1]["message"] == errors[2]["message"] == (
+            "the Python handler was cancelled (it awaited something that was cancelled, or raised CancelledError)")
 
     asyncio.run(main())
 
