@@ -104,6 +104,39 @@ def test_reload_keeps_the_window_where_it_is_and_says_what_it_cost(
     assert line.startswith("weft dev: reloaded window-1 in ") and line.endswith(" ms (index.html changed)"), line
 
 
+def test_a_reload_loads_the_files_as_they_are_now(arun: Any, tmp_path: Path) -> None:
+    """weft dev's reload after an edit, and Window.reload(): the page's
+    scripts and stylesheets come from the disk again, not from a cache."""
+    (tmp_path / "index.html").write_text('<link rel="stylesheet" href="s.css"><h1>x</h1><script src="a.js"></script>')
+
+    def edit(version: int) -> None:
+        (tmp_path / "a.js").write_text(f"window.version = {version};")
+        (tmp_path / "s.css").write_text(f"h1 {{ color: rgb({version}, {version}, {version}) }}")
+
+    seen = "[window.version, getComputedStyle(document.querySelector('h1')).color]"
+    edit(1)
+    rt = weft.Runtime(app_dir=tmp_path, storage=tmp_path / "storage")  # a disk profile, with its HTTP cache
+
+    async def main() -> None:
+        win = await rt.create_window(url="app://index.html")
+        await win.wait_ready()
+        assert await win.evaluate(seen) == [1, "rgb(1, 1, 1)"]
+        edit(2)
+        win.reload()
+        await win.wait_ready()
+        assert await win.evaluate(seen) == [2, "rgb(2, 2, 2)"]
+        edit(3)
+        await dev.reload_windows("a.js")
+        await win.wait_ready()
+        assert await win.evaluate(seen) == [3, "rgb(3, 3, 3)"]
+
+    with rt.activated():
+        try:
+            arun(main())
+        finally:
+            arun(rt.shutdown())
+
+
 def test_a_build_without_the_devtools_front_end_says_so_and_opens_nothing(
         runtime: weft.Runtime, arun: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:

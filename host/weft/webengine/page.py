@@ -113,7 +113,9 @@ class AppPage(QWebEnginePage):
     def reload_document(self) -> None:
         self._router.unload(self.window_id, "page is reloading")
         self._loading = True
-        self.triggerAction(QWebEnginePage.WebAction.Reload)
+        # Past the cache: a reload is asked for because the files changed
+        # (weft dev's edits); a plain Reload keeps its scripts and stylesheets.
+        self.triggerAction(QWebEnginePage.WebAction.ReloadAndBypassCache)
 
     def _on_render_process_terminated(self, status: QWebEnginePage.RenderProcessTerminationStatus, code: int) -> None:
         normal = status == QWebEnginePage.RenderProcessTerminationStatus.NormalTerminationStatus
