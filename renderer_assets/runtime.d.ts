@@ -27,8 +27,10 @@ export interface DesktopBridge {
 }
 
 export interface InvokeOptions {
-  /** Reject with `TimeoutError` after this many milliseconds (default: wait). */
-  timeout?: number;
+  /** Reject with `TimeoutError` after this many milliseconds, 0 or more.
+   * Left out, `null`, `Infinity` or past 2^31 − 1 (about 24.8 days): wait.
+   * A negative or non-number value is a `RangeError` and no call is made. */
+  timeout?: number | null;
 }
 
 /** Base class of every error the runtime throws or rethrows. */

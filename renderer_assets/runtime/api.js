@@ -16,6 +16,24 @@ function addListener(channel, fn, once) {
   return () => removeListener(channel, fn);
 }
 
+// setTimeout's longest wait; a longer one would fire at once.
+const MAX_TIMER_MS = 2147483647;
+
+// invoke's timeout in ms, or null for none (none given, null, Infinity, or
+// past the longest timer: about 24.8 days); a bad one throws.
+function timeoutOf(options) {
+  if (options === undefined || options === null) return null;
+  if (typeof options !== "object") {
+    throw new TypeError(`invoke's third argument is an options object like {timeout: 5000}, not ${typeof options}`);
+  }
+  const timeout = options.timeout;
+  if (timeout === undefined || timeout === null || timeout === Infinity) return null;
+  if (typeof timeout !== "number" || !(timeout >= 0)) {
+    throw new RangeError(`invoke's timeout is a number of ms, 0 or more (or Infinity), not ${String(timeout)}`);
+  }
+  return timeout > MAX_TIMER_MS ? null : timeout;
+}
+
 const runtime = {
   /** Send `payload` to Python on `channel`; fire and forget. */
   send(channel, payload) {
@@ -38,11 +56,11 @@ const runtime = {
   invoke(channel, payload, options) {
     return new Promise((resolve, reject) => {
       checkChannel(channel, true);
+      const timeout = timeoutOf(options);
       const id = nextCallId++;
       const encoded = encode({ k: KIND.invoke, i: id, c: channel, p: payload === undefined ? null : payload });
       const call = { resolve, reject, timer: undefined };
-      const timeout = options && options.timeout;
-      if (typeof timeout === "number" && timeout >= 0) {
+      if (timeout !== null) {
         call.timer = setTimeout(() => {
           pending.delete(id);
           reject(new errors.TimeoutError(`Python did not answer "${channel}" within ${timeout} ms`));

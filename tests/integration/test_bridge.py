@@ -211,6 +211,24 @@ def test_renderer_invoke_timeout_option(runtime: weft.Runtime, arun: Any) -> Non
         win = await open_page(runtime, "<p>x</p>")
         out = await in_page(runtime, win, 'await runtime.invoke("hang", null, {timeout: 50});')
         assert out["name"] == "TimeoutError" and "50 ms" in out["message"]
+        # No timeout, however it is said (past setTimeout's longest wait too): the call waits.
+        runtime.handle("soon", lambda payload, window_id: asyncio.sleep(0.2, result=payload))
+        for options in ["{timeout: Infinity}", "{timeout: 3e9}", "{timeout: 2 ** 31}", "{timeout: null}", "{}", "null"]:
+            out = await in_page(runtime, win, f'return await runtime.invoke("soon", {options!r}, {options});')
+            assert out == {**out, "ok": True, "value": options}, out
+        # A bad one is refused at once, and the call is never made.
+        calls = []
+        runtime.handle("counted", lambda payload, window_id: calls.append(payload))
+        for options, error, says in [
+            ("{timeout: -1}", "RangeError", "invoke's timeout is a number of ms, 0 or more (or Infinity), not -1"),
+            ('{timeout: "abc"}', "RangeError", "not abc"),
+            ("{timeout: NaN}", "RangeError", "not NaN"),
+            ("200", "TypeError", "invoke's third argument is an options object like {timeout: 5000}, not number"),
+        ]:
+            out = await in_page(runtime, win, f'await runtime.invoke("counted", 1, {options});')
+            assert out["name"] == error and out["message"].endswith(says), (options, out)
+        assert (await in_page(runtime, win, 'return await runtime.invoke("counted", 2);'))["ok"]
+        assert calls == [2]
 
     arun(main())
 
