@@ -8,9 +8,13 @@
 // - <link rel=preconnect> (and dns-prefetch) open connections from the
 //   browser process with no request at all: no such link may enter a
 //   document. (The host refuses to serve a plugin a document with one.)
-// Qt injects this script into every frame but a new frame's first, empty
-// document (about:blank), which its parent can reach at once; so every way
-// to reach a frame's window, or to add one, locks that window first.
+// - A frame (iframe, frame, object, embed) makes a nested document, and Qt
+//   injects this script into none that is about:blank or made by a
+//   javascript: URL; the new realm would keep every constructor. So no
+//   frame element may enter a plugin's document (nor its served HTML, nor
+//   its Content-Security-Policy's frame-src), and that policy runs no
+//   javascript: URL. What is left of the frame locking below is a second
+//   line behind those.
 // Workers have no WebRTC, and the plugin's Content-Security-Policy refuses
 // their WebTransport. document.write is gone: what it writes is parsed (and
 // preconnected) before anything could look at it.
@@ -45,6 +49,8 @@
   const listLength = getter(NodeList.prototype, "length");
   const REMOVED = freeze(getOwnPropertyNames(window).filter((name) => /^(webkit)?RTC|^WebTransport$/.test(name)));
   const HINTS = freeze(["preconnect", "dns-prefetch"]);
+  const FRAMES = freeze(["iframe", "frame", "frameset", "object", "embed", "fencedframe", "portal"]);
+  const FRAME_SELECTOR = FRAMES.join(", ");
   const locked = new WeakSet();
 
   // -- checks (no page-controlled lookups from here on) ---------------------
@@ -73,12 +79,14 @@
     if (hinted(value)) refuse();
   }
 
+  function refuseFrame(name) {
+    throw new TypeError(`weft: plugins may not use frames (<${name}>)`);
+  }
+
   function checkElement(element) {
     const name = apply(localNameOf, element, []);
+    for (let i = 0; i < FRAMES.length; i++) if (name === FRAMES[i]) refuseFrame(name);
     if (name === "link" && apply(hasAttribute, element, ["rel"])) checkValue(apply(getAttribute, element, ["rel"]));
-    if ((name === "iframe" || name === "frame") && apply(hasAttribute, element, ["srcdoc"])) {
-      checkMarkup(apply(getAttribute, element, ["srcdoc"]));
-    }
     if (name === "template") checkTree(apply(templateContent, element, []));
   }
 
@@ -94,7 +102,7 @@
     if (type === 1) checkElement(node);
     const select = selectAll[type];
     if (select === undefined) return;
-    const found = apply(select, node, ["link, iframe, frame, template"]);
+    const found = apply(select, node, ["link, template, " + FRAME_SELECTOR]);
     const count = apply(listLength, found, []);
     for (let i = 0; i < count; i++) checkElement(found[i]);
   }

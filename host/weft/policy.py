@@ -14,6 +14,7 @@ opaque origin (``data:`` documents, sandboxed frames).
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable
 
 import attrs
@@ -86,27 +87,34 @@ def serve(own: str, initiator: str | None) -> Decision:
     return Decision(allowed=False, reason=f"{initiator} may not read {own}")
 
 
-def plugin_headers(own: str, granted: Iterable[str]) -> dict[str, str]:
+def plugin_headers(own: str, granted: Iterable[str], nonce: str) -> dict[str, str]:
     """Response headers for every document and script a plugin is served.
 
     The Content-Security-Policy is the second lock on where a plugin's
-    requests go: the renderer applies it to every fetch, worker, frame and
+    requests go: the renderer applies it to every fetch, worker and
     WebTransport session the plugin makes, and to every redirect *before*
     following it (the request interceptor sees a redirect only after the
-    connection is made). Scripts and styles stay as free as the web's
-    (inline, eval): the policy limits destinations, not coding style.
-    ``data:`` and ``blob:`` are made by the page and leave nothing.
-    Frames and forms stay on the plugin's own origin: a granted origin is
-    one to fetch from, not to host documents in the plugin's window, and a
-    ``data:`` or ``blob:`` document would be parsed (and could preconnect)
-    before any script could look at it.
+    connection is made). ``data:`` and ``blob:`` are made by the page and
+    leave nothing. Forms stay on the plugin's own origin.
+
+    It also keeps the plugin's code in realms the lockdown script has
+    locked (Qt injects it into the documents a plugin is served, never into
+    one a ``javascript:`` URL makes, nor an ``about:blank`` frame): no
+    frames or objects at all, and scripts only from files, from the inline
+    ``<script>`` elements of its served HTML (each carries ``nonce``, see
+    :func:`with_nonce`), ``eval`` and event-handler attributes, which all
+    run where they are written. A ``javascript:`` URL, which would make a
+    document with a fresh realm, has no nonce and never runs.
     """
     remote = " ".join(sorted(granted))
     here = f"'self' {own}"
     directives = {
         "default-src": f"{here} 'unsafe-inline' 'unsafe-eval' data: blob: {remote}",
+        "script-src": f"{here} 'nonce-{nonce}' 'unsafe-eval' data: blob: {remote}",
+        "script-src-attr": "'unsafe-inline'",
         "connect-src": f"{here} data: blob: {remote}",
-        "frame-src": here,
+        "frame-src": "'none'",
+        "object-src": "'none'",
         "worker-src": f"{here} data: blob:",
         "form-action": here,
         "base-uri": here,
@@ -124,6 +132,9 @@ DOCUMENT_TYPES = frozenset({
 })
 _HINT_WORDS = ("preconnect", "dns-prefetch")
 _XML_TRICKS = ("<!entity", "xml-stylesheet")
+#: Elements that make a nested document, and with it a realm the lockdown
+#: script may not reach before the plugin's code does.
+FRAME_TAGS = ("iframe", "frame", "frameset", "object", "embed", "fencedframe", "portal")
 
 
 def plugin_document(mime: str, data: bytes) -> Decision:
@@ -137,12 +148,7 @@ def plugin_document(mime: str, data: bytes) -> Decision:
     """
     if mime not in DOCUMENT_TYPES:
         return ALLOWED
-    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
-        if data.startswith(bom):
-            text = data[len(bom):].decode(encoding, errors="replace")
-            break
-    else:
-        text = data.decode("utf-8", errors="replace")
+    text = _decoded(data)
     import html  # only plugin documents are read so: not at startup
 
     folded = html.unescape(text).lower()
@@ -152,7 +158,60 @@ def plugin_document(mime: str, data: bytes) -> Decision:
     for trick in _XML_TRICKS:
         if trick in folded:
             return Decision(allowed=False, reason=f"plugin documents may not use {trick.lstrip('<!')}")
+    for tag in FRAME_TAGS:
+        if re.search(rf"<{tag}[\s/>]", folded):
+            return Decision(allowed=False, reason=f"plugins may not use frames (<{tag}>)")
     return ALLOWED
+
+
+def with_nonce(mime: str, data: bytes, nonce: str) -> bytes:
+    """A plugin's HTML document with ``nonce`` on each ``<script>`` start tag,
+    so that its inline scripts run under :func:`plugin_headers`' policy;
+    other documents as they are. Served as UTF-8 (as :func:`plugin_document`
+    reads it). A tag this misses fails safe: its script does not run."""
+    if mime != "text/html":
+        return data
+    text = _decoded(data)
+    from html.parser import HTMLParser  # only plugin documents are read so: not at startup
+
+    starts: list[tuple[int, int]] = []
+
+    class _Scripts(HTMLParser):
+        # As a browser reads them: no tags inside these (raw text, or text
+        # with character references), so "<script>" there is only text.
+        CDATA_CONTENT_ELEMENTS = ("script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+                                  "noscript")
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag == "script":
+                starts.append(self.getpos())
+
+    parser = _Scripts(convert_charrefs=False)
+    parser.feed(text)
+    parser.close()
+    line_starts = [0]  # the parser counts lines by "\n" alone
+    for line in text.split("\n"):
+        line_starts.append(line_starts[-1] + len(line) + 1)
+    out, done = [], 0
+    for line, column in starts:
+        at = line_starts[line - 1] + column + len("<script")
+        if text[at - len("<script"):at].lower() != "<script":
+            continue  # not where the parser said: left alone, so it does not run
+        out += [text[done:at], f' nonce="{nonce}"']
+        done = at
+    out.append(text[done:])
+    return "".join(out).encode("utf-8")
+
+
+def _decoded(data: bytes) -> str:
+    """A plugin document's text: UTF-16 after its byte-order mark, else UTF-8."""
+    for bom, encoding in ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")):
+        if data.startswith(bom):
+            return data[len(bom):].decode(encoding, errors="replace")
+    return data.decode("utf-8", errors="replace")
+
+
+_SCRIPT_REFUSALS = ("Refused to execute inline", "Refused to run the JavaScript URL", "Refused to evaluate")
 
 
 def csp_refusal(message: str) -> str | None:
@@ -169,8 +228,8 @@ def csp_refusal(message: str) -> str | None:
         return None
     if message.startswith("Fetch API cannot load "):
         return ""  # the same refusal again, said for fetch(): already counted
-    if not message.startswith("Refused to "):
-        return None
+    if not message.startswith("Refused to ") or message.startswith(_SCRIPT_REFUSALS):
+        return None  # a script that did not run is no request: the console shows Chromium's words
     start = message.find("'")
     end = message.find("'", start + 1)
     return message[start + 1:end] if 0 <= start < end else None

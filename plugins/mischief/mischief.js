@@ -93,13 +93,17 @@ const attempts = {
       frame.remove();
     }
   },
-  "frame a remote page": () => new Promise((resolve) => {
+  "frame a remote page": async () => {
     const frame = document.createElement("iframe");
-    document.addEventListener("securitypolicyviolation", () => resolve("refused: by the plugin's policy"), { once: true });
     frame.src = "https://example.com/";
     frame.hidden = true;
     document.body.append(frame);
-    setTimeout(() => resolve("ALLOWED: the frame was not refused"), 3000);
+    return "ALLOWED: the frame was not refused";
+  },
+  "run a javascript: URL": () => new Promise((resolve) => {
+    document.addEventListener("securitypolicyviolation", () => resolve("refused: by the plugin's policy"), { once: true });
+    location.href = "javascript:'<p>a new document, in a realm no lockdown reached</p>'";
+    setTimeout(() => resolve("ALLOWED: the javascript: URL ran"), 3000);
   }),
   "navigate away": async () => {
     const before = location.href;

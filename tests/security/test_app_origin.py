@@ -86,27 +86,6 @@ def test_foreign_frames_read_nothing_from_the_app_origin(
     assert sum(remote.url.rsplit("/", 1)[0] in line for line in refusals) == 1
 
 
-def test_a_plugin_origin_answers_only_the_plugin(
-    runtime: weft.Runtime, arun: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    target = "plugin://reader/secret.txt"
-
-    async def main() -> dict[str, str]:
-        folder = write_plugin(tmp_path, "reader", LISTEN + _frames(target).split("<iframe", 2)[0]
-                              + "<iframe" + _frames(target).split("<iframe", 2)[2])
-        (folder / "secret.txt").write_text("secret")
-        plugin = await plugins.load(folder)
-        await plugin.start()
-        await plugin.wait_ready()
-        return await js_value_until(plugin, "Object.keys(got).length === 2 ? got : null")
-
-    with caplog.at_level(logging.WARNING, logger="weft.audit"):
-        got = arun(main())
-    assert got == {"same-origin srcdoc": "read secret", "sandboxed srcdoc": "refused 403"}
-    files = [r for r in caplog.records if getattr(r, "direction", None) == "file"]
-    assert [(r.target, "opaque origin" in r.reason) for r in files] == [(target, True)]  # type: ignore[attr-defined]
-
-
 def test_a_foreign_frame_cannot_navigate_the_window(
     runtime: weft.Runtime, arun: Any, remote: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -128,9 +107,11 @@ def test_a_foreign_frame_cannot_navigate_the_window(
         arun(main())
 
 
-def test_an_opaque_frame_cannot_navigate_a_plugin(
+def test_a_plugin_document_with_a_frame_is_not_served(
     runtime: weft.Runtime, arun: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    # A frame would be a realm the lockdown cannot reach in time (here, an
+    # opaque one that could also try to navigate the plugin's window).
     frame = "<script>top.location = 'plugin://nav/other.html'</script>"
     page = f'<!DOCTYPE html><p>home</p><iframe sandbox="allow-scripts allow-top-navigation" srcdoc="{frame}"></iframe>'
 
@@ -139,15 +120,16 @@ def test_an_opaque_frame_cannot_navigate_a_plugin(
         (folder / "other.html").write_text("<p>elsewhere</p>")
         plugin = await plugins.load(folder)
         await plugin.start()
-        await plugin.wait_ready()
         async with asyncio.timeout(10):
-            while not any(getattr(r, "target", "").endswith("other.html") for r in caplog.records):
+            while not any(getattr(r, "target", "").endswith("index.html") for r in caplog.records):
                 await asyncio.sleep(0.02)
-        assert await plugin_eval(plugin, "[location.href, document.querySelector('p').textContent]") == [
-            "plugin://nav/index.html", "home"]
+        assert await plugin_eval(plugin, "document.querySelector('p') === null") is True
 
     with caplog.at_level(logging.WARNING, logger="weft.audit"):
         arun(main())
+    refused = [r for r in caplog.records if getattr(r, "direction", None) == "file"]
+    assert [(r.target, r.reason) for r in refused] == [  # type: ignore[attr-defined]
+        ("plugin://nav/index.html", "plugins may not use frames (<iframe>)")]
 
 
 def test_a_fifo_swapped_into_a_plugin_folder_is_refused_unread(

@@ -46,6 +46,8 @@ ROADS: dict[str, str] = {
     "data: iframe with webrtc": "const f = document.createElement('iframe'); f.src = `data:text/html,<script>const pc = new RTCPeerConnection({iceServers: [{urls: 'stun:127.0.0.1:${port}'}]}); pc.createDataChannel('x'); pc.createOffer().then((o) => pc.setLocalDescription(o));</script>`; document.body.append(f);",
     "srcdoc iframe with webrtc": "const f = document.createElement('iframe'); f.srcdoc = `<script>const pc = new RTCPeerConnection({iceServers: [{urls: 'stun:127.0.0.1:${port}'}]}); pc.createDataChannel('x'); pc.createOffer().then((o) => pc.setLocalDescription(o)); parent.keep.push(pc);</script>`; document.body.append(f);",
     "new frame's window with webrtc": "const f = document.createElement('iframe'); document.body.append(f); const pc = new window[window.length - 1].RTCPeerConnection({iceServers: [{urls: `stun:127.0.0.1:${port}`}]}); pc.createDataChannel('x'); pc.createOffer().then((o) => pc.setLocalDescription(o)); keep.push(pc);",
+    "frame in a shadow root, run by a javascript: url": "const host = document.createElement('div'); document.body.append(host); const f = document.createElement('iframe'); f.src = `javascript:eval(atob('${btoa(`const pc = new RTCPeerConnection({iceServers: [{urls: 'stun:127.0.0.1:${port}'}]}); pc.createDataChannel('x'); pc.createOffer().then((o) => pc.setLocalDescription(o)); top.keep.push(pc);`)}'))`; host.attachShadow({mode: 'closed'}).append(f);",
+    "frame navigated again to about:blank": "const f = document.createElement('iframe'); document.body.append(f); void f.contentWindow; f.onload = () => { const pc = new f.contentWindow.RTCPeerConnection({iceServers: [{urls: `stun:127.0.0.1:${port}`}]}); pc.createDataChannel('x'); pc.createOffer().then((o) => pc.setLocalDescription(o)); keep.push(pc); }; f.src = 'about:blank';",
     "form into a frame": "const f = document.createElement('iframe'); f.name = 'sink' + port; document.body.append(f); const form = document.createElement('form'); form.action = `http://127.0.0.1:${port}/form`; form.target = f.name; document.body.append(form); form.submit();",
 }
 
@@ -133,6 +135,8 @@ def test_a_plugin_granted_nothing_sends_nothing_by_any_road(
     assert outcome["webrtc stun"] == outcome["webtransport"] == "threw ReferenceError"
     assert outcome["preconnect link"] == outcome["preconnect by markup"] == "threw TypeError"
     assert outcome["new frame's window with webrtc"] == "threw TypeError"
+    frames = [name for name, source in ROADS.items() if "createElement('iframe')" in source]
+    assert len(frames) == 7 and {outcome[name] for name in frames} == {"threw TypeError"}  # no frame gets in
     assert any(getattr(r, "direction", None) == "request" for r in caplog.records)
 
 
@@ -154,6 +158,31 @@ def test_a_redirect_from_a_granted_origin_stops_before_any_connection(
         await _until_all_seen({"app": app_side})
 
     arun(main())
+    assert plugin_side.snapshot() == []
+
+
+def test_a_javascript_url_never_makes_a_plugin_a_fresh_document(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, recorders: Any
+) -> None:
+    """A javascript: URL whose value is a string replaces the document with
+    one Qt injects nothing into: a realm with every constructor. The
+    plugin's policy runs no javascript: URL; an app window's page does."""
+    plugin_side, app_side = recorders(), recorders()
+    fresh = ("location.href = \"javascript:'<title>fresh</title><script>const pc = new RTCPeerConnection({iceServers: "
+             "[{urls: \\\\'stun:127.0.0.1:%d\\\\'}]}); pc.createDataChannel(\\\\'x\\\\'); "
+             "pc.createOffer().then((o) => pc.setLocalDescription(o)); window.keep = pc;<\\\\/script>'\";")
+
+    async def main() -> None:
+        folder = write_plugin(tmp_path, "jsurl", "<!DOCTYPE html><title>kept</title><script src=go.js></script>")
+        (folder / "go.js").write_text(fresh % plugin_side.port)
+        plugin = await plugins.load(folder)
+        await plugin.start()
+        app = await open_page(runtime, "<!DOCTYPE html><title>app</title>")
+        await app.evaluate(fresh % app_side.port)
+        await _until_all_seen({"app": app_side})
+        assert await plugin_eval(plugin, "document.title") == "kept"
+
+    arun(main(), timeout=60)
     assert plugin_side.snapshot() == []
 
 

@@ -22,13 +22,12 @@ MISCHIEF_ATTEMPTS = {
     "send on a channel not granted", "invoke a channel not granted", "ask for notifications",
     "ask for the location", "open a new window", "start a download", "navigate away",
     "talk WebRTC (STUN, TURN)", "open a WebTransport (QUIC)", "preconnect to a host", "use a new frame's window",
-    "frame a remote page",
+    "frame a remote page", "run a javascript: URL",
 }
 
 
 MISCHIEF_REQUESTS = sorted([
     "https://example.com/", "app://localhost/index.html", "plugin://notes/notes.js", "file:///etc/hostname",  # fetch()
-    "https://example.com/",  # the frame
 ])
 """What the mischief plugin's page asks for and its Content-Security-Policy
 refuses (the other attempts are refused before any request)."""

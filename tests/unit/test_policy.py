@@ -41,13 +41,19 @@ def test_an_origin_serves_only_itself(initiator: str | None, allowed: bool, reas
     assert policy.serve("app://localhost", initiator) == policy.Decision(allowed=allowed, reason=reason)
 
 
-def test_the_plugin_policy_limits_destinations_not_coding_style() -> None:
-    csp = dict(d.split(" ", 1) for d in policy.plugin_headers(OWN, GRANTED)["Content-Security-Policy"].split("; "))
+def test_the_plugin_policy_limits_destinations_and_keeps_code_in_locked_realms() -> None:
+    headers = policy.plugin_headers(OWN, GRANTED, "n0nce")["Content-Security-Policy"]
+    csp = dict(d.split(" ", 1) for d in headers.split("; "))
     assert csp["connect-src"] == "'self' plugin://notes data: blob: http://127.0.0.1:8080 https://api.example.com"
-    assert "'unsafe-inline'" in csp["default-src"] and "'unsafe-eval'" in csp["default-src"]
-    assert csp["frame-src"] == csp["form-action"] == csp["base-uri"] == "'self' plugin://notes"
+    assert "'unsafe-inline'" in csp["default-src"] and "'unsafe-eval'" in csp["default-src"]  # styles, eval
+    # Inline scripts by the nonce only: a javascript: URL never runs. Event-handler attributes do.
+    assert csp["script-src"] == ("'self' plugin://notes 'nonce-n0nce' 'unsafe-eval' data: blob: "
+                                 "http://127.0.0.1:8080 https://api.example.com")
+    assert csp["script-src-attr"] == "'unsafe-inline'"
+    assert csp["frame-src"] == csp["object-src"] == "'none'"
+    assert csp["form-action"] == csp["base-uri"] == "'self' plugin://notes"
     assert csp["worker-src"] == "'self' plugin://notes data: blob:"
-    none = dict(d.split(" ", 1) for d in policy.plugin_headers(OWN, ())["Content-Security-Policy"].split("; "))
+    none = dict(d.split(" ", 1) for d in policy.plugin_headers(OWN, (), "n")["Content-Security-Policy"].split("; "))
     assert none["connect-src"] == "'self' plugin://notes data: blob:"
 
 
@@ -60,9 +66,33 @@ def test_the_plugin_policy_limits_destinations_not_coding_style() -> None:
     ("image/svg+xml", "<svg><!DOCTYPE x [<!ENTITY p 'pre'>]></svg>", False),
     ("text/xml", "<?xml-stylesheet href='x.xsl' type='text/xsl'?><a/>", False),
     ("text/javascript", "link.rel = 'preconnect'", True),  # scripts meet the lockdown instead
+    ("text/html", "<p>an <IFRAME\nsrc=x>", False),
+    ("text/html", "<frameset><frame src=a.html>", False),
+    ("text/html", "<object data=x.svg></object>", False),
+    ("text/html", "<embed src=x.svg>", False),
+    ("text/html", "<fencedframe></fencedframe>", False),
+    ("image/svg+xml", "<svg><foreignObject><iframe/></foreignObject></svg>", False),
+    ("text/html", "<p>iframes, objects and embedded things are words</p><objection>", True),
 ])
-def test_plugin_documents_may_not_name_resource_hints(mime: str, text: str, allowed: bool) -> None:
+def test_plugin_documents_may_not_name_resource_hints_nor_frames(mime: str, text: str, allowed: bool) -> None:
     assert policy.plugin_document(mime, text.encode()).allowed is allowed
+
+
+def test_each_script_tag_of_a_plugins_html_gets_the_nonce_and_nothing_else_does() -> None:
+    page = ("<!DOCTYPE html>\r\n<title>a <script> in a title</title>\n<SCRIPT>one()</SCRIPT>\f<p>\u2028</p>\n"
+            "<!-- <script>commented()</script> --><svg><script>two()</script></svg>"
+            "<textarea><script></textarea><script src=three.js></script><script/src=four.js></script>"
+            "<noscript><script></noscript><style>a::after { content: '<script>' }</style><script>five()</script>")
+    served = policy.with_nonce("text/html", page.encode(), "N").decode()
+    assert served.count(' nonce="N"') == 5
+    for script in ["<SCRIPT nonce=\"N\">one()", "<script nonce=\"N\">two()", "<script nonce=\"N\" src=three.js>",
+                   "<script nonce=\"N\"/src=four.js>", "<script nonce=\"N\">five()"]:
+        assert script in served
+    assert served.replace(' nonce="N"', "") == page
+    utf16 = "\ufeff<script>é()</script>".encode("utf-16-le")
+    assert policy.with_nonce("text/html", utf16, "N") == '<script nonce="N">é()</script>'.encode()
+    assert policy.with_nonce("image/svg+xml", b"<svg><script>x()</script></svg>", "N") == (
+        b"<svg><script>x()</script></svg>")  # XML documents as they are: their inline scripts do not run
 
 
 def test_utf16_documents_are_read_as_the_browser_reads_them() -> None:
@@ -79,6 +109,11 @@ def test_utf16_documents_are_read_as_the_browser_reads_them() -> None:
      "Policy.", ""),
     ("Refused to connect to 'https://x/y' because of something else", None),
     ("hello 'world' Content Security Policy", None),
+    # Scripts that did not run are no requests: left to the console.
+    ("Refused to execute inline script because it violates the following Content Security Policy directive: "
+     "\"script-src 'self' 'nonce-x'\".", None),
+    ("Refused to run the JavaScript URL because it violates the following Content Security Policy directive: "
+     "\"script-src 'self'\".", None),
 ])
 def test_csp_refusals_are_read_from_the_console(message: str, url: str | None) -> None:
     assert policy.csp_refusal(message) == url

@@ -22,7 +22,9 @@ Every refusal is one record on the ``weft.audit`` logger.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 from pathlib import Path
 from typing import Any, Callable
 
@@ -128,10 +130,12 @@ class PluginSandbox:
         self.lock = OriginLock(manifest.id, caps.origins, self.profile, self._on_request_blocked)
         self.profile.setUrlRequestInterceptor(self.lock)
         own = f"{PLUGIN_SCHEME}://{manifest.id}"
+        nonce = os.urandom(16).hex()  # per start: marks the inline scripts of the documents it is served
         self._files = FolderSchemeHandler(
             manifest.folder, self.profile, scheme=PLUGIN_SCHEME, host=manifest.id,
-            bulk=BulkStore(router.limits.max_bulk_bytes), headers=policy.plugin_headers(own, caps.origins),
-            on_refused=self._on_file_refused, check_document=policy.plugin_document)
+            bulk=BulkStore(router.limits.max_bulk_bytes), headers=policy.plugin_headers(own, caps.origins, nonce),
+            on_refused=self._on_file_refused, check_document=policy.plugin_document,
+            rewrite_document=functools.partial(policy.with_nonce, nonce=nonce))
         self.profile.installUrlSchemeHandler(PLUGIN_SCHEME.encode(), self._files)
         # Without a handler for app://, Chromium answers a navigation there by
         # replacing the page with about:blank#blocked, bridge and all, before

@@ -143,7 +143,8 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
     ``on_refused(initiator, url, reason)`` hears each refused request.
     With ``check_document``, files of the types in
     :data:`weft.policy.DOCUMENT_TYPES` are read, served as UTF-8, and only
-    if ``check_document(mime, data)`` allows them.
+    if ``check_document(mime, data)`` allows them, as
+    ``rewrite_document(mime, data)`` makes them (if given).
     """
 
     def __init__(
@@ -157,6 +158,7 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
         headers: dict[str, str] | None = None,
         on_refused: Callable[[str, str, str], None] | None = None,
         check_document: Callable[[str, bytes], policy.Decision] | None = None,
+        rewrite_document: Callable[[str, bytes], bytes] | None = None,
     ) -> None:
         super().__init__(parent)
         self._root = root.resolve() if root is not None else None
@@ -169,6 +171,7 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
         self._headers = {QByteArray(k.encode()): [QByteArray(v.encode())] for k, v in (headers or {}).items()}
         self._on_refused = on_refused or _log_refusal
         self._check_document = check_document
+        self._rewrite_document = rewrite_document
 
     def add_document(self, path: str, html: str) -> None:
         self._documents[path] = html.encode("utf-8")
@@ -248,6 +251,8 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
             self._on_refused(initiator_origin(job) or "", job.requestUrl().toString(), decision.reason)
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
+        if self._rewrite_document is not None:
+            data = self._rewrite_document(mime, data)
         self._reply_bytes(job, f"{mime};charset=utf-8".encode(), data)
 
     @staticmethod
