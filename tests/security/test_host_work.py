@@ -27,9 +27,10 @@ from typing import Any, Callable
 import pytest
 
 import weft
-from tests.conftest import in_page, js_value_until, open_page
+from tests.conftest import in_page, js_value_until, open_page, write_plugin
 from tests.unit.test_bulk import FakeLane
 from tests.unit.test_router import FakePage, connected, post, turn
+from weft import plugins
 from weft.ipc import Limits, Router
 from weft.ipc.capabilities import Grant
 
@@ -371,3 +372,40 @@ def test_a_real_page_past_its_burst_has_its_invokes_refused(arun: Any, lane: str
         arun(main(), timeout=60)
     finally:
         arun(rt.shutdown())
+
+
+def test_a_plugins_console_flood_is_cut_and_counted_not_logged(
+    runtime: weft.Runtime, arun: Any, tmp_path: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plugin's console reaches the host's log: at most BURST lines a
+    second, each cut to MAX_CHARS, and one line a second says how many
+    more there were. An app window's console is logged whole."""
+    from weft.webengine import console
+
+    flood = "<script>console.error('x'.repeat(5000)); for (let i = 0; i < 20000; i++) console.error('line ' + i);</script>"
+
+    def loud() -> tuple[list[str], list[str]]:
+        lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("[plugin:loud]")]
+        summaries = [line for line in lines if "more console messages" in line]
+        return [line for line in lines if line not in summaries], summaries
+
+    def counted() -> int:
+        logged, summaries = loud()
+        return len(logged) + sum(int(line.split()[1]) for line in summaries)
+
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "loud", flood))
+        await plugin.start()
+        async with asyncio.timeout(30):
+            while counted() < 20001:  # every message is logged or counted: none is lost unsaid
+                await asyncio.sleep(0.05)
+        app = await open_page(runtime, "<script>console.error('y'.repeat(5000))</script>")
+        await js_value_until(app, "true")
+
+    with caplog.at_level(logging.INFO, logger="weft.console"):
+        arun(main(), timeout=60)
+    logged, summaries = loud()
+    assert counted() == 20001 and len(logged) < 20001 // 4  # BURST a second: a few hundred at most
+    assert summaries[0].endswith("not shown (a plugin logs at most 50 a second)")
+    assert "x" * console.MAX_CHARS + "… (3,000 more characters not shown)" in logged[0]
+    assert any("y" * 5000 in r.getMessage() for r in caplog.records)  # the app's own page: whole

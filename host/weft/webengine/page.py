@@ -23,20 +23,14 @@ from ..ipc.router import Router
 from .bridge import connect_bridge
 from . import permissions as permission_rules
 from .bulk import BulkStore, PageLane
+from .console import Console
 from .schemes import origin_of
 from .scripts import asset, bridge_scripts
 
 log = logging.getLogger("weft.page")
-console = logging.getLogger("weft.console")
 
 _NET_ABORTED = -3
 """Chromium's net::ERR_ABORTED: a navigation weft refused, not a failure."""
-
-_CONSOLE_LEVELS = {
-    QWebEnginePage.JavaScriptConsoleMessageLevel.InfoMessageLevel: logging.INFO,
-    QWebEnginePage.JavaScriptConsoleMessageLevel.WarningMessageLevel: logging.WARNING,
-    QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel: logging.ERROR,
-}
 
 
 class AppPage(QWebEnginePage):
@@ -71,6 +65,7 @@ class AppPage(QWebEnginePage):
         self.window_id = window_id
         self._router = router
         self._grant = grant
+        self._console = Console(window_id, bounded=grant is not None)
         self._origin: str | None = None
         self._scripts_stale = False
         lane = PageLane(bulk, self) if bulk is not None else None
@@ -244,4 +239,4 @@ class AppPage(QWebEnginePage):
             if refused:
                 self._on_request_blocked(refused, "outside the page's Content-Security-Policy")
             return
-        console.log(_CONSOLE_LEVELS.get(level, logging.INFO), "[%s] %s (%s:%d)", self.window_id, message, source, line)
+        self._console.message(level, message, line, source)
