@@ -6,6 +6,7 @@ before it leaves."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import AsyncIterator
 from typing import Any, Literal, TypedDict
 
@@ -54,6 +55,11 @@ ipc.channel("declared:update", Update, direction="to_page")
 async def download(size: int, window_id: str) -> AsyncIterator[bytes]:
     for start in range(0, size, 1000):
         yield bytes([start // 1000]) * min(1000, size - start)
+
+
+@ipc.handler("declared:bad-result")
+def bad_result(p: int, window_id: str) -> int:
+    return "not an int"  # type: ignore[return-value]
 
 
 @ipc.handler("declared:not-a-stream")
@@ -137,6 +143,20 @@ def test_unsupported_hints_are_refused_when_declared() -> None:
     with pytest.raises(weft.ArgumentError):
         @ipc.handler("declared:bad")
         def bad(p: set[int], window_id: str) -> None: ...
+
+
+def test_a_result_its_declaration_does_not_allow_is_said_in_python_too(
+        runtime: weft.Runtime, arun: Any, caplog: pytest.LogCaptureFixture) -> None:
+    async def main() -> dict[str, Any]:
+        win = await open_page(runtime, "<p>x</p>")
+        return await in_page(runtime, win, 'return await runtime.invoke("declared:bad-result", 1);')
+
+    with caplog.at_level(logging.WARNING, logger="weft.ipc"):
+        outcome = arun(main())
+    assert (outcome["name"], outcome["message"]) == ("PayloadError", 'result: expected an integer, got "not an int"')
+    assert [r.getMessage() for r in caplog.records if r.name == "weft.ipc"] == [
+        "handler bad_result for 'declared:bad-result' returned what its declaration does not allow: "
+        'result: expected an integer, got "not an int"']
 
 
 def test_an_explicit_handler_takes_a_declared_channel_over_and_is_checked_too(

@@ -90,7 +90,7 @@ def test_invoke_with_a_payload_that_cannot_go_leaves_nothing_waiting() -> None:
     asyncio.run(main())
 
 
-def test_handlers_answer_with_values_errors_and_no_handler() -> None:
+def test_handlers_answer_with_values_errors_and_no_handler(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
         peer, page = ready_peer()
         answers = handlers()
@@ -113,7 +113,12 @@ def test_handlers_answer_with_values_errors_and_no_handler() -> None:
         assert by_id[4]["e"]["type"] == "PayloadError" and "handler for 'odd' returned" in by_id[4]["e"]["message"]
         assert by_id[5]["e"]["type"] == "NoHandlerError"
 
-    asyncio.run(main())
+    with caplog.at_level(logging.WARNING, logger="weft.ipc"):
+        asyncio.run(main())
+    # The app's mistakes are said in Python too, not only to the page: the raise, and the value that cannot cross.
+    said = [r.getMessage() for r in caplog.records if r.name == "weft.ipc"]
+    assert said[0] == "handler for 'raises' raised"
+    assert said[1].startswith("handler for 'odd' returned payload is not a JSON value: Object of type set")
 
 
 def test_a_channel_has_one_handler_until_it_is_unregistered() -> None:

@@ -177,6 +177,7 @@ class Handlers:
                 return
             except PayloadError as exc:
                 error = PayloadError(f"handler for {frame.channel!r} returned {exc}")
+                self.refusals.warn(log, peer.window_id, "handler returned", "%s", error, group="returned")
         peer.send(Failure(call_id=frame.call_id, error=error_to_wire(error)))
 
     def _open_stream(self, peer: Peer, generation: int, frame: Invoke, iterator: Any) -> None:

@@ -162,8 +162,16 @@ def checked(declaration: Declaration, fn: Callable[..., Any] | None = None) -> C
     payload, result = declaration.payload, declaration.result
     assert fn is not None and result is not None
 
+    def out(answer: Any) -> Any:
+        try:
+            return result.to_json(answer, "result")
+        except PayloadError as exc:  # the app's own mistake: said here too, not only to the page
+            log.warning("handler %s for %r returned what its declaration does not allow: %s",
+                        getattr(fn, "__qualname__", fn), declaration.declared.channel, exc)
+            raise
+
     async def finish(pending: Any) -> Any:
-        return result.to_json(await pending, "result")
+        return out(await pending)
 
     # Synchronous, so that a synchronous handler is answered at once, as an
     # undeclared one is (an async one answers when its awaitable is done).
@@ -171,7 +179,7 @@ def checked(declaration: Declaration, fn: Callable[..., Any] | None = None) -> C
         answer = fn(payload(value), window_id)
         if inspect.isawaitable(answer):
             return finish(answer)
-        return result.to_json(answer, "result")
+        return out(answer)
 
     return run
 
