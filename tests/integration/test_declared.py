@@ -6,6 +6,7 @@ before it leaves."""
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import logging
 from collections.abc import AsyncIterator
 from typing import Any, Literal, TypedDict
@@ -139,10 +140,31 @@ def test_what_a_page_sends_on_a_declared_channel_arrives_converted_or_is_refused
     arun(main())
 
 
-def test_unsupported_hints_are_refused_when_declared() -> None:
-    with pytest.raises(weft.ArgumentError):
+@dataclasses.dataclass
+class Stamp:
+    when: datetime.datetime  # not a hint the boundary checks
+
+
+@dataclasses.dataclass
+class Entry:
+    stamp: Stamp
+
+
+def test_unsupported_hints_are_refused_when_declared_naming_where() -> None:
+    unsupported = "cannot be checked at the boundary: use Any, None"
+    with pytest.raises(weft.ArgumentError, match=rf"^ipc.handler\('declared:bad'\) on .*bad, parameter p: set\[int\] "
+                                                  rf"{unsupported}"):
         @ipc.handler("declared:bad")
         def bad(p: set[int], window_id: str) -> None: ...
+
+    with pytest.raises(weft.ArgumentError, match=r"^ipc.handler\('declared:stamp'\) on .*stamp, its return hint: "
+                                                 r"field .*Entry.stamp > .*Stamp.when: <class 'datetime.datetime'> "
+                                                 + unsupported):
+        @ipc.handler("declared:stamp")
+        def stamp(p: int, window_id: str) -> Entry: ...
+
+    with pytest.raises(weft.ArgumentError, match=r"^ipc.channel\('declared:tick'\): dict\[int, str\] " + unsupported):
+        ipc.channel("declared:tick", dict[int, str])
 
 
 def test_a_result_its_declaration_does_not_allow_is_said_in_python_too(

@@ -140,6 +140,16 @@ def _build(hint: Any, out: bool) -> _Fn:
     return cell[0]
 
 
+def _field(owner: type, name: str, hint: Any, out: bool) -> _Fn:
+    """A record's field's check; an unsupported hint names the field."""
+    try:
+        return _build(hint, out)
+    except ArgumentError as exc:
+        if str(exc).startswith("field "):
+            raise ArgumentError(f"field {owner.__qualname__}.{name} > {str(exc).removeprefix('field ')}") from None
+        raise ArgumentError(f"field {owner.__qualname__}.{name}: {exc}") from None
+
+
 def _exact(kind: type, what: str) -> _Fn:
     def check(value: Any) -> Any:
         if type(value) is kind:
@@ -187,8 +197,8 @@ def _make(hint: Any, out: bool) -> _Fn:
     if isinstance(hint, type):
         fields = _fields_of(hint)
         if fields is not None:
-            return _record(hint, [(key, _build(h, out), required, attr) for key, h, required, attr in fields],
-                           out)
+            return _record(hint, [(key, _field(hint, key, h, out), required, attr)
+                                  for key, h, required, attr in fields], out)
     raise ArgumentError(
         f"{hint!r} cannot be checked at the boundary: use Any, None, bool, int, float, str, bytes, Literal, "
         "an Enum, list[T], tuple[...], dict[str, T], a union, a TypedDict, a dataclass or an attrs class")

@@ -91,9 +91,10 @@ def handler(channel: str) -> Callable[[F], F]:
             raise ArgumentError(f"ipc.handler({channel!r}): annotate {fn.__qualname__}'s first parameter "
                                 "with the payload's type")
         payload, result = hints[parameters[0]], hints.get("return", Any)
-        checks = _ByteStream() if is_byte_stream(result) else contracts.compile(result)
+        where = f"ipc.handler({channel!r}) on {fn.__qualname__}"
+        checks = _ByteStream() if is_byte_stream(result) else _compiled(result, f"{where}, its return hint")
         _add(Declaration(declared=Declared(channel, "handler", payload, None if result is type(None) else result),
-                         payload=contracts.compile(payload), result=checks, fn=fn))
+                         payload=_compiled(payload, f"{where}, parameter {parameters[0]}"), result=checks, fn=fn))
         return fn
 
     return declare
@@ -106,7 +107,15 @@ def channel(name: str, payload: Any, *, direction: Direction = "to_page") -> Non
     if direction not in ("to_page", "to_python"):
         raise ArgumentError(f"direction is 'to_page' or 'to_python', not {direction!r}")
     codec.check_channel(name, from_page=True)  # reserved names carry only what the runtime says
-    _add(Declaration(declared=Declared(name, direction, payload), payload=contracts.compile(payload)))
+    _add(Declaration(declared=Declared(name, direction, payload), payload=_compiled(payload, f"ipc.channel({name!r})")))
+
+
+def _compiled(hint: Any, where: str) -> contracts.Converter:
+    """``contracts.compile(hint)``; an unsupported hint's error says ``where``."""
+    try:
+        return contracts.compile(hint)
+    except ArgumentError as exc:
+        raise ArgumentError(f"{where}: {exc}") from None
 
 
 def _add(declaration: Declaration) -> None:
