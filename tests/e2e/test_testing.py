@@ -106,6 +106,25 @@ def test_plain_tests_use_weft_run_and_the_helpers(app: pytest.Pytester) -> None:
     app.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2)
 
 
+def test_wait_for_waits_through_throws_and_awaits_promises(app: pytest.Pytester) -> None:
+    write_test(app, """
+        import pytest
+        from weft.testing import evaluate, wait_for
+
+        @pytest.mark.weft
+        async def test_late_element(weft_app):
+            win = await weft_app.window()
+            await evaluate(win, "setTimeout(() => document.body.insertAdjacentHTML('beforeend', "
+                                "'<ul id=items><li>late</li></ul>'), 300), 1")
+            # Throws (no element yet), then is "late"; the truthy form gives True for the element itself.
+            assert await wait_for(win, "document.querySelector('#items li').textContent", "late") == "late"
+            assert await wait_for(win, "document.querySelector('#items')") is True
+            assert await wait_for(win, "Promise.resolve(5)", 5) == 5
+            assert await wait_for(win, "new Promise((r) => setTimeout(() => r({n: 1}), 50))") == {"n": 1}
+    """)
+    app.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
 def test_failures_say_what_went_wrong(app: pytest.Pytester) -> None:
     write_test(app, """
         import pytest
@@ -123,6 +142,10 @@ def test_failures_say_what_went_wrong(app: pytest.Pytester) -> None:
             await wait_for(await weft_app.window(), "document.title", "other", timeout=0.3)
 
         @pytest.mark.weft
+        async def test_wait_for_an_element_never_made(weft_app):
+            await wait_for(await weft_app.window(), "document.querySelector('#never').id", timeout=0.3)
+
+        @pytest.mark.weft
         async def test_next_event(weft_runtime):
             await next_event(weft_runtime.channel_events("never"), timeout=0.2)
 
@@ -132,9 +155,11 @@ def test_failures_say_what_went_wrong(app: pytest.Pytester) -> None:
             await asyncio.sleep(5)
     """)
     result = app.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, failed=3)
+    result.assert_outcomes(passed=1, failed=4)
     result.stdout.fnmatch_lines([
         "*Failed: document.title was 'app', not 'other', after 0.3 s",
+        "*Failed: document.querySelector('#never').id threw TypeError: Cannot read properties of null*, not truthy, "
+        "after 0.3 s",
         "*TimeoutError: no event within 0.2 s",
         "*TimeoutError: still running after 0.5 s*",
     ], consecutive=False)

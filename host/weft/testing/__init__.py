@@ -475,22 +475,40 @@ async def evaluate(win: Window, expression: str, *, timeout: float = 10.0) -> An
 _ANY: Any = object()
 
 
+# The truthy form's value: one that is not JSON (a DOM element) is true.
+_TRUTHY = """(async () => {
+  const value = await (0, eval)(%s);
+  if (!value || typeof value !== "object" && typeof value !== "function") return value === undefined ? null : value;
+  const proto = typeof value === "object" ? Object.getPrototypeOf(value) : undefined;
+  return Array.isArray(value) || proto === Object.prototype || proto === null ? value : true;
+})()"""
+
+
 async def wait_for(win: Window, expression: str, expected: Any = _ANY, *, timeout: float = 10.0) -> Any:
-    """Evaluate ``expression`` in the page until it equals ``expected`` (or,
-    without one, until it is truthy); return its value. Fails with the last
-    value seen after ``timeout`` s."""
-    value: Any = None
+    """Evaluate ``expression`` in the page (as :func:`evaluate` does: a
+    Promise is awaited) until it equals ``expected`` (or, without one, until
+    it is truthy: a value that is not JSON, such as an element, counts and
+    is returned as True); return its value. A throw or a rejection does not
+    end the wait (the element may not be there yet). Fails after
+    ``timeout`` s with the last value or error seen."""
+    source = expression if expected is not _ANY else _TRUTHY % json.dumps(expression)
+    seen = "was not evaluated"
     try:
         async with asyncio.timeout(timeout):
             while True:
-                value = await win.evaluate(expression)
-                if (value == expected) if expected is not _ANY else bool(value):
-                    return value
+                try:
+                    value = await evaluate(win, source, timeout=timeout)
+                except ScriptError as exc:
+                    seen = f"threw {exc}"
+                else:
+                    if (value == expected) if expected is not _ANY else bool(value):
+                        return value
+                    seen = f"was {value!r}"
                 await asyncio.sleep(0.02)
     except TimeoutError:
         pass
     wanted = "truthy" if expected is _ANY else repr(expected)
-    pytest.fail(f"{expression} was {value!r}, not {wanted}, after {timeout} s")
+    pytest.fail(f"{expression} {seen}, not {wanted}, after {timeout} s")
 
 
 async def next_event(events: Subscription, *, timeout: float = 10.0) -> IpcEvent:
