@@ -125,6 +125,23 @@ def test_wait_for_waits_through_throws_and_awaits_promises(app: pytest.Pytester)
     app.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
 
 
+def test_a_test_that_imports_main_is_told_why_not(app: pytest.Pytester) -> None:
+    # main.py ends with weft.run(main): imported, it would start the app at collection and block there.
+    write_test(app, """
+        import os, sys
+        sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))
+        from main import fail
+
+        def test_never_collected():
+            pass
+    """)
+    result = app.runpytest_subprocess("-p", "no:cacheprovider", timeout=120)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*StartupError: module 'main' calls weft.run(main) as it is imported, which would "
+                                 "start the app right there; a test reads what the app defines as "
+                                 "weft_app.module.<name>*"])
+
+
 def test_failures_say_what_went_wrong(app: pytest.Pytester) -> None:
     write_test(app, """
         import pytest

@@ -291,6 +291,7 @@ def run(
         _left_to_command = True
         log.debug("weft.run(%s) while `weft run` loads the app: left to the command", main)
         return 0
+    _refuse_on_import(sys._getframe(1))
     if no_sandbox is None and argv is None:
         no_sandbox = _script_flags(main)
     folder = Path(app_dir).resolve() if app_dir is not None else _home_of(main)
@@ -367,6 +368,18 @@ def _claim(config: AppConfig, app_args: list[str]) -> instance.Primary | Literal
         log.info("%s is running already: handed it %r", config.id, app_args)
         return False
     return primary
+
+
+def _refuse_on_import(caller: Any) -> None:
+    """A StartupError when weft.run is called at the top level of a module
+    that is being imported (``from main import Task`` in a test): the app
+    would start there, and block the import until its windows close."""
+    module = caller.f_globals.get("__name__")
+    if caller.f_code.co_name == "<module>" and module != "__main__":
+        raise StartupError(
+            f"module {module!r} calls weft.run(main) as it is imported, which would start the app right there; "
+            "a test reads what the app defines as weft_app.module.<name> (see docs/testing.md), and a module "
+            "that others import runs the app under if __name__ == \"__main__\":")
 
 
 def deep_links(args: list[str], protocols: tuple[str, ...]) -> list[str]:
