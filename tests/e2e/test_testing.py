@@ -170,15 +170,20 @@ def test_failures_say_what_went_wrong(app: pytest.Pytester) -> None:
         async def test_too_slow(weft_runtime):
             import asyncio
             await asyncio.sleep(5)
+
+        def test_weft_run_too_slow(weft_run):
+            import asyncio
+            weft_run(asyncio.sleep(5), timeout=0.4)
     """)
     result = app.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=1, failed=4)
+    result.assert_outcomes(passed=1, failed=5)
     result.stdout.fnmatch_lines([
         "*Failed: document.title was 'app', not 'other', after 0.3 s",
         "*Failed: document.querySelector('#never').id threw TypeError: Cannot read properties of null*, not truthy, "
         "after 0.3 s",
         "*TimeoutError: no event within 0.2 s",
-        "*TimeoutError: still running after 0.5 s*",
+        "*TimeoutError: still running after 0.5 s (@pytest.mark.weft(timeout=...) or ini weft_timeout sets the limit)",
+        "*TimeoutError: still running after 0.4 s (weft_run's timeout= sets the limit)",
     ], consecutive=False)
 
 

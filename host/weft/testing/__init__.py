@@ -57,6 +57,8 @@ if TYPE_CHECKING:
     from ..window import Window
 
 T = TypeVar("T")
+_ANY: Any = object()
+"""A parameter left out (where None means something)."""
 
 #: The fixtures that make a test a weft test (its session then prepares Qt).
 FIXTURES = ("weft_loop", "weft_run", "weft_runtime", "weft_app", "weft_dialogs")
@@ -222,8 +224,10 @@ def weft_run(weft_loop: asyncio.AbstractEventLoop, request: pytest.FixtureReques
     ``timeout`` s (default: the marker's, else ini ``weft_timeout``, 30)."""
     default = _timeout(request.node)
 
-    def run(awaitable: Awaitable[T], timeout: float | None = default) -> T:
-        return _run(weft_loop, awaitable, timeout, request.node)
+    def run(awaitable: Awaitable[T], timeout: float | None | object = _ANY) -> T:
+        if timeout is _ANY:
+            return _run(weft_loop, awaitable, default, request.node)
+        return _run(weft_loop, awaitable, timeout, request.node, limit_set_by="weft_run's timeout=")  # type: ignore[arg-type]
 
     return run
 
@@ -305,7 +309,11 @@ def _timeout(item: pytest.Item) -> float | None:
     return float(item.config.getini("weft_timeout"))
 
 
-def _run(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T], timeout: float | None, item: pytest.Item) -> T:
+_LIMIT_SET_BY = "@pytest.mark.weft(timeout=...) or ini weft_timeout"
+
+
+def _run(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T], timeout: float | None, item: pytest.Item, *,
+         limit_set_by: str = _LIMIT_SET_BY) -> T:
     if loop.is_running():
         pytest.fail("weft_run() cannot run inside an async test: await the coroutine instead", pytrace=False)
     limit = asyncio.timeout(timeout)
@@ -332,8 +340,7 @@ def _run(loop: asyncio.AbstractEventLoop, awaitable: Awaitable[T], timeout: floa
         return future.result()
     except TimeoutError as exc:
         if limit.expired():
-            raise TimeoutError(f"still running after {timeout} s (@pytest.mark.weft(timeout=...) or ini "
-                               "weft_timeout sets the limit)") from exc
+            raise TimeoutError(f"still running after {timeout} s ({limit_set_by} sets the limit)") from exc
         raise
 
 
@@ -470,9 +477,6 @@ async def evaluate(win: Window, expression: str, *, timeout: float = 10.0) -> An
         kind = f"{error['name']} ({error['type']})" if error.get("type") else error["name"]
         raise ScriptError(f"{kind}: {error['message']}")
     return outcome["value"]
-
-
-_ANY: Any = object()
 
 
 # The truthy form's value: one that is not JSON (a DOM element) is true.
