@@ -64,9 +64,16 @@ def test_an_app_s_async_tests_open_its_window_and_talk_to_it(app: pytest.Pyteste
         async def test_each_test_gets_a_fresh_app(weft_app):
             win = await weft_app.window()
             assert win.id == "window-1" and len(weft_app.runtime.windows) == 1
+
+        @pytest.mark.weft
+        async def test_the_app_is_named_as_weft_run_names_it(weft_app):
+            from PySide6.QtWidgets import QApplication
+            import weft
+            # Dialogs' titles as people see them, not "pytest".
+            assert QApplication.applicationDisplayName() == QApplication.applicationName() == weft.app.name != "pytest"
     """)
     result = app.runpytest_subprocess("--strict-markers", "-p", "no:cacheprovider")
-    result.assert_outcomes(passed=2)
+    result.assert_outcomes(passed=3)
     if AS_ROOT:  # the sandbox opt-out is the plugin's, and it says so
         result.stdout.fnmatch_lines(["weft.testing: running as root, where Chromium's sandbox cannot run: "
                                      "pages run without it (WEFT_NO_SANDBOX=1)"])

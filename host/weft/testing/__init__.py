@@ -288,7 +288,7 @@ def weft_app(weft_runtime: Runtime, weft_app_dir: Path, weft_run: Callable[..., 
     from ..errors import ConfigError
 
     try:
-        appconfig.load(weft_app_dir)  # a weft.toml that `weft run` refuses fails the test too
+        config = appconfig.load(weft_app_dir)  # a weft.toml that `weft run` refuses fails the test too
         main, _ = _load_main(weft_app_dir)
     except (ConfigError, UsageError) as exc:
         refused = str(exc)
@@ -298,8 +298,18 @@ def weft_app(weft_runtime: Runtime, weft_app_dir: Path, weft_run: Callable[..., 
         pytest.fail(f"weft_app: {refused}", pytrace=False)
     app = App(runtime=weft_runtime, main_fn=main)
     request.node.stash.setdefault(_APPS, []).append(app)
+    # Named as weft.run names it: dialogs' titles, as people see them.
+    from PySide6.QtCore import QCoreApplication
+    from PySide6.QtGui import QGuiApplication
+
+    qt_app = QCoreApplication.instance()
+    names = (qt_app.applicationName(), QGuiApplication.applicationDisplayName())
+    qt_app.setApplicationName(config.name)
+    QGuiApplication.setApplicationDisplayName(config.name)
     yield app
     weft_run(app.stop())
+    qt_app.setApplicationName(names[0])
+    QGuiApplication.setApplicationDisplayName(names[1])
 
 
 def _timeout(item: pytest.Item) -> float | None:
