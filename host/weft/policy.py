@@ -211,7 +211,22 @@ def _decoded(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-_SCRIPT_REFUSALS = ("Refused to execute inline", "Refused to run the JavaScript URL", "Refused to evaluate")
+#: Chromium's console words for a script its Content-Security-Policy did
+#: not run, and what each refused.
+_SCRIPT_REFUSALS = {
+    "Refused to run the JavaScript URL": "a javascript: URL",
+    "Refused to execute inline script": "an inline script without the page's nonce",
+    "Refused to execute inline event handler": "an inline event handler",
+    "Refused to evaluate": "eval",
+}
+
+
+def csp_script_refusal(message: str) -> str | None:
+    """What script a Content-Security-Policy refusal on the console (see
+    :func:`csp_refusal`) kept from running, if ``message`` is one."""
+    if "Content Security Policy" not in message:
+        return None
+    return next((what for start, what in _SCRIPT_REFUSALS.items() if message.startswith(start)), None)
 
 
 def csp_refusal(message: str) -> str | None:
@@ -228,8 +243,8 @@ def csp_refusal(message: str) -> str | None:
         return None
     if message.startswith("Fetch API cannot load "):
         return ""  # the same refusal again, said for fetch(): already counted
-    if not message.startswith("Refused to ") or message.startswith(_SCRIPT_REFUSALS):
-        return None  # a script that did not run is no request: the console shows Chromium's words
+    if not message.startswith("Refused to ") or csp_script_refusal(message) is not None:
+        return None  # a script that did not run is no request
     start = message.find("'")
     end = message.find("'", start + 1)
     return message[start + 1:end] if 0 <= start < end else None

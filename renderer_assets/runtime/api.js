@@ -24,12 +24,12 @@ const MAX_TIMER_MS = 2147483647;
 function timeoutOf(options) {
   if (options === undefined || options === null) return null;
   if (typeof options !== "object") {
-    throw new TypeError(`invoke's third argument is an options object like {timeout: 5000}, not ${typeof options}`);
+    throw new TypeError(`runtime.invoke's third argument is an options object like {timeout: 5000}, not ${typeof options}`);
   }
   const timeout = options.timeout;
   if (timeout === undefined || timeout === null || timeout === Infinity) return null;
   if (typeof timeout !== "number" || !(timeout >= 0)) {
-    throw new RangeError(`invoke's timeout is a number of ms, 0 or more (or Infinity), not ${String(timeout)}`);
+    throw new RangeError(`runtime.invoke's timeout is a number of ms, 0 or more (or Infinity), not ${String(timeout)}`);
   }
   return timeout > MAX_TIMER_MS ? null : timeout;
 }

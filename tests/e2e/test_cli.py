@@ -53,7 +53,7 @@ def test_the_demo_is_quiet_unless_asked(weft_command: str) -> None:
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=30)
-    assert line.startswith("weft demo: the Mischief plugin tried 18 things") and "18 were refused" in line
+    assert line.startswith("weft demo: the Mischief plugin tried 19 things") and "19 were refused" in line
     assert process.returncode == 130, stderr
     # Its refusals are on the audit trail, which the terminal shows with -v only.
     assert stderr.splitlines() == [

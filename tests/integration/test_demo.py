@@ -47,8 +47,8 @@ def test_demo_two_windows_talk_through_python(arun: Any) -> None:
             await notes.evaluate("document.getElementById('save').click(); 1")
             await _until(notes, "document.getElementById('status').textContent", "saved (15 characters)")
             await _until(activity, "document.getElementById('log').textContent.includes('15 characters from plugin:notes')", True)
-            await _until(mischief, "document.getElementById('summary').textContent", "All 18 attempts were refused.", 30)
-            await _until(activity, "document.getElementById('log').textContent.includes('18 of 18 attempts refused')", True)
+            await _until(mischief, "document.getElementById('summary').textContent", "All 19 attempts were refused.", 30)
+            await _until(activity, "document.getElementById('log').textContent.includes('19 of 19 attempts refused')", True)
             # The counter plugin renders into the main window (vue-remote);
             # clicks there run its handlers and reach Python.
             count = "document.querySelector('#remote-panel .remote-count')?.textContent ?? null"

@@ -86,8 +86,9 @@ def test_the_mischief_plugin_is_refused_everything(
         arun(main(), timeout=60)
     audit = [r for r in caplog.records if r.name == "weft.audit"]
     denied = {(r.plugin, r.direction) for r in audit}  # type: ignore[attr-defined]
-    for direction in ("page → host", "request", "permission", "download", "navigation"):
+    for direction in ("page → host", "request", "permission", "download", "navigation", "script"):
         assert ("mischief", direction) in denied, direction
+    assert [r.target for r in audit if r.direction == "script"] == ["a javascript: URL"]  # type: ignore[attr-defined]
     assert all(r.plugin == "mischief" for r in audit)  # type: ignore[attr-defined]
 
 

@@ -119,6 +119,19 @@ def test_csp_refusals_are_read_from_the_console(message: str, url: str | None) -
     assert policy.csp_refusal(message) == url
 
 
+@pytest.mark.parametrize(("message", "what"), [
+    ("Refused to run the JavaScript URL because it violates the following Content Security Policy directive: "
+     "\"script-src 'self'\".", "a javascript: URL"),
+    ("Refused to execute inline script because it violates the following Content Security Policy directive: "
+     "\"script-src 'self' 'nonce-x'\".", "an inline script without the page's nonce"),
+    ("Refused to connect to 'https://x/y' because it violates the following Content Security Policy directive: "
+     "\"connect-src 'self'\".", None),
+    ("Refused to run the JavaScript URL, said the page itself", None),
+])
+def test_scripts_the_policy_did_not_run_are_read_from_the_console(message: str, what: str | None) -> None:
+    assert policy.csp_script_refusal(message) == what
+
+
 @pytest.mark.parametrize(("own", "target", "main_frame", "allowed"), [
     ("app://localhost", "app://localhost", True, True),
     ("plugin://notes", "plugin://notes", True, True),
