@@ -240,6 +240,7 @@ class AppPage(QWebEnginePage):
                 self._on_request_blocked(refused, "outside the page's Content-Security-Policy")
             return
         if self._grant is not None and (script := policy.csp_script_refusal(message)) is not None:
-            capabilities.record(self._grant.owner, "script", script, "outside the plugin's Content-Security-Policy")
+            capabilities.record(self._grant.owner, "script", script, "outside the plugin's Content-Security-Policy",
+                                self._router.refusals)  # a flood of them is summarised
             return
         self._console.message(level, message, line, source)
