@@ -211,11 +211,25 @@ def test_renderer_invoke_timeout_option(runtime: weft.Runtime, arun: Any) -> Non
         win = await open_page(runtime, "<p>x</p>")
         out = await in_page(runtime, win, 'await runtime.invoke("hang", null, {timeout: 50});')
         assert out["name"] == "TimeoutError" and "50 ms" in out["message"]
-        # No timeout, however it is said (past setTimeout's longest wait too): the call waits.
-        runtime.handle("soon", lambda payload, window_id: asyncio.sleep(0.2, result=payload))
+        # No timeout, however it is said (past setTimeout's longest wait too): the call waits, here
+        # past a 20 ms timer of the page's (an overflowed timer fires after 1 ms), until Python answers.
+        gate = asyncio.Event()
+
+        async def gated(payload: Any, window_id: str) -> Any:
+            await gate.wait()
+            return payload
+
+        runtime.handle("gated", gated)
+        runtime.handle("open-gate", lambda payload, window_id: gate.set())
         for options in ["{timeout: Infinity}", "{timeout: 3e9}", "{timeout: 2 ** 31}", "{timeout: null}", "{}", "null"]:
-            out = await in_page(runtime, win, f'return await runtime.invoke("soon", {options!r}, {options});')
-            assert out == {**out, "ok": True, "value": options}, out
+            gate.clear()
+            out = await in_page(runtime, win, f"""
+                const call = runtime.invoke("gated", {options!r}, {options});
+                const early = await Promise.race([call.then(() => "answered", (e) => e.name),
+                                                  new Promise((r) => setTimeout(() => r("waiting"), 20))]);
+                await runtime.invoke("open-gate");
+                return [early, await call];""")
+            assert out == {**out, "ok": True, "value": ["waiting", options]}, out
         # A bad one is refused at once, and the call is never made.
         calls = []
         runtime.handle("counted", lambda payload, window_id: calls.append(payload))
