@@ -144,7 +144,8 @@ def _is_image(path: Path) -> bool:
         return False
     if head.startswith(_IMAGE_STARTS) or head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return True
-    return b"<svg" in head and head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE"))
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    return b"<svg" in head and text.startswith((b"<?xml", b"<svg", b"<!--", b"<!DOCTYPE"))
 
 
 def _checked(source: object, values: dict[str, Any], base: Path | None) -> AppConfig:

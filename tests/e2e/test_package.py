@@ -251,8 +251,9 @@ def test_bad_app_folders_and_missing_tools_get_a_clear_message(weft_command: str
     for folder, args, line in [
         ("bad-toml", [], f"weft: {tmp_path / 'bad-toml' / 'weft.toml'}: app.protocols: 'http' belongs to the web "
                          "or to weft; an app may not claim it\n"),
-        ("no-toml", ["--version", "v1"], "weft: weft package: --version: 'v1' is not a version: 1 to 4 numbers with dots, "
-                                          "maybe a -pre-release or +build part (\"1.0\", \"1.2.3\", \"2.0.0-beta.1\")\n"),
+        ("no-toml", ["--version", "v1"],
+         "weft: weft package: --version: 'v1' is not a version: 1 to 4 numbers with dots, "
+         "maybe a -pre-release or +build part (\"1.0\", \"1.2.3\", \"2.0.0-beta.1\")\n"),
     ]:
         code, _, stderr = run_weft([weft_command, "package", str(tmp_path / folder), "--out", str(tmp_path / "out"),
                                     *args])

@@ -224,10 +224,10 @@ def weft_run(weft_loop: asyncio.AbstractEventLoop, request: pytest.FixtureReques
     ``timeout`` s (default: the marker's, else ini ``weft_timeout``, 30)."""
     default = _timeout(request.node)
 
-    def run(awaitable: Awaitable[T], timeout: float | None | object = _ANY) -> T:
+    def run(awaitable: Awaitable[T], timeout: float | None = _ANY) -> T:
         if timeout is _ANY:
             return _run(weft_loop, awaitable, default, request.node)
-        return _run(weft_loop, awaitable, timeout, request.node, limit_set_by="weft_run's timeout=")  # type: ignore[arg-type]
+        return _run(weft_loop, awaitable, timeout, request.node, limit_set_by="weft_run's timeout=")
 
     return run
 
@@ -306,10 +306,12 @@ def weft_app(weft_runtime: Runtime, weft_app_dir: Path, weft_run: Callable[..., 
     names = (qt_app.applicationName(), QGuiApplication.applicationDisplayName())
     qt_app.setApplicationName(config.name)
     QGuiApplication.setApplicationDisplayName(config.name)
-    yield app
-    weft_run(app.stop())
-    qt_app.setApplicationName(names[0])
-    QGuiApplication.setApplicationDisplayName(names[1])
+    try:
+        yield app
+        weft_run(app.stop())
+    finally:
+        qt_app.setApplicationName(names[0])
+        QGuiApplication.setApplicationDisplayName(names[1])
 
 
 def _timeout(item: pytest.Item) -> float | None:
