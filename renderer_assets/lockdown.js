@@ -202,7 +202,6 @@
     guard(win.Element.prototype, "outerHTML", { before: markupAt(0), after, setter: true });
     guard(win.Element.prototype, "insertAdjacentHTML", { before: markupAt(1), after });
     guard(win.Range.prototype, "createContextualFragment", { before: markupAt(0) });
-    guard(win.HTMLIFrameElement.prototype, "srcdoc", { before: markupAt(0), setter: true });
     guard(win.Document.prototype, "execCommand", {
       before: (args) => {
         args[0] = toStr(args[0]);
@@ -213,13 +212,13 @@
   }
 
   function guardAttributes(win) {
-    const isRel = (name) => apply(lowerCase, name, []) === "rel" || apply(lowerCase, name, []) === "srcdoc";
+    // (A frame's srcdoc is not checked: no frame enters the document.)
+    const isRel = (name) => apply(lowerCase, name, []) === "rel";
     // Attribute values are made strings once, checked, and passed on as such.
     const pair = (nameAt) => (args, element) => {
       args[nameAt] = toStr(args[nameAt]);
       args[nameAt + 1] = toStr(args[nameAt + 1]);
       if (apply(lowerCase, args[nameAt], []) === "rel") checkValue(args[nameAt + 1]);
-      if (apply(lowerCase, args[nameAt], []) === "srcdoc") checkMarkup(args[nameAt + 1]);
     };
     guard(win.Element.prototype, "setAttribute", { before: pair(0) });
     guard(win.Element.prototype, "setAttributeNS", { before: pair(1) });

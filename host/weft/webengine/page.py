@@ -235,12 +235,12 @@ class AppPage(QWebEnginePage):
     def javaScriptConsoleMessage(  # noqa: N802 (Qt override)
         self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str
     ) -> None:
-        if self._on_request_blocked is not None and (refused := policy.csp_refusal(message)) is not None:
-            if refused:
-                self._on_request_blocked(refused, "outside the page's Content-Security-Policy")
-            return
         if self._grant is not None and (script := policy.csp_script_refusal(message)) is not None:
             capabilities.record(self._grant.owner, "script", script, "outside the plugin's Content-Security-Policy",
                                 self._router.refusals)  # a flood of them is summarised
+            return
+        if self._on_request_blocked is not None and (refused := policy.csp_refusal(message)) is not None:
+            if refused:
+                self._on_request_blocked(refused, "outside the page's Content-Security-Policy")
             return
         self._console.message(level, message, line, source)
