@@ -32,7 +32,7 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Literal, overload
 
-from .errors import Error, ProtocolError, SessionError
+from .errors import Error, PluginStateError, ProtocolError, SessionError
 from .ipc import active
 from .ipc.router import Router
 from .ipc.sessions import SUPPORTED_PROTOCOLS, Link, Session
@@ -45,6 +45,9 @@ __all__ = ["DEFAULT_CHANNEL", "SUPPORTED_PROTOCOLS", "Pairing", "Session", "open
 log = logging.getLogger("weft.remote")
 
 DEFAULT_CHANNEL = "vue-remote:rpc"
+HELLO_PATIENCE = 10.0
+"""Seconds a pairing's new session waits for both pages' hello before it
+logs which page is silent (it goes on waiting)."""
 
 
 @overload
@@ -99,6 +102,9 @@ async def open_session_on(
     reconnect: bool = False,
 ) -> Session | Pairing:
     """:func:`open_session` on a given router (what ``Runtime.open_session`` uses)."""
+    if not isinstance(remote, str) and remote.state != "running":
+        raise PluginStateError(f"plugin {remote.id!r} is {remote.state}, not running: await plugin.start() "
+                               "before opening a session with it")
     remote_id = remote if isinstance(remote, str) else remote.window_id
     host, far = Link(window_id=host_window_id, channel=host_channel or channel), Link(window_id=remote_id,
                                                                                       channel=channel)
@@ -128,7 +134,9 @@ class Pairing:
     router (a plugin started again) and opens a new session on the same
     ends; the host page's ``eachSession`` endpoint and the remote's new
     ``fromDesktopIpc`` endpoint say hello, and it opens. A reload of the
-    host page re-pairs the same way.
+    host page re-pairs the same way, with the remote page that stayed: its
+    endpoints must come from ``eachSession`` too (one that stays silent is
+    named in a WARNING after :data:`HELLO_PATIENCE` seconds).
 
     It stops (for good; :attr:`reason` says why) when:
 
@@ -231,7 +239,7 @@ class Pairing:
             while True:
                 self._session = session
                 try:
-                    await session.wait_open(None)
+                    await (session.wait_open(None) if first else self._wait_open(session))
                 except ProtocolError as exc:
                     if session.reason is not None and session.reason.startswith("refused"):
                         self._error = exc
@@ -246,7 +254,10 @@ class Pairing:
                 if stop is not None:
                     self._stop(stop)
                     return
-                log.info("%s: %s; pairing again once %s is back", session.id, reason, self.remote.window_id)
+                if self._router.has_window(self.remote.window_id):
+                    log.info("%s: %s; pairing again", session.id, reason)
+                else:
+                    log.info("%s: %s; pairing again once %s is back", session.id, reason, self.remote.window_id)
                 self._session = None
                 while not self._router.has_window(self.remote.window_id):
                     self._back.clear()
@@ -263,6 +274,20 @@ class Pairing:
         finally:
             if self.reason is None:  # cancelled by the runtime's shutdown
                 self._stop("the runtime shut down")
+
+    async def _wait_open(self, session: Session) -> None:
+        """Wait for a session opened again; if a page stays silent for
+        :data:`HELLO_PATIENCE` seconds, say which, and why that usually is."""
+        try:
+            await session.wait_open(HELLO_PATIENCE)
+            return
+        except TimeoutError:
+            silent = " and ".join(f"{link.window_id} (on {link.channel!r})" for link in session.silent)
+            log.warning("%s: %s said no hello within %s s of being paired again: a page that should pair again "
+                        "while it stays loaded makes its endpoints with eachSession (docs/plugins.md), not one "
+                        "fromDesktopIpc endpoint, which ends with its first session; still waiting",
+                        session.id, silent or "a page", HELLO_PATIENCE)
+        await session.wait_open(None)
 
     def _stop_reason(self, session: Session, reason: str) -> str | None:
         """Why the pairing stops after this session ended, or None to pair again."""

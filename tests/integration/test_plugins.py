@@ -13,7 +13,7 @@ import pytest
 
 import weft
 from tests.conftest import live_qt_objects, next_event, write_plugin
-from weft import plugins
+from weft import plugins, remote
 from weft.plugins import PluginState
 
 ECHO = """<script>
@@ -147,6 +147,43 @@ def test_runtime_shutdown_stops_running_plugins(arun: Any, tmp_path: Path) -> No
             assert plugin.state is PluginState.STOPPED
             with pytest.raises(weft.RuntimeClosedError):
                 await plugin.start()
+
+    arun(main())
+
+
+def test_a_relative_plugin_path_is_in_the_app_folder(arun: Any, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a window's url is: a frozen app started from a desktop entry runs
+    in the user's home, not in its folder."""
+    app_dir, elsewhere = tmp_path / "app", tmp_path / "home"
+    write_plugin(app_dir / "plugins", "near", ECHO)
+    write_plugin(elsewhere / "plugins", "far", ECHO)
+    monkeypatch.chdir(elsewhere)
+
+    async def main() -> None:
+        with weft.Runtime(app_dir=app_dir).activated():
+            plugin = await plugins.load("plugins/near")
+            assert plugin.manifest.folder == (app_dir / "plugins" / "near").resolve()
+            with pytest.raises(weft.ManifestError, match=str(app_dir / "plugins" / "far")):
+                await plugins.load("plugins/far")  # not the working directory's
+            assert (await plugins.load(elsewhere / "plugins" / "far")).id == "far"
+        with weft.Runtime().activated():  # no app folder: the working directory's, as Python's paths are
+            assert (await plugins.load("plugins/far")).id == "far"
+
+    arun(main())
+
+
+def test_a_session_with_a_plugin_that_is_not_running_says_so(runtime: weft.Runtime, arun: Any,
+                                                            tmp_path: Path) -> None:
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "idle", ECHO, send=["vue-remote:rpc"],
+                                                 receive=["vue-remote:rpc"]))
+        with pytest.raises(weft.PluginStateError, match=r"plugin 'idle' is loaded, not running: await plugin\.start"):
+            await remote.open_session("main", plugin)
+        await plugin.start()
+        await plugin.stop()
+        with pytest.raises(weft.PluginStateError, match="plugin 'idle' is stopped, not running"):
+            await remote.open_session("main", plugin, reconnect=True)
 
     arun(main())
 

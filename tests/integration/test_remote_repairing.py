@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtWebEngineCore import QWebEnginePage
 
 import weft
-from tests.conftest import in_page, js_value_until, write_plugin
+from tests.conftest import in_page, js_value_until, until, write_plugin
 from tests.integration.test_remote_sessions import GRANT, RPC, SERVED_ECHO, app, bundled_plugin, bundles
 from weft import plugins, remote
 from weft.ipc.sessions import is_control
@@ -186,6 +186,66 @@ def test_without_reconnect_a_restarted_plugin_is_not_paired_again(app: weft.Runt
         assert session.state == "closed" and app.router.sessions == () and pairing_tasks(app) == []
 
     arun(main())
+
+
+COUNT = "document.querySelector('#panel #count')?.textContent ?? null"
+
+
+def test_a_reloaded_host_shows_the_ui_again_from_a_plugin_with_an_endpoint_per_session(
+    app: weft.Runtime, arun: Any, tmp_path: Path, bundles: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The plugin page stays loaded; its eachSession endpoint renders into
+    each new host document (the demo's counter plugin works this way)."""
+    async def main() -> None:
+        clicked = app.channel_events("clicked")
+        host = await app.create_window(title="host", width=400, height=300, url="app://vue-repair-host.html",
+                                       id="host")
+        plugin = await plugins.load(bundled_plugin(tmp_path, bundles, "vueplugin", "vue-plugin.js"))
+        await plugin.start()
+        await host.wait_ready()
+        await plugin.wait_ready()
+        await plugin.evaluate("window.loadedOnce = true")
+        pairing = await remote.open_session(host.id, plugin, reconnect=True)
+        for reload in range(3):
+            if reload:
+                host.reload()
+                await until(lambda: pairing.sessions_opened > opened)
+            opened = pairing.sessions_opened
+            assert await js_value_until(host, COUNT) == "clicked 0 times"
+            await host.evaluate("document.querySelector('#panel button#increment').click(); 1")
+            assert await js_value_until(host, COUNT, "clicked 1 times")
+            event = await asyncio.wait_for(clicked.next(), 10)
+            assert event is not None and event.payload == 1
+        assert await plugin.evaluate("window.loadedOnce") is True  # the same plugin page throughout
+        assert app.router.sessions == (pairing.session,)
+        assert not [r.getMessage() for r in caplog.records if r.name == "weft.console"]
+
+    arun(main(), timeout=60)
+
+
+def test_a_plugin_that_cannot_pair_again_is_named_when_its_host_reloads(
+    app: weft.Runtime, arun: Any, tmp_path: Path, bundles: Path, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """rpc-plugin.js makes one fromDesktopIpc endpoint, which ends with the
+    first session: after the host reloads, the pairing waits for it for
+    ever, and says so rather than stay silent."""
+    monkeypatch.setattr(remote, "HELLO_PATIENCE", 0.5)
+
+    async def main() -> None:
+        host, plugin = await _rpc_host_and_plugin(app, tmp_path, bundles)
+        pairing = await app.open_session(host.id, plugin, reconnect=True)
+        with caplog.at_level("INFO", logger="weft.remote"):
+            host.reload()
+            record = await until(lambda: next((r for r in caplog.records if r.levelname == "WARNING"), None))
+        message = record.getMessage()
+        assert f"{plugin.window_id} (on 'vue-remote:rpc') said no hello within 0.5 s" in message, message
+        assert "eachSession (docs/plugins.md)" in message and "host" not in message.split("said")[0]
+        assert pairing.session is None and not pairing.closed  # still waiting
+        said = [r.getMessage() for r in caplog.records if "pairing again" in r.getMessage()]
+        assert said and not any("once" in m for m in said), said  # the plugin never went
+
+    arun(main(), timeout=60)
 
 
 @pytest.mark.slow

@@ -105,6 +105,12 @@ class Session:
         return (f"<weft Session {self.id} {self.state}: {self.host.window_id} ({self.host.channel}) <-> "
                 f"{self.remote.window_id} ({self.remote.channel}), {self.messages} messages>")
 
+    @property
+    def silent(self) -> tuple[Link, ...]:
+        """The ends that have not said hello (yet); none once it opened."""
+        return tuple(link for side, link in (("host", self.host), ("remote", self.remote))
+                     if side not in self._said_hello and self.state == "opening")
+
     def side_of(self, link: Link) -> Side:
         return "host" if link == self.host else "remote"
 

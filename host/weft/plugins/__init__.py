@@ -14,7 +14,6 @@ remote origins its manifest grants. To the host it is a window whose id is
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Protocol
 
 from ..errors import ManifestError
@@ -26,12 +25,21 @@ __all__ = ["Capabilities", "Manifest", "ManifestError", "Plugin", "PluginHost", 
 
 
 class _Loader(Protocol):
+    app_dir: Path | None
+
     def load_plugin(self, manifest: Manifest) -> Plugin: ...
 
 
 async def load(path: str | Path) -> Plugin:
     """Read and validate the plugin in folder ``path`` for the running
     runtime; raises :class:`weft.ManifestError` for a bad manifest. The
-    plugin is not started."""
+    plugin is not started.
+
+    A relative ``path`` is in the app's folder (``weft.app.dir``), as a
+    window's ``url`` is, whatever the working directory: a frozen app
+    started from a desktop entry runs in the user's home."""
     loader: _Loader = active.current()
-    return loader.load_plugin(parse_manifest(path))
+    folder = Path(path).expanduser()
+    if not folder.is_absolute() and loader.app_dir is not None:
+        folder = loader.app_dir / folder
+    return loader.load_plugin(parse_manifest(folder))

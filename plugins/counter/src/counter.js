@@ -1,14 +1,14 @@
 // The counter plugin: a Vue app rendered by @omnicajs/vue-remote's remote
 // renderer in a headless, sandboxed page, shown in the host's window.
-// Built into ../counter.js by tests/remote/build.mjs.
+// Built into ../counter.js by tests/remote/build.mjs. One endpoint per
+// session (eachSession): when the host window reloads, the same plugin page
+// renders into it again.
 import { createEndpoint, release, retain } from "@remote-ui/rpc";
 import { createRemoteRenderer, createRemoteRoot, defineRemoteComponent } from "@omnicajs/vue-remote/remote";
 import { defineComponent, h, ref } from "vue";
-import { fromDesktopIpc } from "weft-runtime";
+import { eachSession } from "weft-runtime";
 
 const VButton = defineRemoteComponent("VButton");
-const endpoint = createEndpoint(fromDesktopIpc(window.runtime));
-let onRelease = () => {};
 
 const Counter = defineComponent({
   props: { api: { type: Object, required: true } },
@@ -29,21 +29,29 @@ const Counter = defineComponent({
   },
 });
 
-endpoint.expose({
-  async run(channel, api) {
-    retain(channel);
-    retain(api);
-    const root = createRemoteRoot(channel, { components: ["VButton"] });
-    await root.mount();
-    const app = createRemoteRenderer(root).createApp(Counter, { api });
-    app.mount(root);
-    onRelease = () => {
-      release(channel);
-      release(api);
-      app.unmount();
-    };
-  },
-  release() {
-    onRelease();
-  },
+eachSession(window.runtime, "vue-remote:rpc", (messenger) => {
+  const endpoint = createEndpoint(messenger);
+  let teardown = () => {};
+  endpoint.expose({
+    async run(channel, api) {
+      retain(channel); // kept beyond this call: the renderer and the app use them
+      retain(api);
+      const root = createRemoteRoot(channel, { components: ["VButton"] });
+      await root.mount();
+      const app = createRemoteRenderer(root).createApp(Counter, { api });
+      app.mount(root);
+      teardown = () => {
+        teardown = () => {};
+        app.unmount();
+        release(channel);
+        release(api);
+      };
+    },
+    release() {
+      teardown();
+    },
+  });
+  // The session closed (the host page went): its functions are revoked, so
+  // what it rendered is dropped, not unmounted.
+  return () => { teardown = () => {}; };
 });
