@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from typing import Any, AsyncIterator, Callable
 
 import weft
-from tests.conftest import in_page, open_page
+from tests.conftest import in_page, open_page, until
 
 READ_ALL = """
 const stream = await runtime.invoke(%s, %s);
@@ -226,3 +227,67 @@ def test_the_reference_file_example_runs_as_written(runtime: weft.Runtime, arun:
         assert len(progress) == 4 and progress == sorted(progress) and progress[-1] == 1
 
     arun(main())
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_page_holds_at_most_max_open_streams_and_the_host_s_files_with_them(runtime: weft.Runtime,
+                                                                               arun: Any) -> None:
+    """Each read waiting on Python holds a request, and two of the host's
+    file descriptors: a page that opened streams without end and never read
+    them ran the host out of descriptors (Chromium then aborts)."""
+    limit = runtime.router.limits.max_open_streams
+    opened = 0
+    closed = 0
+
+    class Feed:
+        """A live feed with nothing new, ever."""
+
+        def __aiter__(self) -> Feed:
+            return self
+
+        async def __anext__(self) -> bytes:
+            await asyncio.Event().wait()
+            return b""
+
+        async def aclose(self) -> None:
+            nonlocal closed
+            closed += 1
+
+    def feed(payload: Any, window_id: str) -> Feed:
+        nonlocal opened
+        opened += 1
+        return Feed()
+
+    async def main() -> None:
+        runtime.handle("feed", feed)
+        win = await open_page(runtime, "<p>feeds</p>")
+        before = _open_fds()
+        outcome = await in_page(runtime, win, """
+            window.held = [];
+            const refused = [];
+            for (let i = 0; i < %d; i++) {
+              try { window.held.push(await runtime.invoke("feed")); }
+              catch (error) { refused.push(`${error.name}: ${error.message}`); }
+            }
+            return [window.held.length, refused.length, refused[0]];
+        """ % (limit + 100), timeout=60)
+        held, refused, first = outcome["value"]
+        assert (held, refused) == (limit, 100), outcome
+        assert first.startswith(f"RateLimitError: window '{win.id}' has {limit} streams open, its limit"), first
+        assert opened == limit + 100
+        await until(lambda: closed == 100)  # each refused one closed unread
+        assert _open_fds() - before < limit * 2 + 64, (before, _open_fds())
+        # A stream read to its end, or cancelled, makes room for another.
+        outcome = await in_page(runtime, win, """
+            await window.held.pop().cancel("enough");
+            const again = await runtime.invoke("feed");
+            return again instanceof ReadableStream;
+        """)
+        assert outcome["value"] is True, outcome
+        await win.close()
+        await until(lambda: closed == opened)
+
+    arun(main(), timeout=120)

@@ -77,6 +77,9 @@ class Lane(Protocol):
         """Serve ``outflow`` (a :class:`weft.ipc.streams.Outflow`) to the page
         under a new token; None when the page is not served by weft."""
 
+    def streams_open(self) -> int:
+        """How many of the current document's streams are still open."""
+
     def discard(self) -> None:
         """Drop bodies staged for the page's current document, and cancel
         its streams (it went away)."""

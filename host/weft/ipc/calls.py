@@ -11,7 +11,9 @@
   not called), and those still running when the page goes are cancelled.
   An answer for a document that has gone has nobody waiting, and is dropped.
   A handler that returns an async iterator of bytes answers with a stream
-  (:mod:`weft.ipc.streams`).
+  (:mod:`weft.ipc.streams`); at most ``Limits.max_open_streams`` of them
+  stay open for one page (past it, the call fails with
+  :class:`~weft.RateLimitError` and the iterator is closed unread).
 """
 
 from __future__ import annotations
@@ -185,6 +187,14 @@ class Handlers:
         outflow = streams.Outflow(iterator, self.tasks.spawn, f"{frame.channel}#{frame.call_id}")
         if not peer.current(generation):
             outflow.cancel()  # nobody will read it: close it now
+            return
+        if peer.lane is not None and (open_now := peer.lane.streams_open()) >= self.limits.max_open_streams:
+            outflow.cancel()
+            error = RateLimitError(f"window {peer.window_id!r} has {open_now:,} streams open, its limit; the "
+                                   f"stream {frame.channel!r} returned was closed unread (read streams to their "
+                                   "end, or cancel() them)")
+            self.refusals.warn(log, peer.window_id, "too many open streams", "%s", error)
+            peer.send(Failure(call_id=frame.call_id, error=error_to_wire(error)))
             return
         token = peer.lane.open_stream(outflow) if peer.lane is not None else None
         if token is None:

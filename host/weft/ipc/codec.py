@@ -70,6 +70,12 @@ class Limits:
     """Python handler calls one page may have running at once (async
     handlers not finished yet); past it, its invokes fail with
     :class:`~weft.RateLimitError` and the handler is not called."""
+    max_open_streams: int = 128
+    """Streams (handlers' async iterators) one page may hold open at once:
+    each waiting read holds a request, and with it two of the host
+    process's file descriptors. Past it, the invoke whose handler returned
+    one more fails with :class:`~weft.RateLimitError` (the iterator is
+    closed unread)."""
 
 
 @attrs.frozen(kw_only=True)

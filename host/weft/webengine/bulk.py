@@ -512,6 +512,10 @@ class PageLane:
         self._streams = [t for t in self._streams if self._store.has_stream(t)] + [token]
         return token
 
+    def streams_open(self) -> int:
+        self._streams = [t for t in self._streams if self._store.has_stream(t)]
+        return len(self._streams)
+
     def discard(self) -> None:
         self._store.unbind(self.key)
         self._store.unstage(self._staged)
