@@ -161,6 +161,46 @@ async def win_value(win: weft.Window, expression: str, timeout: float = 10.0) ->
     return value
 
 
+def test_a_slow_listener_holds_what_its_byte_bound_allows_of_a_page_s_large_messages(
+    arun: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page's messages may each be up to max_bulk_bytes; an app that reads
+    slowly held every one of them (a plugin pinned 1.6 GiB with 30 x 32 MiB
+    to a listener taking 2 s each). Its backlog keeps max_backlog_bytes."""
+    mib = 1024 * 1024
+
+    async def main() -> None:
+        rt = weft.Runtime(limits=weft.ipc.Limits(max_backlog_bytes=20 * mib))
+        with rt.activated():
+            try:
+                release = asyncio.Event()
+                sizes: list[int] = []
+
+                async def slow(payload: Any, window_id: str) -> None:
+                    await release.wait()
+                    sizes.append(len(payload))
+
+                rt.on_channel("blob", slow)
+                done = rt.channel_events("sent")
+                win = await open_page(rt, "<p>blobs</p>")
+                await win.evaluate("""(async () => {
+                    for (let i = 0; i < 10; i++) runtime.send("blob", new Uint8Array(8 * 1024 * 1024).fill(i));
+                    runtime.send("sent", 10);
+                })(); 1""")
+                await next_event(done, 30)
+                await until(lambda: rt.router.hub.dropped == 6, 30)
+                release.set()
+                # The running one, the first waiting (kept whatever its size), then 16 MiB behind it.
+                await until(lambda: len(sizes) == 4)
+                assert sizes == [8 * mib] * 4 and rt.router.hub.dropped == 6
+            finally:
+                await rt.shutdown()
+
+    with caplog.at_level("ERROR", logger="weft.ipc"):
+        arun(main(), timeout=90)
+    assert "is 20,971,520 bytes behind; dropped an event on 'blob'" in caplog.text
+
+
 def test_upload_over_the_limit_fails_the_call_and_nothing_else(arun: Any) -> None:
     async def main() -> None:
         rt = weft.Runtime(limits=weft.ipc.Limits(max_bulk_bytes=100_000))

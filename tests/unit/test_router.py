@@ -21,6 +21,7 @@ from weft import (
     WindowNotFoundError,
 )
 from weft.ipc import IpcEvent, Limits, Router
+from weft.ipc.subscriptions import weight
 
 
 class FakePage:
@@ -155,6 +156,48 @@ def test_slow_async_callback_drops_past_its_bound_and_logs(caplog: pytest.LogCap
     with caplog.at_level(logging.ERROR, logger="weft.ipc"):
         asyncio.run(main())
     assert "events behind" in caplog.text
+
+
+def test_a_backlog_is_bounded_in_bytes_too(caplog: pytest.LogCaptureFixture) -> None:
+    """Events may be large (binary values, long strings up to
+    Limits.max_bulk_bytes): a slow subscriber's backlog holds at most
+    ``max_backlog_bytes`` besides its first event, which is always kept."""
+    big = "x" * 400
+
+    async def main() -> None:
+        router = Router(Limits(max_backlog_bytes=1_000))
+        connected(router)
+        sub = router.window_events()
+        release = asyncio.Event()
+        seen = []
+
+        async def slow(payload: Any, wid: str) -> None:
+            await release.wait()
+            seen.append(payload["i"])
+
+        router.on_channel("n", slow)
+        post(router, "w", *({"k": "send", "c": "n", "p": {"i": i, "text": big}} for i in range(6)))
+        got = []
+        with pytest.raises(SubscriberOverflowError, match="fell 1,000 bytes behind; 3 later events") as info:
+            async for event in sub:
+                got.append(event.payload["i"])
+        assert got == [0, 1, 2] and info.value.dropped == 3  # the first, then 2 x 405 bytes
+        release.set()
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert seen == [0, 1, 2, 3]  # the running one, then 1,000 bytes' worth behind it
+        assert router.hub.dropped == 3 + 2
+
+    with caplog.at_level(logging.ERROR, logger="weft.ipc"):
+        asyncio.run(main())
+    assert "is 1,000 bytes behind; dropped an event on 'n' from w" in caplog.text
+
+
+def test_weight_counts_binary_values_and_strings_at_any_depth() -> None:
+    assert weight(None) == weight(12) == weight(True) == 0
+    assert weight(b"abc") == weight(bytearray(3)) == weight(memoryview(b"abc")) == weight("abc") == 3
+    assert weight({"k": [b"12", ("345", {"deep": b"6"})]}) == 1 + 2 + 3 + 4 + 1
+    assert weight(memoryview(bytes(8)).cast("d")) == 8
 
 
 def test_broken_callback_is_logged_and_others_still_hear(caplog: pytest.LogCaptureFixture) -> None:

@@ -46,6 +46,7 @@ from .. import protocol
 from ..errors import ChannelError, ProtocolError
 from .bulk import BulkRef, dump_json, place, read_ref
 from .events import SYSTEM_CHANNELS
+from .subscriptions import DEFAULT_MAX_BYTES
 
 MAX_CHANNEL_CHARS = protocol.MAX_CHANNEL_CHARS
 RESERVED_PREFIXES = protocol.RESERVED_PREFIXES
@@ -70,6 +71,10 @@ class Limits:
     """Python handler calls one page may have running at once (async
     handlers not finished yet); past it, its invokes fail with
     :class:`~weft.RateLimitError` and the handler is not called."""
+    max_backlog_bytes: int = DEFAULT_MAX_BYTES
+    """Bytes (of binary values and strings) the events waiting for one slow
+    Python subscriber may hold, besides the first one waiting: past it,
+    events are dropped for that subscriber as past its event bound."""
     max_open_streams: int = 128
     """Streams (handlers' async iterators) one page may hold open at once:
     each waiting read holds a request, and with it two of the host

@@ -85,7 +85,7 @@ class Router:
     _loop: asyncio.AbstractEventLoop | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
-        self.hub = Hub(self.tasks, self.bound)
+        self.hub = Hub(self.tasks, self.bound, self.limits.max_backlog_bytes)
         self.refusals = RefusalLog(self.clock, self._call_later)
         self._handlers = Handlers(self.limits, self.tasks, self.refusals)
         self._declared = declared.Installer(self._handlers)

@@ -3,7 +3,8 @@
 Two kinds of subscriber share one :class:`Hub`:
 
 * :class:`Subscription`, an async iterator (``window_events()`` and friends).
-  It keeps a backlog of at most ``bound`` events. Past that, events are
+  It keeps a backlog of at most ``bound`` events and ``max_bytes`` (the
+  bytes and strings the waiting payloads hold). Past that, events are
   dropped *for that subscriber only* and counted; once the consumer has read
   what was kept, it gets :class:`~weft.SubscriberOverflowError` (with the
   count) and the subscription ends. Nothing is dropped without an error the
@@ -12,7 +13,12 @@ Two kinds of subscriber share one :class:`Hub`:
   callback runs inline, in order. An async callback runs one event at a time
   (the next starts when the previous finished), so it too sees events in
   order; events that arrive while it is busy wait in a backlog of at most
-  ``bound``, past which they are dropped, counted and logged as errors.
+  ``bound`` events and ``max_bytes``, past which they are dropped, counted
+  and logged as errors.
+
+An event that finds its backlog empty is always kept, however large: the
+byte bound stops a page from piling messages (each up to
+``Limits.max_bulk_bytes``) into the memory of an app that reads slowly.
 
 The hub holds iterator subscriptions weakly: an ``async for`` that was left
 with ``break`` stops collecting events as soon as the iterator is released.
@@ -36,7 +42,63 @@ from .tasks import Tasks
 log = logging.getLogger("weft.ipc")
 
 DEFAULT_BOUND = 10_000
+DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 Predicate = Callable[[IpcEvent], bool]
+
+
+def weight(payload: Any) -> int:
+    """The bytes ``payload`` holds in its binary values and strings (keys
+    included): what a backlog counts against its ``max_bytes``."""
+    total, stack = 0, [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, (str, bytes, bytearray)):
+            total += len(value)
+        elif isinstance(value, memoryview):
+            total += value.nbytes
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, (list, tuple)):
+            stack.extend(value)
+    return total
+
+
+@attrs.define(eq=False)
+class Backlog:
+    """Events waiting for a slow subscriber, in order, within ``bound``
+    events and ``max_bytes``; the first one waiting is kept whatever its size."""
+
+    bound: int
+    max_bytes: int
+    bytes: int = attrs.field(default=0, init=False)
+    _events: collections.deque[tuple[IpcEvent, int]] = attrs.field(factory=collections.deque, init=False)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def keep(self, event: IpcEvent) -> bool:
+        """Keep ``event`` if it fits; False if it does not."""
+        if not self._events:
+            self._events.append((event, 0))  # weighed only when there is a queue to bound
+            return True
+        if len(self._events) >= self.bound:
+            return False
+        size = weight(event.payload)
+        if self.bytes + size > self.max_bytes:
+            return False
+        self.bytes += size
+        self._events.append((event, size))
+        return True
+
+    def take(self) -> IpcEvent:
+        event, size = self._events.popleft()
+        self.bytes -= size
+        return event
+
+    def full_reason(self) -> str:
+        """What it is full of, for the messages that say so."""
+        return f"{self.bound:,} events" if len(self._events) >= self.bound else f"{self.max_bytes:,} bytes"
 
 
 def _everything(event: IpcEvent) -> bool:
@@ -51,22 +113,28 @@ class Subscription:
     """Which events this subscriber wants."""
     bound: int = DEFAULT_BOUND
     """Most events kept waiting for the consumer."""
+    max_bytes: int = DEFAULT_MAX_BYTES
+    """Most bytes (see :func:`weight`) kept waiting behind the first."""
     dropped: int = attrs.field(default=0, init=False)
     """Events dropped because the backlog was full."""
-    _backlog: collections.deque[IpcEvent] = attrs.field(factory=collections.deque, init=False)
+    _backlog: Backlog = attrs.field(init=False)
+    _full: str = attrs.field(default="", init=False)
     _waiters: list[asyncio.Future[None]] = attrs.field(factory=list, init=False)
     _closed: bool = attrs.field(default=False, init=False)
     _detach: Callable[[Subscription], None] | None = attrs.field(default=None, init=False)
+
+    @_backlog.default
+    def _new_backlog(self) -> Backlog:
+        return Backlog(self.bound, self.max_bytes)
 
     def offer(self, event: IpcEvent) -> bool:
         """Hand an event over; returns True if it had to be dropped."""
         if self._closed or not self.accepts(event):
             return False
-        dropped = bool(self.dropped) or len(self._backlog) >= self.bound
+        dropped = bool(self.dropped) or not self._backlog.keep(event)
         if dropped:
+            self._full = self._full or self._backlog.full_reason()
             self.dropped += 1
-        else:
-            self._backlog.append(event)
         self._wake()
         return dropped
 
@@ -100,8 +168,7 @@ class Subscription:
                 dropped, self.dropped = self.dropped, 0
                 self.close()
                 raise SubscriberOverflowError(
-                    f"subscriber fell {self.bound:,} events behind; "
-                    f"{dropped:,} later events were dropped for it",
+                    f"subscriber fell {self._full} behind; {dropped:,} later events were dropped for it",
                     dropped=dropped,
                 )
             if self._closed:
@@ -113,7 +180,7 @@ class Subscription:
             finally:
                 if waiter in self._waiters:
                     self._waiters.remove(waiter)
-        return self._backlog.popleft()
+        return self._backlog.take()
 
     async def __aenter__(self) -> Subscription:
         return self
@@ -134,26 +201,27 @@ class Listener:
     bound: int = DEFAULT_BOUND
     shown: Any = None
     """What logs call it: the app's own function, where ``callback`` wraps it."""
+    max_bytes: int = DEFAULT_MAX_BYTES
     dropped: int = attrs.field(default=0, init=False)
-    _backlog: collections.deque[IpcEvent] | None = attrs.field(default=None, init=False)
+    _backlog: Backlog | None = attrs.field(default=None, init=False)
 
     def offer(self, event: IpcEvent) -> bool:
         """Run or queue the callback; returns True if the event was dropped."""
         if not self.accepts(event):
             return False
         if self._backlog is not None:  # an async call is running: wait in line
-            if len(self._backlog) < self.bound:
-                self._backlog.append(event)
+            if self._backlog.keep(event):
                 return False
             self.dropped += 1
             log.error(
-                "listener %r is %d events behind; dropped an event on %r "
-                "(%d dropped so far)", self._name, self.bound, event.channel, self.dropped,
+                "listener %r is %s behind; dropped an event on %r from %s "
+                "(%d dropped so far)", self._name, self._backlog.full_reason(), event.channel, event.window_id,
+                self.dropped,
             )
             return True
         pending = self._call(event)
         if pending is not None:
-            self._backlog = collections.deque()
+            self._backlog = Backlog(self.bound, self.max_bytes)
             self.tasks.spawn(self._drain(pending, event), name=f"listener {self._name!r}")
         return False
 
@@ -183,7 +251,7 @@ class Listener:
                         self._failed(event)
                 if not self._backlog:
                     return
-                event = self._backlog.popleft()
+                event = self._backlog.take()
                 pending = self._call(event)
         finally:
             self._backlog = None
@@ -195,6 +263,7 @@ class Hub:
 
     tasks: Tasks
     bound: int = DEFAULT_BOUND
+    max_bytes: int = DEFAULT_MAX_BYTES
     _listeners: list[Listener] = attrs.field(factory=list, init=False)
     _subscriptions: weakref.WeakSet[Subscription] = attrs.field(factory=weakref.WeakSet, init=False)
     closed: bool = attrs.field(default=False, init=False)
@@ -208,7 +277,7 @@ class Hub:
             self.dropped += subscription.offer(event)
 
     def subscribe(self, accepts: Predicate = _everything, *, bound: int | None = None) -> Subscription:
-        subscription = Subscription(accepts, bound or self.bound)
+        subscription = Subscription(accepts, bound or self.bound, self.max_bytes)
         if self.closed:
             subscription.close()
         else:
@@ -221,7 +290,7 @@ class Hub:
     ) -> Callable[[], None]:
         """Call ``callback`` with each event ``accepts``; ``shown`` is what logs
         name it by, when ``callback`` wraps the app's own function."""
-        listener = Listener(callback, self.tasks, accepts, self.bound, shown)
+        listener = Listener(callback, self.tasks, accepts, self.bound, shown, self.max_bytes)
         self._listeners.append(listener)
 
         def unsubscribe() -> None:
