@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import select
 import shutil
 import signal
 import socket
@@ -320,6 +321,40 @@ def test_garbage_is_dropped_and_the_primary_keeps_working(spawn: Any, env: dict[
     assert all(line.startswith("weft.app: ") for line in dropped)
     assert "over the 1048576 limit" in dropped[0] and "nothing complete within 300 ms" in dropped[-3]
     assert "gave up before it saw the ack" in dropped[-2] and "not a go-ahead" in dropped[-1]
+
+
+def test_a_flood_of_idle_connections_holds_a_few_files_and_a_launch_gets_through(
+        spawn: Any, env: dict[str, str], tmp_path: Path) -> None:
+    """Only this user can connect; still, one client held 6,000 connections
+    (a file descriptor each) for IDLE_MS before the cap."""
+    primary = spawn(options=("--idle-ms=2000",))
+    primary_of(primary)
+    _, server = instance._where(APP)
+    fds = f"/proc/{primary.process.pid}/fd"
+    before = len(os.listdir(fds))
+    flood = []
+    try:
+        for _ in range(60):
+            conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            conn.connect(server)
+            flood.append(conn)
+        refused: set[socket.socket] = set()
+        deadline = time.monotonic() + 30
+        while len(refused) < 60 - instance.MAX_EXCHANGES and time.monotonic() < deadline:
+            readable, _, _ = select.select([c for c in flood if c not in refused], [], [], 1.0)
+            refused.update(c for c in readable if c.recv(16) == b"")
+        assert len(refused) == 60 - instance.MAX_EXCHANGES
+        assert len(os.listdir(fds)) - before <= instance.MAX_EXCHANGES + 4, (before, len(os.listdir(fds)))
+    finally:
+        for conn in flood:
+            conn.close()
+    code, out, err, _ = launch(env, APP, "after the flood", cwd=tmp_path)
+    assert (code, out) == (0, [{"handed_over": True}]), err
+    assert primary.next() == {"argv": ["after the flood"], "cwd": str(tmp_path)}
+    assert primary.quit() == (0, [])
+    said = [line for line in primary.stderr.splitlines() if "refused" in line]
+    assert said and said[0].startswith("weft.app: single instance: refused 1 connection(s): 8 hand-overs already")
+    assert len(said) <= 3, said  # at most once a second, with the count
 
 
 def test_close_releases_the_instance(spawn: Any, env: dict[str, str], tmp_path: Path) -> None:

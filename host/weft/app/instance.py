@@ -51,6 +51,10 @@ MAX_MESSAGE = 1 << 20
 """The largest hand-over a running instance reads (bytes of JSON)."""
 IDLE_MS = 5000
 """A connection that has not sent its whole message by then is dropped."""
+MAX_EXCHANGES = 8
+"""Hand-overs in progress at once. A connection past them is closed at once:
+only this user can connect, but a flood of idle connections held a file
+descriptor each until IDLE_MS."""
 _HEADER = struct.Struct(">I")
 _ACK = b"\x06"
 _GO = b"\x04"
@@ -71,6 +75,8 @@ class Primary:
         self._lock = lock
         self._callback: MessageCallback | None = None
         self._waiting: list[tuple[list[str], str]] = []
+        self._live: set[_Exchange] = set()
+        self._busy = _BusyLog()
         self._server: QLocalServer | None = QLocalServer()
         if sys.platform == "win32":  # pipe names are machine-wide: only this user may connect
             self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
@@ -102,9 +108,14 @@ class Primary:
 
     def _on_new_connection(self) -> None:
         while self._server is not None and (conn := self._server.nextPendingConnection()) is not None:
-            exchange = _Exchange(conn, self._deliver_later)
-            # Lambdas, not bound methods: PySide6 holds those weakly, and
-            # nothing else holds the exchange.
+            if len(self._live) >= MAX_EXCHANGES:
+                self._busy.refused()
+                conn.abort()
+                conn.deleteLater()
+                continue
+            exchange = _Exchange(conn, self._deliver_later, self._live.discard)
+            self._live.add(exchange)
+            # Lambdas, not bound methods: PySide6 holds those weakly.
             conn.readyRead.connect(lambda e=exchange: e.on_ready_read())
             conn.disconnected.connect(lambda e=exchange: e.on_disconnected())
             conn.disconnected.connect(conn.deleteLater)
@@ -126,12 +137,32 @@ class Primary:
             log.exception("single instance: the on_message callback raised")
 
 
+class _BusyLog:
+    """Says that connections were refused for being past MAX_EXCHANGES: the
+    first at once, then at most once a second, with the count."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._said_at: float | None = None
+
+    def refused(self) -> None:
+        self._count += 1
+        now = time.monotonic()
+        if self._said_at is None or now - self._said_at >= 1.0:
+            log.warning("single instance: refused %d connection(s): %d hand-overs already in progress",
+                        self._count, MAX_EXCHANGES)
+            self._count, self._said_at = 0, now
+
+
 class _Exchange:
     """One connection to the running instance: the message, the ack, the go-ahead."""
 
-    def __init__(self, conn: QLocalSocket, deliver: Callable[[list[str], str], None]) -> None:
+    def __init__(self, conn: QLocalSocket, deliver: Callable[[list[str], str], None],
+                 over: Callable[[_Exchange], None]) -> None:
         self.conn = conn
         self.deliver = deliver
+        self.over = over
+        """Called once the connection is gone."""
         self.received = bytearray()
         self.message: tuple[list[str], str] | None = None
         self.end = 0  # where the message ends in received, once it is whole
@@ -177,6 +208,7 @@ class _Exchange:
             self.conn.abort()
 
     def on_disconnected(self) -> None:
+        self.over(self)
         if self.message is not None and not self.done:
             self.done = True
             log.warning("single instance: dropped a hand-over (the launch gave up before it saw the ack; "
