@@ -216,11 +216,12 @@ function openStream(token) {
         controller.error(err);
       });
     },
+    // Settles once Python has closed the iterator: the page's
+    // `await stream.cancel()` frees its place among the open streams.
     cancel() {
-      if (!ended) {
-        ended = true;
-        fetchBody(`${url}?cancel`).catch(() => {});
-      }
+      if (ended) return undefined;
+      ended = true;
+      return fetchBody(`${url}?cancel`).then(() => {}, () => {});
     },
   }, { highWaterMark: 1 });
 }

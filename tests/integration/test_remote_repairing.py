@@ -23,6 +23,9 @@ from weft.ipc.sessions import is_control
 
 __all__ = ["app", "bundles"]  # fixtures, used by name
 
+COUNT = "document.querySelector('#panel #count')?.textContent ?? null"
+"""The vue plugin's count as the host page shows it."""
+
 
 def hellos_from(rt: weft.Runtime, window_id: str) -> Any:
     """A subscription to what ``window_id`` sends on the rpc channel outside
@@ -56,6 +59,15 @@ async def restart(plugin: Any, how: str, session: weft.remote.Session) -> None:
 async def _rpc_host_and_plugin(rt: weft.Runtime, tmp_path: Path, bundles: Path) -> tuple[Any, Any]:
     host = await rt.create_window(title="host", width=400, height=300, url="app://rpc-repair-host.html", id="host")
     plugin = await plugins.load(bundled_plugin(tmp_path, bundles, "rpcplugin", "rpc-plugin.js"))
+    await plugin.start()
+    await host.wait_ready()
+    await plugin.wait_ready()
+    return host, plugin
+
+
+async def _vue_host_and_plugin(rt: weft.Runtime, tmp_path: Path, bundles: Path) -> tuple[Any, Any]:
+    host = await rt.create_window(title="host", width=400, height=300, url="app://vue-repair-host.html", id="host")
+    plugin = await plugins.load(bundled_plugin(tmp_path, bundles, "vueplugin", "vue-plugin.js"))
     await plugin.start()
     await host.wait_ready()
     await plugin.wait_ready()
@@ -188,9 +200,6 @@ def test_without_reconnect_a_restarted_plugin_is_not_paired_again(app: weft.Runt
     arun(main())
 
 
-COUNT = "document.querySelector('#panel #count')?.textContent ?? null"
-
-
 def test_a_reloaded_host_shows_the_ui_again_from_a_plugin_with_an_endpoint_per_session(
     app: weft.Runtime, arun: Any, tmp_path: Path, bundles: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -198,12 +207,7 @@ def test_a_reloaded_host_shows_the_ui_again_from_a_plugin_with_an_endpoint_per_s
     each new host document (the demo's counter plugin works this way)."""
     async def main() -> None:
         clicked = app.channel_events("clicked")
-        host = await app.create_window(title="host", width=400, height=300, url="app://vue-repair-host.html",
-                                       id="host")
-        plugin = await plugins.load(bundled_plugin(tmp_path, bundles, "vueplugin", "vue-plugin.js"))
-        await plugin.start()
-        await host.wait_ready()
-        await plugin.wait_ready()
+        host, plugin = await _vue_host_and_plugin(app, tmp_path, bundles)
         await plugin.evaluate("window.loadedOnce = true")
         pairing = await remote.open_session(host.id, plugin, reconnect=True)
         for reload in range(3):
@@ -261,16 +265,11 @@ def test_a_vue_remote_host_shows_the_plugin_across_100_restarts_without_leaks(
     back to the empty page's), and each session's figures must equal the
     first's. Python side: one router session, the pairing's one task, the
     hub's listeners."""
-    text = "document.querySelector('#panel #count')?.textContent ?? null"
+    text = COUNT
 
     async def main() -> None:
         clicked = app.channel_events("clicked")
-        host = await app.create_window(title="host", width=400, height=300, url="app://vue-repair-host.html",
-                                       id="host")
-        plugin = await plugins.load(bundled_plugin(tmp_path, bundles, "vueplugin", "vue-plugin.js"))
-        await plugin.start()
-        await host.wait_ready()
-        await plugin.wait_ready()
+        host, plugin = await _vue_host_and_plugin(app, tmp_path, bundles)
         pairing = await remote.open_session(host.id, plugin, reconnect=True)
         assert await js_value_until(host, text) == "clicked 0 times"
         rendered = await host.evaluate("window.host.retained()")
