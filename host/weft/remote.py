@@ -283,9 +283,9 @@ class Pairing:
             return
         except TimeoutError:
             silent = " and ".join(f"{link.window_id} (on {link.channel!r})" for link in session.silent)
-            log.warning("%s: %s said no hello within %s s of being paired again: a page that should pair again "
-                        "while it stays loaded makes its endpoints with eachSession (docs/plugins.md), not one "
-                        "fromDesktopIpc endpoint, which ends with its first session; still waiting",
+            log.warning("%s: %s said no hello within %s s of being paired again; still waiting. A page that "
+                        "stays loaded while the other side comes back must make its endpoints with eachSession "
+                        "(docs/plugins.md): one fromDesktopIpc endpoint ends with its first session",
                         session.id, silent or "a page", HELLO_PATIENCE)
         await session.wait_open(None)
 
