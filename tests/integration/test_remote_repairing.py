@@ -56,18 +56,11 @@ async def restart(plugin: Any, how: str, session: weft.remote.Session) -> None:
         raise AssertionError(how)
 
 
-async def _rpc_host_and_plugin(rt: weft.Runtime, tmp_path: Path, bundles: Path) -> tuple[Any, Any]:
-    host = await rt.create_window(title="host", width=400, height=300, url="app://rpc-repair-host.html", id="host")
-    plugin = await plugins.load(bundled_plugin(tmp_path, bundles, "rpcplugin", "rpc-plugin.js"))
-    await plugin.start()
-    await host.wait_ready()
-    await plugin.wait_ready()
-    return host, plugin
-
-
-async def _vue_host_and_plugin(rt: weft.Runtime, tmp_path: Path, bundles: Path) -> tuple[Any, Any]:
-    host = await rt.create_window(title="host", width=400, height=300, url="app://vue-repair-host.html", id="host")
-    plugin = await plugins.load(bundled_plugin(tmp_path, bundles, "vueplugin", "vue-plugin.js"))
+async def _host_and_plugin(rt: weft.Runtime, tmp_path: Path, bundles: Path, kind: str) -> tuple[Any, Any]:
+    """The ``kind`` ("rpc" or "vue") repair host page and plugin, both ready."""
+    host = await rt.create_window(title="host", width=400, height=300, url=f"app://{kind}-repair-host.html",
+                                  id="host")
+    plugin = await plugins.load(bundled_plugin(tmp_path, bundles, f"{kind}plugin", f"{kind}-plugin.js"))
     await plugin.start()
     await host.wait_ready()
     await plugin.wait_ready()
@@ -84,7 +77,7 @@ def test_a_pairing_pairs_again_after_stop_start_restart_crash_and_reload(
     app: weft.Runtime, arun: Any, tmp_path: Path, bundles: Path
 ) -> None:
     async def main() -> None:
-        host, plugin = await _rpc_host_and_plugin(app, tmp_path, bundles)
+        host, plugin = await _host_and_plugin(app, tmp_path, bundles, "rpc")
         listeners = len(app.router.hub._listeners)
         pairing = await app.open_session(host.id, plugin, reconnect=True)
         assert isinstance(pairing, remote.Pairing)
@@ -132,7 +125,7 @@ def test_a_pairing_pairs_again_after_stop_start_restart_crash_and_reload(
 def test_a_pairing_stops_when_the_host_ends_it_or_closes(app: weft.Runtime, arun: Any, tmp_path: Path,
                                                          bundles: Path) -> None:
     async def main() -> None:
-        host, plugin = await _rpc_host_and_plugin(app, tmp_path, bundles)
+        host, plugin = await _host_and_plugin(app, tmp_path, bundles, "rpc")
         pairing = await remote.open_session(host.id, plugin, reconnect=True)
         await host.evaluate("window.host.pairing.stop(); 1")
         assert await asyncio.wait_for(pairing.wait_closed(), 10) == "the host side terminated"
@@ -188,7 +181,7 @@ def test_a_refused_pairing_stops_and_says_why(app: weft.Runtime, arun: Any, tmp_
 def test_without_reconnect_a_restarted_plugin_is_not_paired_again(app: weft.Runtime, arun: Any, tmp_path: Path,
                                                                    bundles: Path) -> None:
     async def main() -> None:
-        host, plugin = await _rpc_host_and_plugin(app, tmp_path, bundles)
+        host, plugin = await _host_and_plugin(app, tmp_path, bundles, "rpc")
         session = await remote.open_session(host.id, plugin)
         assert isinstance(session, remote.Session)
         hellos = hellos_from(app, plugin.window_id)
@@ -207,7 +200,7 @@ def test_a_reloaded_host_shows_the_ui_again_from_a_plugin_with_an_endpoint_per_s
     each new host document (the demo's counter plugin works this way)."""
     async def main() -> None:
         clicked = app.channel_events("clicked")
-        host, plugin = await _vue_host_and_plugin(app, tmp_path, bundles)
+        host, plugin = await _host_and_plugin(app, tmp_path, bundles, "vue")
         await plugin.evaluate("window.loadedOnce = true")
         pairing = await remote.open_session(host.id, plugin, reconnect=True)
         for reload in range(3):
@@ -237,7 +230,7 @@ def test_a_plugin_that_cannot_pair_again_is_named_when_its_host_reloads(
     monkeypatch.setattr(remote, "HELLO_PATIENCE", 0.5)
 
     async def main() -> None:
-        host, plugin = await _rpc_host_and_plugin(app, tmp_path, bundles)
+        host, plugin = await _host_and_plugin(app, tmp_path, bundles, "rpc")
         pairing = await app.open_session(host.id, plugin, reconnect=True)
         with caplog.at_level("INFO", logger="weft.remote"):
             host.reload()
@@ -269,7 +262,7 @@ def test_a_vue_remote_host_shows_the_plugin_across_100_restarts_without_leaks(
 
     async def main() -> None:
         clicked = app.channel_events("clicked")
-        host, plugin = await _vue_host_and_plugin(app, tmp_path, bundles)
+        host, plugin = await _host_and_plugin(app, tmp_path, bundles, "vue")
         pairing = await remote.open_session(host.id, plugin, reconnect=True)
         assert await js_value_until(host, text) == "clicked 0 times"
         rendered = await host.evaluate("window.host.retained()")
