@@ -72,9 +72,10 @@ class Limits:
     handlers not finished yet); past it, its invokes fail with
     :class:`~weft.RateLimitError` and the handler is not called."""
     max_backlog_bytes: int = DEFAULT_MAX_BYTES
-    """Bytes (of binary values and strings) the events waiting for one slow
-    Python subscriber may hold, besides the first one waiting: past it,
-    events are dropped for that subscriber as past its event bound."""
+    """Bytes the messages waiting for one slow Python subscriber may hold
+    (what their pages posted for them: see :attr:`Send.size`), besides the
+    first one waiting: past it, events are dropped for that subscriber as
+    past its event bound."""
     max_open_streams: int = 128
     """Streams (handlers' async iterators) one page may hold open at once:
     each waiting read holds a request, and with it two of the host
@@ -99,6 +100,9 @@ class Send:
 
     channel: str
     payload: Any = None
+    size: int = attrs.field(default=0, eq=False, repr=False)
+    """Bytes the page posted for it: its bulk-lane body, or its share of its
+    batch. What a slow subscriber's backlog counts (``max_backlog_bytes``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -330,7 +334,8 @@ def _call_id(frame: dict[str, Any]) -> int | None:
 _CALLS = frozenset({"invoke", "result", "error"})
 
 
-def _frame(frame: Any, depth_limit: int | None, max_bulk_bytes: int | None = None, *, marked: bool = True) -> Inbound:
+def _frame(frame: Any, depth_limit: int | None, max_bulk_bytes: int | None = None, *, marked: bool = True,
+           size: int = 0) -> Inbound:
     if isinstance(frame, _Invalid):
         return BadFrame(error=ProtocolError(frame.reason))
     if not isinstance(frame, dict):
@@ -361,7 +366,7 @@ def _frame(frame: Any, depth_limit: int | None, max_bulk_bytes: int | None = Non
         return BadFrame(error=ProtocolError("a call id is an integer from 0 to 2**53"))
     try:
         if kind == "send":
-            return Send(channel=check_channel(frame["c"], from_page=True), payload=frame.get("p"))
+            return Send(channel=check_channel(frame["c"], from_page=True), payload=frame.get("p"), size=size)
         if kind == "invoke":
             return Invoke(
                 call_id=call_id, channel=check_channel(frame["c"], from_page=True), payload=frame.get("p")
@@ -395,17 +400,19 @@ def decode_batch(raw: Any, limits: Limits) -> list[Inbound]:
     # A frame is one level and its payload may nest max_depth more.
     deep = raw.count("[") + raw.count("{") > limits.max_depth + 2
     depth_limit = limits.max_depth + 1 if deep else None
+    share = len(raw) // max(1, len(frames))  # each message's size, as far as a backlog counts it
     if not violations and depth_limit is None:
-        return [_frame(frame, None, limits.max_bulk_bytes, marked=False) for frame in frames]
-    return [_frame(frame, depth_limit, limits.max_bulk_bytes) for frame in frames]
+        return [_frame(frame, None, limits.max_bulk_bytes, marked=False, size=share) for frame in frames]
+    return [_frame(frame, depth_limit, limits.max_bulk_bytes, size=share) for frame in frames]
 
 
 _BULK_KINDS = frozenset({"send", "invoke", "result", "error"})
 
 
-def decode_bulk(text: str, parts: list[tuple[Any, bytes | str]], limits: Limits) -> Inbound:
+def decode_bulk(text: str, parts: list[tuple[Any, bytes | str]], limits: Limits, *, size: int = 0) -> Inbound:
     """Decode the frame a bulk body carried: its JSON ``text``, with each
-    binary part put at its path. Only sends, invokes and answers travel so."""
+    binary part put at its path. Only sends, invokes and answers travel so.
+    ``size``: the body's bytes (a send's :attr:`Send.size`)."""
     violations: list[str] = []
     try:
         frame = _loads(text, limits, violations, bulk=True)
@@ -421,7 +428,7 @@ def decode_bulk(text: str, parts: list[tuple[Any, bytes | str]], limits: Limits)
         call_id = _call_id(frame) if kind in _CALLS else None
         return BadFrame(error=exc, call_id=call_id, kind=kind)
     deep = text.count("[") + text.count("{") > limits.max_depth + 2
-    return _frame(frame, limits.max_depth + 1 if deep else None)
+    return _frame(frame, limits.max_depth + 1 if deep else None, size=size)
 
 
 # -- encoding (host → page) -------------------------------------------------

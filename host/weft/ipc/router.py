@@ -200,7 +200,7 @@ class Router:
             log.warning("window %s: refused a message on %r: %s", peer.window_id, frame.channel, exc)
             peer.notice(PayloadError(f"runtime.send({frame.channel!r}): {exc}"))
             return
-        self.hub.publish(IpcEvent(window_id=peer.window_id, channel=frame.channel, payload=payload))
+        self.hub.publish(IpcEvent(window_id=peer.window_id, channel=frame.channel, payload=payload), frame.size)
 
     def publish(self, event: IpcEvent) -> None:
         """Publish an event the runtime made itself (window system events)."""
@@ -224,7 +224,7 @@ class Router:
             admission.refuse_bad(peer, BadFrame(error=exc), self.refusals)
             return
         del body  # its bytes are copied out; let the stored body go now
-        self._handle(peer, codec.decode_bulk(text, parts, self.limits))
+        self._handle(peer, codec.decode_bulk(text, parts, self.limits, size=sum(ref.sizes)))
 
     # -- outbound ----------------------------------------------------------
 

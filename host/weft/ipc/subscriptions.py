@@ -3,8 +3,8 @@
 Two kinds of subscriber share one :class:`Hub`:
 
 * :class:`Subscription`, an async iterator (``window_events()`` and friends).
-  It keeps a backlog of at most ``bound`` events and ``max_bytes`` (the
-  bytes and strings the waiting payloads hold). Past that, events are
+  It keeps a backlog of at most ``bound`` events and ``max_bytes`` (what
+  the pages posted for the waiting messages). Past that, events are
   dropped *for that subscriber only* and counted; once the consumer has read
   what was kept, it gets :class:`~weft.SubscriberOverflowError` (with the
   count) and the subscription ends. Nothing is dropped without an error the
@@ -19,6 +19,9 @@ Two kinds of subscriber share one :class:`Hub`:
 An event that finds its backlog empty is always kept, however large: the
 byte bound stops a page from piling messages (each up to
 ``Limits.max_bulk_bytes``) into the memory of an app that reads slowly.
+An event's size is its publisher's word (:meth:`Hub.publish`): for a page's
+message, the router gives what the page posted for it (its bulk-lane body,
+or its share of the batch it came in), known without walking the payload.
 
 The hub holds iterator subscriptions weakly: an ``async for`` that was left
 with ``break`` stops collecting events as soon as the iterator is released.
@@ -46,24 +49,6 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 Predicate = Callable[[IpcEvent], bool]
 
 
-def weight(payload: Any) -> int:
-    """The bytes ``payload`` holds in its binary values and strings (keys
-    included): what a backlog counts against its ``max_bytes``."""
-    total, stack = 0, [payload]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, (str, bytes, bytearray)):
-            total += len(value)
-        elif isinstance(value, memoryview):
-            total += value.nbytes
-        elif isinstance(value, dict):
-            stack.extend(value.keys())
-            stack.extend(value.values())
-        elif isinstance(value, (list, tuple)):
-            stack.extend(value)
-    return total
-
-
 @attrs.define(eq=False)
 class Backlog:
     """Events waiting for a slow subscriber, in order, within ``bound``
@@ -77,14 +62,13 @@ class Backlog:
     def __len__(self) -> int:
         return len(self._events)
 
-    def keep(self, event: IpcEvent) -> bool:
-        """Keep ``event`` if it fits; False if it does not."""
+    def keep(self, event: IpcEvent, size: int) -> bool:
+        """Keep ``event`` (``size`` bytes) if it fits; False if it does not."""
         if not self._events:
-            self._events.append((event, 0))  # weighed only when there is a queue to bound
+            self._events.append((event, 0))
             return True
         if len(self._events) >= self.bound:
             return False
-        size = weight(event.payload)
         if self.bytes + size > self.max_bytes:
             return False
         self.bytes += size
@@ -114,7 +98,7 @@ class Subscription:
     bound: int = DEFAULT_BOUND
     """Most events kept waiting for the consumer."""
     max_bytes: int = DEFAULT_MAX_BYTES
-    """Most bytes (see :func:`weight`) kept waiting behind the first."""
+    """Most bytes (events' sizes, see :meth:`Hub.publish`) kept waiting behind the first."""
     dropped: int = attrs.field(default=0, init=False)
     """Events dropped because the backlog was full."""
     _backlog: Backlog = attrs.field(init=False)
@@ -127,11 +111,11 @@ class Subscription:
     def _new_backlog(self) -> Backlog:
         return Backlog(self.bound, self.max_bytes)
 
-    def offer(self, event: IpcEvent) -> bool:
+    def offer(self, event: IpcEvent, size: int = 0) -> bool:
         """Hand an event over; returns True if it had to be dropped."""
         if self._closed or not self.accepts(event):
             return False
-        dropped = bool(self.dropped) or not self._backlog.keep(event)
+        dropped = bool(self.dropped) or not self._backlog.keep(event, size)
         if dropped:
             self._full = self._full or self._backlog.full_reason()
             self.dropped += 1
@@ -205,12 +189,12 @@ class Listener:
     dropped: int = attrs.field(default=0, init=False)
     _backlog: Backlog | None = attrs.field(default=None, init=False)
 
-    def offer(self, event: IpcEvent) -> bool:
+    def offer(self, event: IpcEvent, size: int = 0) -> bool:
         """Run or queue the callback; returns True if the event was dropped."""
         if not self.accepts(event):
             return False
         if self._backlog is not None:  # an async call is running: wait in line
-            if self._backlog.keep(event):
+            if self._backlog.keep(event, size):
                 return False
             self.dropped += 1
             log.error(
@@ -270,11 +254,13 @@ class Hub:
     dropped: int = attrs.field(default=0, init=False)
     """Events dropped for slow subscribers since the hub was made."""
 
-    def publish(self, event: IpcEvent) -> None:
+    def publish(self, event: IpcEvent, size: int = 0) -> None:
+        """Hand ``event`` to every subscriber; ``size``: the bytes its payload
+        holds, as far as a backlog's ``max_bytes`` should count them."""
         for listener in tuple(self._listeners):
-            self.dropped += listener.offer(event)
+            self.dropped += listener.offer(event, size)
         for subscription in tuple(self._subscriptions):
-            self.dropped += subscription.offer(event)
+            self.dropped += subscription.offer(event, size)
 
     def subscribe(self, accepts: Predicate = _everything, *, bound: int | None = None) -> Subscription:
         subscription = Subscription(accepts, bound or self.bound, self.max_bytes)
