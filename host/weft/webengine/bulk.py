@@ -508,8 +508,9 @@ class PageLane:
     def open_stream(self, outflow: Outflow) -> str | None:
         if self._page.url().scheme() not in _SERVED_SCHEMES:
             return None
+        self.streams_open()  # forget the ended ones
         token = self._store.open_stream(outflow)
-        self._streams = [t for t in self._streams if self._store.has_stream(t)] + [token]
+        self._streams.append(token)
         return token
 
     def streams_open(self) -> int:
