@@ -312,3 +312,39 @@ def test_target_blank_links_open_nothing(
 
     with caplog.at_level(logging.WARNING, logger="weft.audit"):
         arun(main())
+
+
+def test_a_plugin_page_opens_no_dialogs(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A plugin's alert/confirm/prompt would be modal over the host, in words the plugin
+    chose ("your session expired, enter your password"): each is answered as dismissed,
+    no dialog shows, and the audit trail says so."""
+    from PySide6.QtWidgets import QApplication, QDialog
+
+    full_audit(runtime)
+
+    async def main() -> None:
+        plugin = await plugins.load(write_plugin(tmp_path, "p", "<p>plugin</p>", visible=["true"]))
+        await plugin.start()
+        await plugin.wait_ready()
+        shown: list[str] = []
+
+        async def dismiss_any() -> None:  # so that a dialog that does show fails the test, not hangs it
+            while True:
+                for dialog in [w for w in QApplication.topLevelWidgets() if isinstance(w, QDialog) and w.isVisible()]:
+                    shown.append(dialog.windowTitle())
+                    dialog.reject()
+                await asyncio.sleep(0.01)
+
+        watcher = asyncio.ensure_future(dismiss_any())
+        answers = await plugin_eval(plugin, "[alert('hi'), confirm('sure?'), prompt('password', 'x'), 'done']")
+        watcher.cancel()
+        assert (answers, shown) == ([None, False, None, "done"], [])
+        refused = [(r.target, r.reason) for r in caplog.records  # type: ignore[attr-defined]
+                   if r.name == "weft.audit" and r.direction == "dialog"]
+        assert refused == [(f"{kind}({text!r})", "plugin pages open no dialogs")
+                           for kind, text in (("alert", "hi"), ("confirm", "sure?"), ("prompt", "password"))]
+
+    with caplog.at_level(logging.WARNING, logger="weft.audit"):
+        arun(main())

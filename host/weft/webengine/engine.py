@@ -73,9 +73,19 @@ class Engine:
         """Forget a closed window and let Qt delete it (and its page)."""
         self.schemes.remove_document(html_path(window_id))
         self._views.discard(view)
-        gone = delete_later(view)
+        gone = asyncio.ensure_future(self._delete(view))
         self._gone.add(gone)
         gone.add_done_callback(self._gone.discard)
+
+    @staticmethod
+    async def _delete(view: WindowFrame) -> None:
+        if not shiboken6.isValid(view):
+            return
+        page = view.page()
+        if isinstance(page, AppPage):
+            await page.dialogs.end()  # not from inside an alert's loop (see jsdialogs)
+        if shiboken6.isValid(view):
+            await delete_later(view)
 
     async def shutdown(self) -> None:
         """Close what is open, wait for the views to go, drop the profile,

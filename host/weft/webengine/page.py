@@ -24,6 +24,7 @@ from .bridge import connect_bridge
 from . import permissions as permission_rules
 from .bulk import BulkStore, PageLane
 from .console import Console
+from .jsdialogs import JavaScriptDialogs
 from .schemes import origin_of
 from .scripts import asset, bridge_scripts
 
@@ -66,6 +67,8 @@ class AppPage(QWebEnginePage):
         self._router = router
         self._grant = grant
         self._console = Console(window_id, bounded=grant is not None)
+        self.dialogs = JavaScriptDialogs(parent, shown=grant is None, on_refused=self._on_dialog_refused)
+        """Its alert/confirm/prompt; ``await dialogs.end()`` before deleting the page."""
         self._origin: str | None = None
         self._scripts_stale = False
         lane = PageLane(bulk, self) if bulk is not None else None
@@ -231,6 +234,22 @@ class AppPage(QWebEnginePage):
         if self._grant is not None:
             capabilities.record(self._grant.owner, "new window", type.name, "plugins may not open windows")
         return None
+
+    # JavaScript's dialogs (see jsdialogs): a plugin page shows none.
+
+    def javaScriptAlert(self, securityOrigin: QUrl, msg: str) -> None:  # noqa: N802, N803 (Qt override)
+        self.dialogs.alert(msg)
+
+    def javaScriptConfirm(self, securityOrigin: QUrl, msg: str) -> bool:  # noqa: N802, N803
+        return self.dialogs.confirm(msg)
+
+    def javaScriptPrompt(self, securityOrigin: QUrl, msg: str, defaultValue: str) -> tuple[bool, str]:  # noqa: N802, N803
+        return self.dialogs.prompt(msg, defaultValue)
+
+    def _on_dialog_refused(self, kind: str, text: str) -> None:
+        if self._grant is not None:  # flooded with dialogs, the log is summarised
+            capabilities.record(self._grant.owner, "dialog", f"{kind}({text[:80]!r})", "plugin pages open no dialogs",
+                                self._router.refusals)
 
     def javaScriptConsoleMessage(  # noqa: N802 (Qt override)
         self, level: QWebEnginePage.JavaScriptConsoleMessageLevel, message: str, line: int, source: str

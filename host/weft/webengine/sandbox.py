@@ -208,6 +208,8 @@ class PluginSandbox:
         """Delete the page (and window), then the profile."""
         self.end("stopped")
         doomed: QObject = self.view if self.view is not None else self.page
+        if shiboken6.isValid(self.page):
+            await self.page.dialogs.end()  # not from inside an alert's loop (see jsdialogs)
         if shiboken6.isValid(doomed):
             if isinstance(doomed, WindowFrame):
                 doomed.hide()
