@@ -125,11 +125,26 @@ def plugin_headers(own: str, granted: Iterable[str], nonce: str) -> dict[str, st
 
 #: Types a browser parses into a document (HTML, XML, SVG, XSLT); a plugin's
 #: are served as UTF-8 whatever they declare, so that what is checked below
-#: is what the browser reads.
+#: is what the browser reads. Not the whole list: see :func:`is_document`.
 DOCUMENT_TYPES = frozenset({
     "text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml",
     "text/xsl", "application/xslt+xml",
 })
+#: Types a browser never parses into a document of its own: a plugin's files
+#: of these types are served as they are, unread. Every other type is checked
+#: as a document (Chromium renders any ``+xml`` type as XML: Atom, MathML, ...).
+_NEVER_DOCUMENTS = ("image/", "audio/", "video/", "font/")
+_PLAIN_TYPES = frozenset({
+    "text/css", "text/javascript", "application/javascript", "application/json", "application/wasm",
+    "text/plain", "application/octet-stream",
+})
+
+
+def is_document(mime: str) -> bool:
+    """Whether a plugin's file of this type must pass :func:`plugin_document`."""
+    if mime in DOCUMENT_TYPES:
+        return True
+    return not (mime in _PLAIN_TYPES or mime.startswith(_NEVER_DOCUMENTS))
 _HINT_WORDS = ("preconnect", "dns-prefetch")
 _XML_TRICKS = ("<!entity", "xml-stylesheet")
 #: Elements that make a nested document, and with it a realm the lockdown
@@ -146,7 +161,7 @@ def plugin_document(mime: str, data: bytes) -> Decision:
     behind character references. XML entities and XSLT stylesheets, which
     could build the word at parse time, are refused too.
     """
-    if mime not in DOCUMENT_TYPES:
+    if not is_document(mime):
         return ALLOWED
     text = _decoded(data)
     import html  # only plugin documents are read so: not at startup

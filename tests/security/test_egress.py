@@ -186,14 +186,24 @@ def test_a_javascript_url_never_makes_a_plugin_a_fresh_document(
     assert plugin_side.snapshot() == []
 
 
+ATOM_HINT = """<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xmlns:h="http://www.w3.org/1999/xhtml">
+<h:link rel="preconnect" href="https://127.0.0.1:%d/"/><title>hint</title></feed>"""
+
+
+@pytest.mark.parametrize("entry", ["index.html", "feed.atom"])  # Chromium renders any +xml type as XML
 def test_a_plugin_document_that_names_a_resource_hint_is_not_served(
-    runtime: weft.Runtime, arun: Any, tmp_path: Path, recorders: Any, caplog: pytest.LogCaptureFixture
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, recorders: Any, caplog: pytest.LogCaptureFixture, entry: str
 ) -> None:
     plugin_side, app_side = recorders(), recorders()
     page = "<!DOCTYPE html><link rel=pre&#99;onnect href=https://127.0.0.1:%d><p>hint</p>"
 
     async def main() -> None:
-        plugin = await plugins.load(write_plugin(tmp_path, "hinted", page % plugin_side.port))
+        folder = write_plugin(tmp_path, "hinted", page % plugin_side.port)
+        if entry != "index.html":
+            (folder / entry).write_text(ATOM_HINT % plugin_side.port)
+            manifest = folder / "plugin.toml"
+            manifest.write_text(manifest.read_text().replace('entry = "index.html"', f'entry = "{entry}"'))
+        plugin = await plugins.load(folder)
         await plugin.start()
         await open_page(runtime, page % app_side.port)
         await _until_all_seen({"app": app_side})

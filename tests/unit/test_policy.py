@@ -73,9 +73,25 @@ def test_the_plugin_policy_limits_destinations_and_keeps_code_in_locked_realms()
     ("text/html", "<fencedframe></fencedframe>", False),
     ("image/svg+xml", "<svg><foreignObject><iframe/></foreignObject></svg>", False),
     ("text/html", "<p>iframes, objects and embedded things are words</p><objection>", True),
+    # Chromium renders any +xml type as XML, whatever the file's name says
+    ("application/atom+xml", "<feed xmlns:h='http://www.w3.org/1999/xhtml'><h:link rel='preconnect'/></feed>", False),
+    ("application/mathml+xml", "<math><mi>preconnect</mi></math>", False),
+    ("application/x-unknown", "<link rel=preconnect href=https://x>", False),
+    ("text/css", "/* preconnect */", True),
+    ("image/png", "preconnect", True),
 ])
 def test_plugin_documents_may_not_name_resource_hints_nor_frames(mime: str, text: str, allowed: bool) -> None:
     assert policy.plugin_document(mime, text.encode()).allowed is allowed
+
+
+@pytest.mark.parametrize(("mime", "document"), [
+    ("text/html", True), ("image/svg+xml", True), ("application/atom+xml", True), ("application/rss+xml", True),
+    ("text/csv", True), ("message/rfc822", True), ("application/x-anything", True),
+    ("image/png", False), ("font/woff2", False), ("video/mp4", False), ("audio/ogg", False), ("text/css", False),
+    ("text/javascript", False), ("application/json", False), ("application/wasm", False), ("text/plain", False),
+])
+def test_every_type_a_browser_may_render_is_checked_as_a_document(mime: str, document: bool) -> None:
+    assert policy.is_document(mime) is document
 
 
 def test_each_script_tag_of_a_plugins_html_gets_the_nonce_and_nothing_else_does() -> None:

@@ -84,7 +84,7 @@ def app_url(url: str) -> QUrl:
 #: Every page may import weft-runtime from its own origin, read-only:
 #: ``import { fromDesktopIpc } from "/.weft/runtime/index.js"``.
 RUNTIME_PATH = "/.weft/runtime/"
-RUNTIME_ASSETS = {"index.js": "index.js"}
+RUNTIME_ASSETS = {"index.js": "index.js", "guard.js": "guard.js"}
 
 
 @functools.cache
@@ -141,8 +141,8 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
 
     ``headers`` go with every answer (a plugin's Content-Security-Policy).
     ``on_refused(initiator, url, reason)`` hears each refused request.
-    With ``check_document``, files of the types in
-    :data:`weft.policy.DOCUMENT_TYPES` are read, served as UTF-8, and only
+    With ``check_document``, files whose type
+    :func:`weft.policy.is_document` names are read, served as UTF-8, and only
     if ``check_document(mime, data)`` allows them, as
     ``rewrite_document(mime, data)`` makes them (if given).
     """
@@ -228,7 +228,7 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
         mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        if self._check_document is not None and mime in policy.DOCUMENT_TYPES:
+        if self._check_document is not None and policy.is_document(mime):
             self._reply_document(job, mime, fd)
             return
         device = QFile(job)
