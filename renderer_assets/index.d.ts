@@ -61,3 +61,41 @@ export declare function eachSession(
   onSession: (endpoint: DesktopIpcEndpoint) => SessionCleanup | void,
   options?: SessionOptions,
 ): SessionLoop;
+
+/** Native elements a plugin may render unless the host says otherwise. */
+export declare const SAFE_ELEMENTS: readonly string[];
+/** Elements a host may add to `elements` besides SAFE_ELEMENTS (`img`, whose
+ * `src` must be on the host's origin or a `data:image/...` URL). */
+export declare const OPTIONAL_ELEMENTS: readonly string[];
+/** Element methods a plugin may invoke unless the host says otherwise. */
+export declare const SAFE_METHODS: readonly string[];
+
+/** Raised for what the guard refuses; `message` says why. */
+export declare class RemoteRefusal extends Error {}
+
+export interface GuardOptions {
+  /** The provider's components the plugin may render (PascalCase names; none by default). */
+  components?: Iterable<string>;
+  /** The native tags it may render (default SAFE_ELEMENTS; OPTIONAL_ELEMENTS may be added). */
+  elements?: Iterable<string>;
+  /** The element or component methods it may invoke (default SAFE_METHODS). */
+  methods?: Iterable<string>;
+  /** Told of each refusal (default: `console.warn`, which weft logs). */
+  onRefused?: (message: string) => void;
+  /** What relative URLs resolve against (default: the page's base URL). */
+  base?: string;
+}
+
+/** vue-remote's receiver, as far as the guard uses it. */
+export interface GuardedReceiver {
+  readonly receive: (action: string, ...payload: any[]) => unknown;
+  readonly tree: { get(node: { id: string }): { type?: string } | null };
+}
+
+/** The channel to hand a plugin instead of `receiver.receive`: each mount,
+ * insertion, property update and invoke is checked first, and one that
+ * breaks the allowlist is refused whole (the plugin's call rejects). */
+export declare function guardReceiver(
+  receiver: GuardedReceiver,
+  options?: GuardOptions,
+): (action: string, ...payload: any[]) => unknown;

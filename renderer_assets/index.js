@@ -25,6 +25,8 @@
 //   terminate                     peer → peer: that side ended; so does this
 // Messages posted before the session opens wait here, never lost.
 
+export { OPTIONAL_ELEMENTS, RemoteRefusal, SAFE_ELEMENTS, SAFE_METHODS, guardReceiver } from "./guard.js";
+
 /** The version of the weft session protocol this adapter speaks. */
 export const PROTOCOL_VERSION = 1;
 

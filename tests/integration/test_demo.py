@@ -54,7 +54,7 @@ def test_demo_two_windows_talk_through_python(arun: Any) -> None:
             count = "document.querySelector('#remote-panel .remote-count')?.textContent ?? null"
             assert await _until(main_window, count) == "0"
             for _ in range(2):
-                await main_window.evaluate("document.getElementById('panel-plus').click(); 1")
+                await main_window.evaluate("document.querySelector('[data-id=panel-plus]').click(); 1")
             await _until(main_window, count, "2")
             await _until(activity, "document.getElementById('log').textContent.includes(\"count is 2\")", True)
             # Its channels are declared: a payload of the wrong shape is refused, naming the field.
@@ -124,11 +124,11 @@ def test_demo_menus_dialogs_and_drops(arun: Any, tmp_path: Path) -> None:
             # again by itself and shows the fresh plugin's count.
             count = "document.querySelector('#remote-panel .remote-count')?.textContent ?? null"
             await _until(main_window, count)
-            await main_window.evaluate("document.getElementById('panel-plus').click(); 1")
+            await main_window.evaluate("document.querySelector('[data-id=panel-plus]').click(); 1")
             await _until(main_window, count, "1")
             await pick_menu_item(main_window, "restart-counter")
             await _until(main_window, count, "0", 30)
-            await main_window.evaluate("document.getElementById('panel-plus').click(); 1")
+            await main_window.evaluate("document.querySelector('[data-id=panel-plus]').click(); 1")
             await _until(main_window, count, "1")
             # File ▸ Quit closes the demo.
             await pick_menu_item(main_window, "quit")

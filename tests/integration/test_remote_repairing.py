@@ -23,7 +23,7 @@ from weft.ipc.sessions import is_control
 
 __all__ = ["app", "bundles"]  # fixtures, used by name
 
-COUNT = "document.querySelector('#panel #count')?.textContent ?? null"
+COUNT = "document.querySelector('#panel [data-id=count]')?.textContent ?? null"
 """The vue plugin's count as the host page shows it."""
 
 
@@ -209,7 +209,7 @@ def test_a_reloaded_host_shows_the_ui_again_from_a_plugin_with_an_endpoint_per_s
                 await until(lambda: pairing.sessions_opened > opened)
             opened = pairing.sessions_opened
             assert await js_value_until(host, COUNT) == "clicked 0 times"
-            await host.evaluate("document.querySelector('#panel button#increment').click(); 1")
+            await host.evaluate("document.querySelector('#panel button[data-id=increment]').click(); 1")
             assert await js_value_until(host, COUNT, "clicked 1 times")
             event = await asyncio.wait_for(clicked.next(), 10)
             assert event is not None and event.payload == 1
@@ -284,7 +284,7 @@ def test_a_vue_remote_host_shows_the_plugin_across_100_restarts_without_leaks(
             assert await host.evaluate("window.host.retained()") == rendered, cycle
             assert python() == flat, cycle
             if cycle % 25 == 24:  # the UI is alive, not a picture
-                await host.evaluate("document.querySelector('#panel button#increment').click(); 1")
+                await host.evaluate("document.querySelector('#panel button[data-id=increment]').click(); 1")
                 assert await js_value_until(host, text, "clicked 1 times")
                 event = await asyncio.wait_for(clicked.next(), 10)
                 assert event is not None and event.payload == 1

@@ -122,11 +122,11 @@ def test_vue_remote_tree_renders_in_the_host_and_events_flow_back(app: weft.Runt
         clicked = app.channel_events("clicked")
         host, plugin, session = await _host_and_plugin(app, tmp_path, bundles, "vue")
         await host.evaluate("window.host.start(); 1")
-        text = "document.querySelector('#panel #count')?.textContent ?? null"
+        text = "document.querySelector('#panel [data-id=count]')?.textContent ?? null"
         assert await js_value_until(host, text) == "clicked 0 times"
-        assert await host.evaluate("document.querySelector('#panel button#increment').className") == "v-button"
+        assert await host.evaluate("document.querySelector('#panel button[data-id=increment]').className") == "v-button"
         for expected in (1, 2):
-            await host.evaluate("document.querySelector('#panel button#increment').click(); 1")
+            await host.evaluate("document.querySelector('#panel button[data-id=increment]').click(); 1")
             assert await js_value_until(host, text, f"clicked {expected} times")
             event = await asyncio.wait_for(clicked.next(), 10)
             assert (event.window_id, event.payload) == ("host", expected)
@@ -141,6 +141,35 @@ def test_vue_remote_tree_renders_in_the_host_and_events_flow_back(app: weft.Runt
         assert state["encoderTerminated"] is True
         assert "plugin stopped" in state["closedReason"]
         assert session.state == "closed" and app.router.sessions == ()
+
+    arun(main())
+
+
+def test_the_guard_keeps_a_hostile_plugin_s_tree_out_of_the_host(app: weft.Runtime, arun: Any, tmp_path: Path,
+                                                                  bundles: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A plugin that calls the host's receive channel itself with inline handlers, innerHTML,
+    an iframe, a foreign image, a clobbering id and insertAdjacentHTML: the host's guardReceiver
+    refuses each (the plugin hears why, weft logs it) and runs none of it; an honest tree renders."""
+
+    async def main() -> None:
+        host = await app.create_window(title="host", width=500, height=400, url="app://vue-host.html", id="host")
+        plugin = await plugins.load(bundled_plugin(tmp_path, bundles, "hostile", "vue-hostile-plugin.js"))
+        await plugin.start()
+        await host.wait_ready()
+        await plugin.wait_ready()
+        await remote.open_session(host.id, plugin)
+        with caplog.at_level("WARNING", logger="weft.console"):
+            await host.evaluate("window.host.start(); 1")
+            outcomes = await js_value_until(plugin, "window.plugin.outcomes.invoke ? window.plugin.outcomes : null")
+            assert await js_value_until(host, "document.querySelector('#panel [data-id=honest]')?.textContent ?? null") \
+                == "<b>plain text</b>"
+        assert outcomes.pop("honest") == "accepted"
+        assert all("the host refused" in outcome for outcome in outcomes.values()), json.dumps(outcomes, indent=1)
+        assert "invoking \"insertAdjacentHTML\" on <div> is not allowed" in outcomes["invoke"]
+        assert await host.evaluate("[window.__pwned ?? null, document.querySelectorAll('#panel img, iframe').length,"
+                                   " 'hostConfig' in window]") == [None, 0, False]
+        warned = [r.getMessage() for r in caplog.records if "weft-runtime:" in r.getMessage()]
+        assert len(warned) == len(outcomes), warned
 
     arun(main())
 

@@ -29,7 +29,7 @@ if (demoOut !== null) {
 
 await build({
   entryPoints: [
-    "src/rpc-host.js", "src/rpc-plugin.js", "src/vue-host.js", "src/vue-plugin.js",
+    "src/rpc-host.js", "src/rpc-plugin.js", "src/vue-host.js", "src/vue-plugin.js", "src/vue-hostile-plugin.js",
     "src/rpc-repair-host.js", "src/vue-repair-host.js",
   ],
   outdir: "dist",

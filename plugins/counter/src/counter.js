@@ -22,8 +22,8 @@ const Counter = defineComponent({
       h("strong", { class: "remote-count" }, String(count.value)),
       h("span", null, " rendered by the counter plugin, in its own sandbox"),
       h("div", { class: "row" }, [
-        h(VButton, { id: "panel-minus", onClick: () => bump(-1) }, () => "−1"),
-        h(VButton, { id: "panel-plus", onClick: () => bump(1) }, () => "+1"),
+        h(VButton, { "data-id": "panel-minus", onClick: () => bump(-1) }, () => "−1"),
+        h(VButton, { "data-id": "panel-plus", onClick: () => bump(1) }, () => "+1"),
       ]),
     ]);
   },

@@ -3,7 +3,7 @@
 import { createBasicEncoder, createEndpoint } from "@remote-ui/rpc";
 import { HostedTree, createProvider, createReceiver } from "@omnicajs/vue-remote/host";
 import { createApp, defineComponent, h, ref } from "vue";
-import { fromDesktopIpc } from "weft-runtime";
+import { fromDesktopIpc, guardReceiver } from "weft-runtime";
 
 const provider = createProvider({
   VButton: defineComponent({
@@ -47,7 +47,7 @@ createApp(defineComponent({
 window.host = {
   state,
   start() {
-    return endpoint.call.run(receiver.receive, {
+    return endpoint.call.run(guardReceiver(receiver, { components: ["VButton"] }), {
       clicked(count) {
         window.runtime.send("clicked", count);
       },

@@ -13,10 +13,10 @@ const Counter = defineComponent({
   props: { api: { type: Object, required: true } },
   setup(props) {
     const count = ref(0);
-    return () => h("div", { id: "counter" }, [
-      h("span", { id: "count" }, `clicked ${count.value} times`),
+    return () => h("div", { "data-id": "counter" }, [
+      h("span", { "data-id": "count" }, `clicked ${count.value} times`),
       h(VButton, {
-        id: "increment",
+        "data-id": "increment",
         onClick: () => {
           count.value += 1;
           props.api.clicked(count.value);

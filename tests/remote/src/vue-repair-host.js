@@ -5,7 +5,7 @@
 import { createEndpoint } from "@remote-ui/rpc";
 import { HostedTree, createProvider, createReceiver } from "@omnicajs/vue-remote/host";
 import { createApp, defineComponent, h } from "vue";
-import { eachSession } from "/.weft/runtime/index.js";
+import { eachSession, guardReceiver } from "/.weft/runtime/index.js";
 import { createLedger } from "./ledger.js";
 
 const provider = createProvider({
@@ -42,7 +42,7 @@ const pairing = eachSession(window.runtime, "vue-remote:rpc", (messenger) => {
   document.getElementById("host").append(element);
   const app = createApp(defineComponent({ setup: () => () => h(HostedTree, { provider, receiver }) }));
   app.mount(element);
-  messenger.ready.then(() => endpoint.call.run(receiver.receive, {
+  messenger.ready.then(() => endpoint.call.run(guardReceiver(receiver, { components: ["VButton"] }), {
     clicked(count) {
       window.runtime.send("clicked", count);
     },

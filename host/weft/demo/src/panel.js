@@ -8,7 +8,7 @@
 import { createEndpoint } from "@remote-ui/rpc";
 import { HostedTree, createProvider, createReceiver } from "@omnicajs/vue-remote/host";
 import { createApp, defineComponent, h, ref, shallowRef } from "vue";
-import { eachSession } from "weft-runtime";
+import { eachSession, guardReceiver } from "weft-runtime";
 
 const provider = createProvider({
   VButton: defineComponent({
@@ -27,7 +27,7 @@ eachSession(window.runtime, "vue-remote:rpc", (messenger) => {
   messenger.ready.then((session) => {
     status.value = "";
     shown.value = { receiver, session };
-    endpoint.call.run(receiver.receive, {
+    endpoint.call.run(guardReceiver(receiver, { components: ["VButton"] }), {
       changed(count) {
         window.runtime.send("panel-changed", count);
       },
