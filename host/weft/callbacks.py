@@ -43,13 +43,27 @@ def _on_task_done(logger: logging.Logger, callback: Any, task: asyncio.Future[An
         logger.error("callback %r failed", callback, exc_info=task.exception())
 
 
-class Callbacks:
-    """The callbacks registered for one thing, in the order they came."""
+_app_wide: list[Callbacks] = []
+"""The module-level registries (menu choices, second launches, deep links)."""
 
-    def __init__(self, what: str, logger: logging.Logger) -> None:
+
+def end_run() -> None:
+    """Forget what the app registered in the module-level registries: its
+    runtime shut down, and the next one (the next test's) starts clean."""
+    for callbacks in _app_wide:
+        callbacks.clear()
+
+
+class Callbacks:
+    """The callbacks registered for one thing, in the order they came.
+    ``app_wide``: a module-level registry, emptied by :func:`end_run`."""
+
+    def __init__(self, what: str, logger: logging.Logger, *, app_wide: bool = False) -> None:
         self._what = what
         self._logger = logger
         self._callbacks: list[Callable[..., Any]] = []
+        if app_wide:
+            _app_wide.append(self)
 
     def __bool__(self) -> bool:
         return bool(self._callbacks)

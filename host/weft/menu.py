@@ -199,7 +199,7 @@ class Menu:
 
 # -- dispatch ---------------------------------------------------------------
 
-_subscribers = Callbacks("menu.on_item", log)
+_subscribers = Callbacks("menu.on_item", log, app_wide=True)
 
 
 def on_item(callback: ItemCallback) -> Callable[[], None]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from PySide6.QtCore import QUrl
 
-from . import notifications, windowstate
+from . import callbacks, notifications, windowstate
 from .errors import ArgumentError, PluginStateError, RuntimeClosedError, WindowNotFoundError, WindowOptionError
 from .ipc import active
 from .ipc.api import Calls
@@ -348,6 +348,7 @@ class Runtime(Calls):
             await self._engine.shutdown()
             self._engine = None
         await self.router.shutdown()
+        callbacks.end_run()  # menu choices, second launches, deep links registered during this run
         self._all_closed.set()
 
 

@@ -310,3 +310,22 @@ def test_closing_the_window_ends_its_popup(runtime: weft.Runtime, arun: Any) -> 
         assert await task is None
 
     arun(main())
+
+
+def test_what_an_app_subscribed_ends_with_its_runtime(runtime: weft.Runtime, main_window: QMainWindow,
+                                                      arun: Any) -> None:
+    """A test's app subscribes again in the next test's runtime: the last one's callbacks,
+    left behind, heard every later choice (and failed on windows long closed)."""
+    from weft import app
+
+    heard: list[str] = []
+    menu.on_item(lambda item_id, window_id: heard.append(item_id))
+    app.on_second_instance(lambda argv, cwd: heard.append("second"))
+    arun(runtime.shutdown())
+    menu.install(main_window, file_menu(), "w1")
+    arun(pick_menu_item(main_window.menuBar(), "open"))
+    now: list[str] = []
+    unsubscribe = menu.on_item(lambda item_id, window_id: now.append(item_id))
+    arun(pick_menu_item(main_window.menuBar(), "open"))
+    unsubscribe()
+    assert (heard, now) == ([], ["open"])

@@ -21,8 +21,8 @@ log = logging.getLogger("weft.app")
 SecondInstanceCallback = Callable[[list[str], str], Any]
 OpenUrlCallback = Callable[[str], Any]
 
-_second = Callbacks("app.on_second_instance", log)
-_open_url = Callbacks("app.on_open_url", log)
+_second = Callbacks("app.on_second_instance", log, app_wide=True)
+_open_url = Callbacks("app.on_open_url", log, app_wide=True)
 _pending_urls: list[str] = []
 _quit: Callable[[int], None] | None = None
 
