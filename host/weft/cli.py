@@ -90,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("path", type=Path, help="as for run; web file changes reload the windows, .py ones restart it")
     dev.add_argument("--devtools", action="store_true", help="open DevTools for every window; remote debugging on")
     dev.add_argument("--ephemeral", action="store_true", help="as for run")
+    dev.add_argument("args", nargs="*", default=[], help="as for run: the app's own, at every restart")
     types = commands.add_parser("types", help="write the TypeScript types of an app's declared channels")
     types.add_argument("path", type=Path, help="as for run; its module is imported, main() is not run")
     types.add_argument("--out", type=Path, help="the folder to write to (default: PATH/types)")
@@ -154,13 +155,16 @@ def _types(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args, extra = parser.parse_known_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # After `--`, every word is the app's, flags too (`weft run . -- --fresh`).
+    head, tail = (words[:words.index("--")], words[words.index("--") + 1:]) if "--" in words else (words, [])
+    args, extra = parser.parse_known_args(head)
     # `weft run PATH --no-sandbox shelf://x`: the app's arguments may follow
     # weft's flags (argparse leaves them over); what looks like a flag is not one.
-    if extra and (args.command != "run" or any(arg.startswith("-") for arg in extra)):
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if extra:
-        args.args += extra
+    if (extra or tail) and (args.command not in ("run", "dev") or any(arg.startswith("-") for arg in extra)):
+        parser.error(f"unrecognized arguments: {' '.join(extra + tail)}")
+    if extra or tail:
+        args.args += extra + tail
     if args.command == "new":  # no Qt needed
         from .scaffold import run_new
 
@@ -171,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         from .dev import supervise
 
         return supervise(args.path, no_sandbox=args.no_sandbox, verbose=verbose, devtools=args.devtools,
-                         ephemeral=args.ephemeral)
+                         ephemeral=args.ephemeral, args=args.args)
     from .app import run
 
     try:

@@ -29,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any, Awaitable, Callable
 
@@ -124,18 +125,20 @@ class _Child:
 
 
 def supervise(path: Path, *, no_sandbox: bool | None = None, verbose: bool = False,
-              devtools: bool = False, ephemeral: bool = False, poll: float = POLL_SECONDS) -> int:
+              devtools: bool = False, ephemeral: bool = False, args: Sequence[str] = (),
+              poll: float = POLL_SECONDS) -> int:
     """Run the app at ``path`` as ``weft dev`` does, until Ctrl+C (130), its
     last window closes (0), or it is refused (2: a bad path, or its first
-    start refused, as when run as root without ``--no-sandbox``)."""
+    start refused, as when run as root without ``--no-sandbox``). ``args``
+    are the app's own arguments, given again at each restart."""
     try:
         folder = _folder_of(path)
     except UsageError as exc:
         print(f"weft: {exc}", file=sys.stderr)
         return EXIT_REFUSED
-    command = [sys.executable, "-m", "weft.dev", str(path.expanduser().resolve())]
+    command = [sys.executable, "-m", "weft.dev"]
     command += (["--no-sandbox"] * bool(no_sandbox) + ["-v"] * verbose + ["--devtools"] * devtools
-                + ["--ephemeral"] * ephemeral)
+                + ["--ephemeral"] * ephemeral + ["--", str(path.expanduser().resolve()), *args])
     env = dict(os.environ)
     watcher = Watcher(folder)
     say(f"watching {folder} every {poll:g} s: web files reload the windows, .py files restart the app; "
@@ -293,6 +296,7 @@ def child(argv: list[str]) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--devtools", action="store_true")
     parser.add_argument("--ephemeral", action="store_true")
+    parser.add_argument("args", nargs="*", default=[])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
     _console_to_terminal()
@@ -308,7 +312,7 @@ def child(argv: list[str]) -> int:
         app_main, app_dir = _load_main(args.path)
         _refresh_types(app_dir)
         return run(_in_dev_mode(app_main, open_devtools=args.devtools), app_dir=app_dir,
-                   argv=sys.argv[:1], no_sandbox=args.no_sandbox, ephemeral=args.ephemeral)
+                   argv=sys.argv[:1], no_sandbox=args.no_sandbox, ephemeral=args.ephemeral, args=args.args)
     except Error as exc:
         print(f"weft: {exc}", file=sys.stderr)
         return EXIT_REFUSED

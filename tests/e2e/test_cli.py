@@ -133,6 +133,32 @@ def test_weft_app_dir_is_the_app_folder_however_the_app_is_started(weft_command:
         assert (code, stdout) == (0, expected), (command, stderr)
 
 
+ARGS_APP = """
+import sys
+import weft
+from weft import app
+
+async def main():
+    print(list(app.args), flush=True)
+
+if __name__ == "__main__":
+    sys.exit(weft.run(main))
+"""
+
+
+def test_app_args_are_the_app_s_own_however_the_app_is_started(weft_command: str, tmp_path: Path) -> None:
+    """What followed the app on its command line, without weft's flags and the program's
+    name: the shape on_second_instance hands over (frozen: tests/e2e/test_package.py)."""
+    app = _app(tmp_path, {"main.py": ARGS_APP})
+    for command in ([weft_command, "run", str(app), "--no-sandbox", "notes.md", "--", "--fresh"],
+                    [weft_command, "run", str(app), "notes.md", "--no-sandbox", "--", "--fresh"],
+                    [sys.executable, str(app / "main.py"), "--no-sandbox", "notes.md", "--fresh"]):
+        code, stdout, stderr = run_weft(command)
+        assert (code, stdout) == (0, "['notes.md', '--fresh']\n"), (command, stderr)
+    code, _, stderr = run_weft([weft_command, "types", str(app), "--", "x"])
+    assert code == 2 and "unrecognized arguments: x" in stderr
+
+
 def test_a_hello_app_prints_only_weft_s_own_lines(weft_command: str, tmp_path: Path) -> None:
     app = _app(tmp_path, {"main.py": ROUND_TRIP_APP, "index.html": ROUND_TRIP_PAGE})
     code, stdout, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])

@@ -161,3 +161,17 @@ def test_the_types_follow_the_declared_channels(weft_command: str, app: Path, de
     running.wait_for_lines("weft dev: reloaded window-1 in ", "hello: edited")
     stderr = _interrupt(running)
     assert stderr.count("types: types/weft-app.d.ts") == 2 and stderr.count("reloaded window-1") == 1
+
+
+def test_the_app_s_own_arguments_reach_it(weft_command: str, tmp_path: Path) -> None:
+    folder = tmp_path / "args"
+    folder.mkdir()
+    _write(folder, "main.py", """
+        from weft import app
+
+        async def main():
+            print(list(app.args), flush=True)
+            app.quit(0)
+    """)
+    code, stdout, stderr = run_weft([weft_command, "dev", str(folder), *SANDBOX, "notes.md", "--", "--fresh"])
+    assert (code, stdout) == (0, "['notes.md', '--fresh']\n"), stderr[-3000:]

@@ -14,6 +14,12 @@ starts and ends::
 - ``app.id``, ``app.name``, ``app.version``: from the app folder's
   ``weft.toml`` (see :mod:`weft.appconfig`), as ``weft.run``'s keywords and
   the command's flags leave them.
+- ``app.args``: the app's own command-line arguments, a tuple of str: what
+  followed the app on ``python main.py ...``, ``weft run PATH ...``,
+  ``weft dev PATH ...`` or the frozen app's command line, without the
+  program's name and weft's own flags (``--no-sandbox``, ``-v``), in the
+  shape :func:`on_second_instance` hands over a later launch's. ``()``
+  outside ``weft.run`` (under ``weft.testing``, say).
 - ``app.dir``: the app's folder (what ``app://`` serves), from source, under
   ``weft run`` and frozen alike.
 - ``app.paths``: ``.data``, ``.config``, ``.cache``, ``.logs``
@@ -59,6 +65,10 @@ def __getattr__(name: str) -> Any:
         return set_autostart
     if name == "dir":
         return identity.folder()
+    if name == "args":
+        from .lifecycle import args
+
+        return args()
     if name in ("id", "name", "version"):
         return getattr(identity.config(), name)
     if name == "paths":

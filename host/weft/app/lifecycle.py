@@ -25,6 +25,7 @@ _second = Callbacks("app.on_second_instance", log, app_wide=True)
 _open_url = Callbacks("app.on_open_url", log, app_wide=True)
 _pending_urls: list[str] = []
 _quit: Callable[[int], None] | None = None
+_args: tuple[str, ...] = ()
 
 
 def on_second_instance(callback: SecondInstanceCallback) -> Callable[[], None]:
@@ -60,16 +61,21 @@ def quit(code: int = 0) -> None:  # noqa: A001 (the public name is app.quit)
 # -- for weft.run -----------------------------------------------------------
 
 
-def started(quit_with: Callable[[int], None]) -> None:
-    """``weft.run`` started an app; ``quit_with(code)`` ends it."""
-    global _quit
-    _quit = quit_with
+def args() -> tuple[str, ...]:
+    """The app's own command-line arguments (see ``weft.app.args``)."""
+    return _args
+
+
+def started(quit_with: Callable[[int], None], app_args: list[str]) -> None:
+    """``weft.run`` started an app with ``app_args``; ``quit_with(code)`` ends it."""
+    global _quit, _args
+    _quit, _args = quit_with, tuple(app_args)
 
 
 def ended() -> None:
     """The app ended: forget its callbacks and what was never delivered."""
-    global _quit
-    _quit = None
+    global _quit, _args
+    _quit, _args = None, ()
     _second.clear()
     _open_url.clear()
     _pending_urls.clear()

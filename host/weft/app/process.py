@@ -327,7 +327,7 @@ def run(
         outcome["interrupted"] = True
         stop.set()
 
-    lifecycle.started(quit_with)
+    lifecycle.started(quit_with, app_args)
     if primary:
         primary.on_message(lambda argv, cwd: lifecycle.second_instance(argv, cwd,
                                                                       deep_links(argv, config.protocols)))
