@@ -30,6 +30,7 @@ from ..webengine.chromium import SandboxDecision, SandboxError, decide_sandbox
 from ..webengine.quiet import quiet_start
 from ..webengine.schemes import register_schemes
 from . import identity, lifecycle
+from .language import install_translations
 from .timers import EventLoop
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def application(argv: list[str] | None = None, *, no_sandbox: bool | None = None
     app = _Application(argv if argv is not None else sys.argv[:1])
     # weft decides when to stop (its last window closed), not Qt.
     app.setQuitOnLastWindowClosed(False)
+    install_translations(app)
     return app
 
 
