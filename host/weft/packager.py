@@ -54,7 +54,9 @@ QT_MODULES_USED = frozenset({
     "QtCore", "QtGui", "QtWidgets", "QtNetwork", "QtPrintSupport", "QtWebChannel", "QtWebEngineCore",
     "QtWebEngineWidgets", "QtWebSockets",
 })
-SKIP_IN_APP = {"__pycache__", ".git", "node_modules", "dist", "build", ".venv"}
+SKIP_IN_APP = {"__pycache__", ".git", ".hg", ".svn", "node_modules", "dist", "build", ".venv", ".pytest_cache",
+               ".mypy_cache", ".ruff_cache", ".tox", ".nox"}
+"""Folders of an app's tools and version control, left out of its bundle."""
 Progress = Callable[[str], None]
 
 

@@ -74,6 +74,11 @@ def test_the_bundle_carries_the_settled_weft_toml_and_its_icon(tmp_path: Path) -
     assert [p.name for p in written] == ["weft.toml"]  # the icon is in the app folder: copied with it
     # The bundle's app/ gets the written weft.toml, not the folder's own.
     assert [src for src, _ in _app_datas(app, written) if src.endswith("weft.toml")] == [str(written[0])]
+    # Tools' caches and version control stay behind (a test run's .pytest_cache was shipped).
+    for tool in (".pytest_cache", ".mypy_cache", ".git", "__pycache__", "node_modules"):
+        (app.folder / tool).mkdir(exist_ok=True)
+        (app.folder / tool / "x").write_text("x")
+    assert not [src for src, _ in _app_datas(app, written) if "/x" in src.removeprefix(str(app.folder))]
     shutil.copy(ICON, tmp_path / "work" / "app" / "icon.png")
     loaded = appconfig.load(tmp_path / "work" / "app")
     assert loaded == app.config.replace(version="2.0.1", icon=tmp_path / "work" / "app" / "icon.png")
