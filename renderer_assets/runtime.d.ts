@@ -82,7 +82,7 @@ type InvokeResult<C, T> = C extends keyof HandlerChannels
 type SendArgs<C> = C extends keyof ToPythonChannels
   ? null extends ToPythonChannels[C] ? [payload?: ToPythonChannels[C]] : [payload: ToPythonChannels[C]]
   : [payload?: Payload];
-type OnPayload<C, T> = C extends keyof ToPageChannels ? ToPageChannels[C] : T;
+type OnPayload<C, T> = C extends "runtime:error" ? WeftError : C extends keyof ToPageChannels ? ToPageChannels[C] : T;
 
 export interface Runtime extends DesktopBridge {
   /** Send `payload` to Python on `channel`; fire and forget. Throws

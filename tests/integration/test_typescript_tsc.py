@@ -76,6 +76,7 @@ async function main(): Promise<void> {
   const typedText: string = typed;
   runtime.on("elsewhere", (payload) => { const u: unknown = payload; });
   runtime.on<number>("counted", (payload) => { const n: number = payload; });
+  runtime.on("runtime:error", (error) => { const name: string = error.name; const m: string = error.message; });
   runtime.send("anything", { deep: new Uint8Array(1) });
   runtime.send("no-payload");
   void chunk; void total; void exact; void idText; void nothing; void otherText; void typedText;
@@ -98,6 +99,7 @@ MISUSES = [
     ('runtime.send("click", "middle");', "TS2345"),
     ('runtime.send("click");', "TS2554"),
     ('runtime.on("elsewhere", (p) => { const n: number = p; });', "TS2322"),  # undeclared: unknown
+    ('runtime.on("runtime:error", (e) => { const n: number = e; });', "TS2322"),  # a WeftError
 ]
 BAD_PAGE = "async function main(): Promise<void> {\n" + "".join(f"  {line}\n" for line, _ in MISUSES) + "}\nexport {};\n"
 
