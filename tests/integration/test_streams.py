@@ -225,6 +225,11 @@ def test_the_reference_file_example_runs_as_written(runtime: weft.Runtime, arun:
         digest, progress = outcome["value"]
         assert digest == hashlib.sha256(data).hexdigest()
         assert len(progress) == 4 and progress == sorted(progress) and progress[-1] == 1
+        missing = json.dumps(str(tmp_path / "missing.bin"))
+        refused = await in_page(runtime, win, f"""
+            try {{ await runtime.invoke("read-file", {{ path: {missing} }}); return "resolved"; }}
+            catch (e) {{ return [e.name, e.type]; }}""")
+        assert refused["value"] == ["HandlerError", "FileNotFoundError"]  # at the invoke, not at a read
 
     arun(main())
 
