@@ -19,7 +19,9 @@ def install_translations(app: QApplication, locale: QLocale | None = None) -> li
     """Install Qt's catalogs for ``locale`` (default: the system's) that the
     Qt in use has; return the translators installed (none for English)."""
     locale = locale if locale is not None else QLocale.system()
-    if locale.language() in (QLocale.Language.English, QLocale.Language.C):
+    # By name: QLocale.Language, an enum of 300-odd members, would be built
+    # at every start to ask.
+    if locale.name().partition("_")[0] in ("en", "C"):
         return []
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     installed = []

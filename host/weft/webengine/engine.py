@@ -73,17 +73,17 @@ class Engine:
         """Forget a closed window and let Qt delete it (and its page)."""
         self.schemes.remove_document(html_path(window_id))
         self._views.discard(view)
-        gone = asyncio.ensure_future(self._delete(view))
+        page = view.page()
+        if isinstance(page, AppPage) and page.dialogs.showing:
+            gone = asyncio.ensure_future(self._delete(view, page))  # not from inside its loop (see jsdialogs)
+        else:
+            gone = delete_later(view)
         self._gone.add(gone)
         gone.add_done_callback(self._gone.discard)
 
     @staticmethod
-    async def _delete(view: WindowFrame) -> None:
-        if not shiboken6.isValid(view):
-            return
-        page = view.page()
-        if isinstance(page, AppPage):
-            await page.dialogs.end()  # not from inside an alert's loop (see jsdialogs)
+    async def _delete(view: WindowFrame, page: AppPage) -> None:
+        await page.dialogs.end()
         if shiboken6.isValid(view):
             await delete_later(view)
 

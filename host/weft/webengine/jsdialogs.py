@@ -15,10 +15,17 @@ and their loops have returned.
 from __future__ import annotations
 
 import asyncio
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtWidgets import QDialog, QInputDialog, QMessageBox, QWidget
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDialog, QMessageBox
+
+# Qt's enums and the dialog classes are imported where a dialog shows: every
+# page has a JavaScriptDialogs, and building PySide6's ``Qt`` namespace at
+# startup costs 15-45 ms (tests/e2e/test_startup.py).
 
 
 class JavaScriptDialogs:
@@ -34,11 +41,15 @@ class JavaScriptDialogs:
         self._idle: asyncio.Future[None] | None = None
 
     def alert(self, text: str) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         dialog = self._message(text, QMessageBox.Icon.Information, QMessageBox.StandardButton.Ok)
         if dialog is not None:
             self._run(dialog)
 
     def confirm(self, text: str) -> bool:
+        from PySide6.QtWidgets import QMessageBox
+
         buttons = QMessageBox.StandardButton.Ok | QMessageBox.StandardButton.Cancel
         dialog = self._message(text, QMessageBox.Icon.Question, buttons, kind="confirm")
         if dialog is None:
@@ -48,6 +59,8 @@ class JavaScriptDialogs:
         return clicked is not None and dialog.buttonRole(clicked) == QMessageBox.ButtonRole.AcceptRole
 
     def prompt(self, text: str, default: str) -> tuple[bool, str]:
+        from PySide6.QtWidgets import QDialog, QInputDialog
+
         if not self._may_show("prompt", text):
             return False, ""
         dialog = QInputDialog(self._parent())
@@ -56,6 +69,11 @@ class JavaScriptDialogs:
         dialog.setTextValue(default)
         accepted = self._run(dialog) == QDialog.DialogCode.Accepted
         return accepted, dialog.textValue() if accepted else ""
+
+    @property
+    def showing(self) -> bool:
+        """Whether a dialog of this page is open (its loop is on the stack)."""
+        return bool(self._open)
 
     async def end(self) -> None:
         """Close the open dialogs (as dismissed), answer any later one at once,
@@ -77,6 +95,9 @@ class JavaScriptDialogs:
 
     def _message(self, text: str, icon: QMessageBox.Icon, buttons: QMessageBox.StandardButton,
                  *, kind: str = "alert") -> QMessageBox | None:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QMessageBox
+
         if not self._may_show(kind, text):
             return None
         dialog = QMessageBox(icon, f"JavaScript {kind.capitalize()}", text, buttons, self._parent())
@@ -88,6 +109,8 @@ class JavaScriptDialogs:
         return owner.window() if isinstance(owner, QWidget) else None
 
     def _run(self, dialog: QDialog) -> int:
+        from PySide6.QtCore import Qt
+
         dialog.setWindowModality(Qt.WindowModality.WindowModal if dialog.parent() else Qt.WindowModality.ApplicationModal)
         self._open.append(dialog)
         try:
