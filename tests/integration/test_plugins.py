@@ -210,3 +210,25 @@ def test_loading_errors(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> Non
         assert (runtime.plugins, third.state) == ((third,), PluginState.RUNNING)
 
     arun(main())
+
+
+def test_the_plugins_page_s_allowance_check_runs_as_written(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
+    """docs/plugins.md: a host checks what a plugin's manifest asks for before starting it."""
+    import ast
+    import re
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "plugins.md").read_text("utf-8")
+    sample = next(b for b in re.findall(r"```python\n(.*?)```", page, re.S) if "ALLOWED_SEND" in b)
+    code = compile(sample, "docs/plugins.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+    async def main() -> None:
+        modest = {"plugins": plugins, "folder": write_plugin(tmp_path, "modest", "<p>ok</p>", send=["notes:save"])}
+        greedy = {"plugins": plugins, "folder": write_plugin(tmp_path, "greedy", "<p>more</p>",
+                                                             send=["notes:save", "host:delete-everything"])}
+        await eval(code, modest)  # noqa: S307 (the docs' own sample)
+        assert modest["plugin"].state is PluginState.RUNNING
+        with pytest.raises(PermissionError, match=r"greedy asks for more than this app gives: \['host:delete-everything'\]"):
+            await eval(code, greedy)  # noqa: S307
+        assert greedy["plugin"].state is PluginState.LOADED  # never started
+
+    arun(main())
