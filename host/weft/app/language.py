@@ -8,7 +8,7 @@ only when asked. English needs none, so an English session loads nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 CATALOGS = ("qtbase", "qtwebengine")
@@ -31,5 +31,5 @@ def install_translations(app: QApplication, locale: QLocale | None = None) -> li
         if translator.load(locale, catalog, "_", folder) and app.installTranslator(translator):
             installed.append(translator)
         else:
-            QObject.deleteLater(translator)
+            translator.deleteLater()
     return installed
