@@ -78,7 +78,7 @@ function checkedList(value, name, allowed) {
   const list = [...(value ?? [])];
   for (const item of list) {
     if (typeof item !== "string") throw new TypeError(`guardReceiver: ${name} holds ${typeof item}, not a name`);
-    if (allowed !== undefined && !allowed(item)) {
+    if (!allowed(item)) {
       throw new TypeError(`guardReceiver: ${JSON.stringify(item)} cannot be allowed in ${name}`);
     }
   }

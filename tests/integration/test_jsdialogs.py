@@ -59,10 +59,16 @@ from weft import window
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 async def main():
+    app = QApplication.instance()
+    shown = asyncio.get_running_loop().create_future()
+
+    def on_focus(*_):  # the alert takes the focus as it shows
+        if not shown.done() and isinstance(app.activeModalWidget(), QMessageBox):
+            shown.set_result(None)
+
+    app.focusWindowChanged.connect(on_focus)
     win = await window.create_window(title="a", html="<script>setTimeout(() => { for (;;) alert('again') }, 50)</script>")
-    async with asyncio.timeout(20):
-        while not any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()):
-            await asyncio.sleep(0.01)
+    await asyncio.wait_for(shown, 20)
     await win.close()
     print("closed during its alert", flush=True)
 

@@ -73,11 +73,10 @@ def started(quit_with: Callable[[int], None], app_args: list[str]) -> None:
 
 
 def ended() -> None:
-    """The app ended: forget its callbacks and what was never delivered."""
+    """The app ended: forget what was never delivered (its callbacks went
+    with its runtime: ``callbacks.end_run``)."""
     global _quit, _args
     _quit, _args = None, ()
-    _second.clear()
-    _open_url.clear()
     _pending_urls.clear()
 
 
