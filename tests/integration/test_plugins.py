@@ -212,23 +212,36 @@ def test_loading_errors(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> Non
     arun(main())
 
 
-def test_the_plugins_page_s_allowance_check_runs_as_written(runtime: weft.Runtime, arun: Any, tmp_path: Path) -> None:
-    """docs/plugins.md: a host checks what a plugin's manifest asks for before starting it."""
+def test_the_plugins_page_s_allowance_check_runs_as_written(runtime: weft.Runtime, arun: Any, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/plugins.md: ``allow=`` refuses a manifest that asks for more, and loads nothing."""
     import ast
     import re
 
     page = (Path(__file__).resolve().parents[2] / "docs" / "plugins.md").read_text("utf-8")
-    sample = next(b for b in re.findall(r"```python\n(.*?)```", page, re.S) if "ALLOWED_SEND" in b)
+    sample = next(b for b in re.findall(r"```python\n(.*?)```", page, re.S) if "allow=GIVES" in b)
     code = compile(sample, "docs/plugins.md", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
 
     async def main() -> None:
-        modest = {"plugins": plugins, "folder": write_plugin(tmp_path, "modest", "<p>ok</p>", send=["notes:save"])}
-        greedy = {"plugins": plugins, "folder": write_plugin(tmp_path, "greedy", "<p>more</p>",
-                                                             send=["notes:save", "host:delete-everything"])}
+        modest = {"plugins": plugins, "weft": weft,
+                  "folder": write_plugin(tmp_path / "a", "modest", "<p>ok</p>", send=["notes:save"])}
         await eval(code, modest)  # noqa: S307 (the docs' own sample)
         assert modest["plugin"].state is PluginState.RUNNING
-        with pytest.raises(PermissionError, match=r"greedy asks for more than this app gives: \['host:delete-everything'\]"):
-            await eval(code, greedy)  # noqa: S307
-        assert greedy["plugin"].state is PluginState.LOADED  # never started
+        # Already loaded under the same id from elsewhere: the refused load leaves it in place.
+        earlier = await plugins.load(write_plugin(tmp_path / "b", "greedy", "<p>first</p>"))
+        greedy = {"plugins": plugins, "weft": weft,
+                  "folder": write_plugin(tmp_path / "c", "greedy", "<p>more</p>", receive=["notes:load"],
+                                         send=["notes:save", "host:delete-everything"],
+                                         origins=["https://collect.example"], permissions=["geolocation"])}
+        await eval(code, greedy)  # noqa: S307
+        assert "plugin" not in greedy
+        assert capsys.readouterr().out == (
+            f"plugin 'greedy' ({tmp_path / 'c' / 'greedy' / 'plugin.toml'}) asks for more than this app allows: "
+            "send 'host:delete-everything'; permissions 'geolocation'; origins 'https://collect.example'\n")
+        assert runtime.plugins[-1] is earlier
+        await earlier.start()
+        assert earlier.state is PluginState.RUNNING
+        with pytest.raises(weft.ArgumentError, match="allow= takes a weft.plugins.Capabilities, not"):
+            await plugins.load(greedy["folder"], allow={"send": ["notes:save"]})  # type: ignore[arg-type]
 
     arun(main())

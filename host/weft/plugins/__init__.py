@@ -16,9 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from ..errors import ManifestError
+from ..errors import ArgumentError, ManifestError, PermissionDeniedError
 from ..ipc import active
-from .manifest import Capabilities, Manifest, WindowSpec, parse_manifest
+from .manifest import Capabilities, Manifest, WindowSpec, beyond, parse_manifest
 from .plugin import Plugin, PluginHost, PluginState
 
 __all__ = ["Capabilities", "Manifest", "ManifestError", "Plugin", "PluginHost", "PluginState", "WindowSpec", "load"]
@@ -30,16 +30,29 @@ class _Loader(Protocol):
     def load_plugin(self, manifest: Manifest) -> Plugin: ...
 
 
-async def load(path: str | Path) -> Plugin:
+async def load(path: str | Path, *, allow: Capabilities | None = None) -> Plugin:
     """Read and validate the plugin in folder ``path`` for the running
     runtime; raises :class:`weft.ManifestError` for a bad manifest. The
     plugin is not started.
 
+    ``allow``: the most this app gives a plugin. A manifest that asks for a
+    channel, permission or origin beyond it raises
+    :class:`weft.PermissionDeniedError` naming each, and nothing is loaded
+    (an earlier plugin with its id stays as it was). None: the manifest's
+    own grant, whatever it asks.
+
     A relative ``path`` is in the app's folder (``weft.app.dir``), as a
     window's ``url`` is, whatever the working directory: a frozen app
     started from a desktop entry runs in the user's home."""
+    if allow is not None and not isinstance(allow, Capabilities):
+        raise ArgumentError(f"allow= takes a weft.plugins.Capabilities, not {allow!r}")
     loader: _Loader = active.current()
     folder = Path(path).expanduser()
     if not folder.is_absolute() and loader.app_dir is not None:
         folder = loader.app_dir / folder
-    return loader.load_plugin(parse_manifest(folder))
+    manifest = parse_manifest(folder)
+    if allow is not None and (extra := beyond(manifest.capabilities, allow)):
+        asked = "; ".join(f"{field} {', '.join(map(repr, values))}" for field, values in extra.items())
+        raise PermissionDeniedError(f"plugin {manifest.id!r} ({manifest.folder / 'plugin.toml'}) asks for more "
+                                    f"than this app allows: {asked}")
+    return loader.load_plugin(manifest)

@@ -26,7 +26,7 @@ from typing import Any
 
 import attrs
 
-from ..errors import ChannelError, ManifestError
+from ..errors import ArgumentError, ChannelError, ManifestError
 from ..files import open_regular, read_regular
 from ..ipc.codec import check_channel
 
@@ -51,18 +51,38 @@ PERMISSIONS = frozenset({
 })
 
 
+def _names(value: Any) -> frozenset[str]:
+    """A field of :class:`Capabilities` from any collection of strings (a
+    host's ``allow=`` may be written with lists or sets)."""
+    names = frozenset(value) if hasattr(value, "__iter__") and not isinstance(value, str) else None
+    if names is None or not all(isinstance(name, str) for name in names):
+        raise ArgumentError(f"a capability is a collection of names (strings), not {value!r}")
+    return names
+
+
 @attrs.frozen(kw_only=True)
 class Capabilities:
-    """What the plugin may do beyond showing its own files."""
+    """What the plugin may do beyond showing its own files; also what a host
+    allows any plugin (``plugins.load(path, allow=...)``)."""
 
-    send: frozenset[str] = frozenset()
+    send: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
     """Channels it may send or invoke towards the host."""
-    receive: frozenset[str] = frozenset()
+    receive: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
     """Channels the host may deliver to it (send_to_window, invoke)."""
-    permissions: frozenset[str] = frozenset()
+    permissions: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
     """Web permissions it may be granted; every other request is denied."""
-    origins: frozenset[str] = frozenset()
+    origins: frozenset[str] = attrs.field(default=frozenset(), converter=_names)
     """Remote origins it may fetch from, exactly (``https://api.example.com``)."""
+
+
+def beyond(asked: Capabilities, allowed: Capabilities) -> dict[str, list[str]]:
+    """What ``asked`` holds that ``allowed`` does not, by field (sorted;
+    fields with nothing extra left out): empty when it asks for no more."""
+    extra = {name: sorted(getattr(asked, name) - getattr(allowed, name)) for name in _CAPABILITY_FIELDS}
+    return {name: values for name, values in extra.items() if values}
+
+
+_CAPABILITY_FIELDS = ("send", "receive", "permissions", "origins")
 
 
 @attrs.frozen(kw_only=True)
