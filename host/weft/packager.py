@@ -545,8 +545,10 @@ def package(
     if (unknown := trim.unknown_locale(_qt_folder(), app.config.locales)) is not None:
         field = ("weft package", "--locales") if locales is not None else (app.folder / appconfig.CONFIG_NAME,
                                                                            "app.locales")
-        raise ConfigError(*field, f"Chromium has no locale {unknown!r}; it has "
-                                  + ", ".join(trim.known_locales(_qt_folder())))
+        known = trim.known_locales(_qt_folder())
+        likely = trim.likely_locale(known, unknown)
+        raise ConfigError(*field, f"Chromium has no locale {unknown!r}"
+                                  + (f" (did you mean {likely!r}?)" if likely else "") + "; it has " + ", ".join(known))
     protocols = ", ".join(f"{scheme}://" for scheme in app.config.protocols) or "no URL schemes"
     progress(f"the app: {app.config.id} ({app.title} {app.version}; {protocols})")
     out = out.expanduser().resolve()

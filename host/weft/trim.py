@@ -20,6 +20,7 @@ files, of what :func:`weft.elf.read` says), tested on fake trees.
 from __future__ import annotations
 
 import ast
+import difflib
 import os
 import shlex
 import shutil
@@ -244,6 +245,18 @@ def unknown_locale(qt: Path, locales: Iterable[str]) -> str | None:
     """The first of ``locales`` that the Qt in folder ``qt`` has no pak for."""
     known = set(known_locales(qt))
     return next((name for name in locales if name not in known), None)
+
+
+def likely_locale(known: Iterable[str], name: str) -> str | None:
+    """Which of the ``known`` Chromium locales ``name`` probably meant:
+    the same in other case, its language alone (``de`` for ``de-DE``), or
+    one spelt alike; None when nothing is close."""
+    by_case = {locale.lower(): locale for locale in known}
+    language = name.replace("_", "-").partition("-")[0].lower()
+    found = by_case.get(name.replace("_", "-").lower()) or by_case.get(language)
+    if found is None and (close := difflib.get_close_matches(name.lower(), by_case, n=1, cutoff=0.75)):
+        found = by_case[close[0]]
+    return found
 
 
 def extension_modules(internal: Path, names: Iterable[str]) -> list[Path]:

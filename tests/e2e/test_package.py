@@ -228,6 +228,9 @@ def test_unknown_trims_and_locales_are_one_clear_line(weft_command: str, tmp_pat
     code, _, stderr = run_weft([weft_command, "package", demo, "--out", str(tmp_path / "out"), "--locales", "en"])
     assert code == 2 and stderr.startswith("weft: weft package: --locales: Chromium has no locale 'en'; it has ")
     assert "en-GB, en-US" in stderr and stderr.count("\n") == 1
+    code, _, stderr = run_weft([weft_command, "package", demo, "--out", str(tmp_path / "out"), "--locales", "de-DE"])
+    assert code == 2 and stderr.startswith("weft: weft package: --locales: Chromium has no locale 'de-DE' "
+                                           "(did you mean 'de'?); it has ")
     assert not (tmp_path / "out").exists()
 
 

@@ -255,3 +255,10 @@ def test_the_elf_reader_sees_symbols_go_when_stripped(tmp_path: Path) -> None:
     assert elf.read(tmp_path / "text") is None and not elf.is_elf(tmp_path / "text")
     (tmp_path / "short").write_bytes(b"\x7fELF\x02\x01")
     assert elf.read(tmp_path / "short") is None
+
+
+def test_an_unknown_locale_gets_the_likely_one() -> None:
+    known = ["de", "en-GB", "en-US", "es", "es-419", "pt-BR", "zh-CN"]
+    cases = {"de-DE": "de", "en-us": "en-US", "pt_BR": "pt-BR", "es-MX": "es", "EN-gb": "en-GB", "zh-TW": None,
+             "xx": None, "en": None, "es-418": "es"}
+    assert {name: trim.likely_locale(known, name) for name in cases} == cases
