@@ -139,6 +139,10 @@ _PLAIN_TYPES = frozenset({
     "text/plain", "application/octet-stream",
 })
 
+#: The largest plugin document served: each is read whole, in the host, to be
+#: checked (a larger one is refused, never read).
+MAX_DOCUMENT_BYTES = 32 * 1024 * 1024
+
 
 def is_document(mime: str) -> bool:
     """Whether a plugin's file of this type must pass :func:`plugin_document`."""

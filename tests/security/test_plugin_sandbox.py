@@ -346,3 +346,33 @@ def test_a_plugin_page_opens_no_dialogs(
 
     with caplog.at_level(logging.WARNING, logger="weft.audit"):
         arun(main())
+
+
+def test_a_plugin_document_past_the_cap_is_refused_unread(
+    runtime: weft.Runtime, arun: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Each plugin document is read whole in the host to be checked: one
+    larger than ``MAX_DOCUMENT_BYTES`` is refused before a byte is read."""
+    from weft import policy
+
+    folder = write_plugin(tmp_path, "bulky", FETCH_PAGE)
+    with open(folder / "huge.html", "wb") as huge:  # sparse: no disk used
+        huge.truncate(policy.MAX_DOCUMENT_BYTES + 1)
+    (folder / "fits.html").write_bytes(b"<p>ok</p>".ljust(policy.MAX_DOCUMENT_BYTES, b" "))
+
+    async def main() -> None:
+        plugin = await plugins.load(folder)
+        await plugin.start()
+        await plugin.wait_ready()
+        for name, expected in (("huge.html", "status 403"), ("fits.html", "read <p>ok</p>")):
+            await plugin_eval(plugin, "window.result = null; fetch(%r).then(r => r.ok ? r.text().then(t => "
+                                      "'read ' + t.trimEnd()) : 'status ' + r.status).then(r => window.result = r); 1"
+                              % f"plugin://bulky/{name}")
+            assert await js_value_until(plugin, "window.result", timeout=30) == expected
+        await plugin.stop()
+
+    with caplog.at_level(logging.WARNING, logger="weft.audit"):
+        arun(main(), timeout=60)
+    refusals = [r for r in caplog.records if getattr(r, "direction", None) == "file"]
+    assert [(r.target, r.reason) for r in refusals] == [  # type: ignore[attr-defined]
+        ("plugin://bulky/huge.html", "documents over 32 MiB are not served (each is read whole to be checked)")]

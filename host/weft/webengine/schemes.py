@@ -240,17 +240,23 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
 
     def _reply_document(self, job: QWebEngineUrlRequestJob, mime: str, fd: int) -> None:
         assert self._check_document is not None
+        limit = policy.MAX_DOCUMENT_BYTES
         try:
-            with os.fdopen(fd, "rb") as stream:
-                data = stream.read()
+            with os.fdopen(fd, "rb") as stream:  # a larger file is never read (nor more than the limit of one that grew)
+                data = stream.read(limit + 1) if os.fstat(fd).st_size <= limit else None
         except OSError:
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
             return
-        decision = self._check_document(mime, data)
+        if data is None or len(data) > limit:
+            decision = policy.Decision(allowed=False, reason=f"documents over {limit >> 20} MiB are not served "
+                                                             "(each is read whole to be checked)")
+        else:
+            decision = self._check_document(mime, data)
         if not decision:
             self._on_refused(initiator_origin(job) or "", job.requestUrl().toString(), decision.reason)
             job.fail(QWebEngineUrlRequestJob.Error.RequestDenied)
             return
+        assert data is not None
         if self._rewrite_document is not None:
             data = self._rewrite_document(mime, data)
         self._reply_bytes(job, f"{mime};charset=utf-8".encode(), data)
