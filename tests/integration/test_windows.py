@@ -56,6 +56,12 @@ def test_window_ids_and_arguments(runtime: weft.Runtime, arun: Any) -> None:
             dict(html="x", width=0),
             dict(html="x", height=-5),
             dict(url="file:///etc/passwd"),
+            dict(url="https://example.com/"),
+            dict(url="http://127.0.0.1:5173/"),
+            dict(url="about:blank"),
+            dict(url="data:text/html,<p>x</p>"),
+            dict(url="qrc:/index.html"),
+            dict(url="plugin://notes/index.html"),
         ]
         for kwargs in bad_calls:
             with pytest.raises(ValueError):
@@ -357,6 +363,10 @@ def test_a_page_that_cannot_load_is_loud(
         # The window can be pointed somewhere that exists, and is fine again.
         win.load_url("app://index.html")
         await win.wait_ready()
+        # Never a page of another origin: its scripts would get window.runtime.
+        with pytest.raises(weft.WindowOptionError, match=r"'https://example.com/': a window shows the app's own "
+                                                         r"pages .* never https: ones, whose scripts would get"):
+            win.load_url("https://example.com/")
         # A navigation weft refuses is not a failure of the window's page.
         await win.evaluate("location.href = 'https://example.com/'; 1")
         await win.evaluate("location.href = 'app://localhost/sub/index.html'; 1")

@@ -66,7 +66,10 @@ def origin_of(url: QUrl) -> str:
 
 def app_url(url: str) -> QUrl:
     """Normalise a window's ``url=``: ``app://x.html`` and bare relative paths
-    become ``app://localhost/x.html``; ``file://`` is refused."""
+    become ``app://localhost/x.html``. Any other scheme is refused: a page
+    in a window gets ``window.runtime``, which reaches every handler of the
+    app, so a window shows only the app's own pages (``file://`` included:
+    the app folder is served from ``app://``)."""
     qurl = QUrl(url)
     if not qurl.isValid():
         raise WindowOptionError(f"not a valid URL: {url!r}")
@@ -75,7 +78,12 @@ def app_url(url: str) -> QUrl:
         return QUrl(f"{APP_SCHEME}://{APP_HOST}/{url.lstrip('/')}")
     if scheme == "file":
         raise WindowOptionError("app content is served from app://, never file://; put it in the app folder")
-    if scheme == APP_SCHEME and qurl.host() != APP_HOST:
+    if scheme != APP_SCHEME:
+        raise WindowOptionError(
+            f"{url!r}: a window shows the app's own pages (app://, or a path in the app folder), never {scheme}: "
+            "ones, whose scripts would get window.runtime and every handler of the app; open web pages in the "
+            "user's browser with weft.shell.open_external()")
+    if qurl.host() != APP_HOST:
         rest = url[len(APP_SCHEME) + 3:]
         return QUrl(f"{APP_SCHEME}://{APP_HOST}/{rest.lstrip('/')}")
     return qurl
