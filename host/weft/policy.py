@@ -65,11 +65,19 @@ def navigation(own: str | None, target: str, main_frame: bool) -> Decision:
     return Decision(allowed=False, reason=f"outside {own}")
 
 
-def permission(name: str, granted: frozenset[str]) -> Decision:
-    """May a plugin be granted web permission ``name``?"""
+def permission(name: str, granted: frozenset[str], asker: str, own: str | None) -> Decision:
+    """May a page on origin ``own`` be granted web permission ``name``, which
+    a document of origin ``asker`` asked for?
+
+    Only the page's own documents are: a permission is granted by its
+    type, so a frame of another origin (an embedded page) asking for
+    notifications would otherwise post them in the app's name.
+    """
+    if own is None or asker != own:
+        return Decision(allowed=False, reason=f"asked by {asker}, not by the page's own origin")
     if name in granted:
         return ALLOWED
-    return Decision(allowed=False, reason="not in capabilities.permissions")
+    return Decision(allowed=False, reason="not granted")
 
 
 def serve(own: str, initiator: str | None) -> Decision:

@@ -3,8 +3,10 @@ none is left pending (a pending request hangs the page's promise for ever)."""
 
 from __future__ import annotations
 
+import http.server
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -42,5 +44,46 @@ def test_a_headless_plugin_s_requests_are_answered_too(runtime: weft.Runtime, ar
         await plugin.wait_ready()
         await plugin_eval(plugin, ASK)
         assert await js_value_until(plugin, BOTH) == {"notifications": "granted", "geolocation": "denied"}
+
+    arun(main())
+
+
+FRAMED = b"""<!doctype html><script>
+Notification.requestPermission().then((a) => parent.postMessage({ notifications: a }, "*"));
+</script>"""
+
+
+class _FramedPage(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.end_headers()
+        self.wfile.write(FRAMED)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def foreign_page() -> Iterator[str]:
+    """A page on another origin (http on 127.0.0.1) that asks for notifications."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FramedPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_frame_of_another_origin_is_granted_nothing(runtime: weft.Runtime, arun: Any, foreign_page: str) -> None:
+    """Permissions are the window's own documents': an embedded page asking
+    for notifications would otherwise post them in the app's name."""
+    async def main() -> None:
+        win = await open_page(runtime, f"""<iframe src="{foreign_page}"></iframe><script>
+            addEventListener("message", (e) => window.framed = e.data.notifications);</script>""")
+        assert await js_value_until(win, "window.framed || null", timeout=20) == "denied"
+        await win.evaluate(ASK)  # the page itself keeps its grants
+        assert await js_value_until(win, BOTH) == {"notifications": "granted", "geolocation": "denied"}
 
     arun(main())

@@ -167,4 +167,16 @@ def test_a_main_frame_stays_on_its_origin(own: str | None, target: str, main_fra
 
 @pytest.mark.parametrize(("name", "allowed"), [("notifications", True), ("geolocation", False), ("", False)])
 def test_permissions_are_those_granted(name: str, allowed: bool) -> None:
-    assert policy.permission(name, frozenset({"notifications"})).allowed is allowed
+    assert policy.permission(name, frozenset({"notifications"}), "app://localhost", "app://localhost").allowed is allowed
+
+
+@pytest.mark.parametrize(("asker", "own"), [
+    ("https://ads.example", "app://localhost"),  # an embedded page
+    ("null", "app://localhost"),                  # a sandboxed frame
+    ("app://localhost", "plugin://notes"),
+    ("plugin://other", "plugin://notes"),
+    ("app://localhost", None),                    # a page not yet loaded
+])
+def test_only_the_page_s_own_origin_is_granted_a_permission(asker: str, own: str | None) -> None:
+    decision = policy.permission("notifications", frozenset({"notifications"}), asker, own)
+    assert (decision.allowed, decision.reason) == (False, f"asked by {asker}, not by the page's own origin")

@@ -151,7 +151,7 @@ class AppPage(QWebEnginePage):
         return False
 
     def _on_permission_requested(self, permission: QWebEnginePermission) -> None:
-        permission_rules.answer(permission, self.permissions, self._on_permission_denied)
+        permission_rules.answer(permission, self.permissions, self._origin, self._on_permission_denied)
 
     def _log_permission_denied(self, name: str, reason: str) -> None:
         log.info("window %s: denied the web permission %s (%s)", self.window_id, name, reason)

@@ -14,6 +14,7 @@ from typing import Callable
 from PySide6.QtWebEngineCore import QWebEnginePermission
 
 from .. import policy
+from .schemes import origin_of
 
 _T = QWebEnginePermission.PermissionType
 NAMES = {
@@ -37,12 +38,13 @@ def name_of(permission: QWebEnginePermission) -> str:
     return NAMES.get(permission.permissionType(), permission.permissionType().name)
 
 
-def answer(permission: QWebEnginePermission, granted: frozenset[str],
+def answer(permission: QWebEnginePermission, granted: frozenset[str], own: str | None,
            on_denied: Callable[[str, str], None]) -> None:
-    """Grant or deny ``permission`` as :func:`weft.policy.permission` says;
-    ``on_denied(name, reason)`` hears each denial."""
+    """Grant or deny ``permission`` asked of a page on origin ``own`` as
+    :func:`weft.policy.permission` says; ``on_denied(name, reason)`` hears
+    each denial."""
     name = name_of(permission)
-    decision = policy.permission(name, granted)
+    decision = policy.permission(name, granted, origin_of(permission.origin()), own)
     if decision:
         permission.grant()
     else:
