@@ -132,3 +132,18 @@ def test_the_tray_icon_is_embedded_and_clicked(desktop: Session, child: Child) -
                         "the app's tray icon was not embedded in trayer's panel", desktop)
     desktop.run("xdotool", "mousemove", "--window", str(window), "5", "5", "click", "1")
     child.expect("tray-click", timeout=10)
+
+
+def test_a_drag_that_begins_in_the_page_drops_no_file(desktop: Session, child: Child) -> None:
+    """A link to a local file dragged inside the window reaches the page's
+    own drop handler, and is no ``drop`` of a file in Python (page content
+    could otherwise name any path as one the user dropped)."""
+    child.expect("drag-window", timeout=30)
+    window = wait_until(lambda: desktop.run("xdotool", "search", "--name", "^weft drag test$").split(),
+                        "the drag test's window did not appear", desktop)[0]  # type: ignore[index]
+    steps = [arg for dy in (4, 8, 14, 20, 30, 45, 60, 80, 100, 120, 140, 160, 180, 200)
+             for arg in ("mousemove", "--window", window, str(100 + dy // 8), str(50 + dy), "sleep", "0.1")]
+    desktop.run("xdotool", "mousemove", "--window", window, "100", "50", "mousedown", "1", "sleep", "0.3",
+                *steps, "sleep", "0.3", "mouseup", "1", timeout=30)
+    assert child.expect("page-drop", timeout=20) == {"event": "page-drop", "uri": "file:///etc/hostname"}
+    assert [report for report in child.seen if report["event"] == "drop"] == []

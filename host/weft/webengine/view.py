@@ -30,8 +30,11 @@ class PageView(QWebEngineView):
         self._publish = publish
 
     def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt override)
+        # Only files dropped from outside the app: a drag that began in a page
+        # (a link to file:///..., a script's text/uri-list) has this app as its
+        # source, and would let page content name any path as dropped.
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
+        if paths and event.source() is None:
             zoom = self.zoomFactor() or 1.0
             where = event.position()
             self._publish(system_event(self._window_id, "drop", {
