@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import weft
-from tests.conftest import in_page, next_event, open_page
+from tests.conftest import in_page, next_event, open_page, until
 
 
 def test_url_windows_load_from_the_app_folder(runtime: weft.Runtime, arun: Any) -> None:
@@ -302,6 +302,28 @@ def test_a_refused_navigation_leaves_the_page_fully_working(runtime: weft.Runtim
         assert await runtime.invoke(win.id, "ping") == "pong"
 
     arun(main())
+
+
+def test_a_main_frame_sent_to_about_blank_comes_back_to_its_document(
+    runtime: weft.Runtime, arun: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Chromium does not ask acceptNavigationRequest about ``about:blank``:
+    a cross-origin frame with one click could replace the app's document
+    with one of its own origin. The page is brought back to its document."""
+    async def main() -> None:
+        win = await open_page(runtime, """<script>runtime.handle("ping", () => "pong");
+            runtime.send("loaded", location.href);</script>""")
+        loaded = runtime.channel_events("loaded")
+        document = win.url
+        await win.evaluate("location.href = 'about:blank'; 1")
+        refusal = f"refused navigation to about:blank (outside app://localhost); back to {document}"
+        await until(lambda: any(r.name == "weft.page" and refusal in r.getMessage() for r in caplog.records))
+        assert (await next_event(loaded)).payload == document
+        assert win.url == document and await runtime.invoke(win.id, "ping") == "pong"
+        loaded.close()
+
+    with caplog.at_level(logging.WARNING, logger="weft.page"):
+        arun(main())
 
 
 @pytest.mark.parametrize("refused", ["https://example.com/", "file:///etc/passwd", "ftp://example.com/"])

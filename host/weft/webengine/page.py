@@ -70,6 +70,8 @@ class AppPage(QWebEnginePage):
         self.dialogs = JavaScriptDialogs(parent, shown=grant is None, on_refused=self._on_dialog_refused)
         """Its alert/confirm/prompt; ``await dialogs.end()`` before deleting the page."""
         self._origin: str | None = None
+        self._document: QUrl | None = None  # the main frame's last URL on its origin
+        self.urlChanged.connect(self._on_url_changed)
         self._scripts_stale = False
         lane = PageLane(bulk, self) if bulk is not None else None
         config = {
@@ -149,6 +151,25 @@ class AppPage(QWebEnginePage):
             capabilities.record(self._grant.owner, "navigation", url.toString(), decision.reason)
         self._scripts_stale = True
         return False
+
+    def _on_url_changed(self, url: QUrl) -> None:
+        """Keep the main frame on its origin where Chromium does not ask
+        :meth:`acceptNavigationRequest`: a navigation to ``about:blank``
+        (which a cross-origin frame may start with one click) replaces the
+        app's document with one of the frame's origin. Such a page is
+        brought back to its last document on its own origin."""
+        if self._origin is None or url.isEmpty():
+            return
+        if origin_of(url) == self._origin:
+            self._document = url
+            return
+        reason = f"outside {self._origin}"
+        log.warning("window %s: refused navigation to %s (%s); back to %s", self.window_id, url.toString(), reason,
+                    self._document.toString() if self._document is not None else "nothing")
+        if self._grant is not None:
+            capabilities.record(self._grant.owner, "navigation", url.toString(), reason)
+        if self._document is not None:
+            self.open(self._document)
 
     def _on_permission_requested(self, permission: QWebEnginePermission) -> None:
         permission_rules.answer(permission, self.permissions, self._origin, self._on_permission_denied)
