@@ -20,7 +20,7 @@ class UsageError(Error):
     """What the user asked the command to run cannot be run."""
 
 
-def _load_main(path: Path) -> tuple[MainFn, Path]:
+def _load_main(path: Path) -> tuple[MainFn, Path, dict[str, Any]]:
     """Find ``async def main()`` in an app file or folder.
 
     A folder runs its ``main.py``; a folder with only ``index.html`` opens it
@@ -34,7 +34,7 @@ def _load_main(path: Path) -> tuple[MainFn, Path]:
         script = app_dir / "main.py"
         if not script.is_file():
             if (app_dir / "index.html").is_file():
-                return _index_only(app_dir), app_dir
+                return _index_only(app_dir), app_dir, {}
             raise UsageError(f"{path}: a weft app folder has a main.py (with async def main()) or an index.html")
     elif path.suffix == ".py":
         script = path.resolve()
@@ -51,12 +51,13 @@ def _load_main(path: Path) -> tuple[MainFn, Path]:
     sys.path.insert(0, str(app_dir))
     from .app import loading_app
 
-    with loading_app(app_dir):
+    with loading_app(app_dir) as asked:
         spec.loader.exec_module(module)
-    main = getattr(module, "main", None)
+    main = asked.pop("main", None) or getattr(module, "main", None)
     if not inspect.iscoroutinefunction(main):
         raise UsageError(f"{script}: define `async def main()`; weft runs it")
-    return main, app_dir
+    return main, app_dir, asked
+
 
 
 def _index_only(app_dir: Path) -> MainFn:
@@ -141,7 +142,7 @@ def _types(args: argparse.Namespace) -> int:
     the runtime.d.ts it extends; with ``--plugin``, each plugin's share."""
     from . import typegen
 
-    _, app_dir = _load_main(args.path)  # imports the app's module: its declarations run
+    _, app_dir, _ = _load_main(args.path)  # imports the app's module: its declarations run
     written = typegen.app_types(args.out or app_dir / typegen.TYPES_FOLDER)
     print(f"{written.path}: {len(written.channels)} declared channel(s); include {written.path.parent} "
           "in your tsconfig")
@@ -176,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return supervise(args.path, no_sandbox=args.no_sandbox, verbose=verbose, devtools=args.devtools,
                          ephemeral=args.ephemeral, args=args.args)
-    from .app import run
+    from .app import run, under_flags
 
     try:
         if args.command == "types":
@@ -191,9 +192,9 @@ def main(argv: list[str] | None = None) -> int:
                 for name in ("weft.audit", "weft.page"):
                     logging.getLogger(name).setLevel(logging.ERROR)
             return run(demo_main, app_dir=APP_DIR, no_sandbox=args.no_sandbox)
-        app_main, app_dir = _load_main(args.path)
-        return run(app_main, app_dir=app_dir, no_sandbox=args.no_sandbox, ephemeral=args.ephemeral,
-                   args=args.args)
+        app_main, app_dir, asked = _load_main(args.path)
+        return run(app_main, app_dir=app_dir, args=args.args,
+                   **under_flags(asked, no_sandbox=args.no_sandbox, ephemeral=args.ephemeral))
     except Error as exc:
         print(f"weft: {exc}", file=sys.stderr)
         return 2

@@ -300,7 +300,7 @@ def child(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
     _console_to_terminal()
-    from .app import run
+    from .app import run, under_flags
     from .cli import _load_main
     from .errors import Error
     from .webengine import quiet
@@ -309,10 +309,10 @@ def child(argv: list[str]) -> int:
     # print it again at every restart.
     quiet.hide("Remote debugging server started", "Added {--remote-allow-origins")
     try:
-        app_main, app_dir = _load_main(args.path)
+        app_main, app_dir, asked = _load_main(args.path)
         _refresh_types(app_dir)
-        return run(_in_dev_mode(app_main, open_devtools=args.devtools), app_dir=app_dir,
-                   argv=sys.argv[:1], no_sandbox=args.no_sandbox, ephemeral=args.ephemeral, args=args.args)
+        return run(_in_dev_mode(app_main, open_devtools=args.devtools), app_dir=app_dir, argv=sys.argv[:1],
+                   args=args.args, **under_flags(asked, no_sandbox=args.no_sandbox, ephemeral=args.ephemeral))
     except Error as exc:
         print(f"weft: {exc}", file=sys.stderr)
         return EXIT_REFUSED

@@ -52,7 +52,7 @@ def launch(app_module: str | None) -> int:
         from .cli import _index_only
 
         return run(_index_only(app_dir), app_dir=app_dir, no_sandbox=no_sandbox, args=own, ephemeral=ephemeral)
-    from .app import loading_app
+    from .app import loading_app, under_flags
 
     # Made, then run: a module ending with sys.exit(weft.run(main)) stops at
     # that line (loading_app absorbs the exit), and stays the module it was.
@@ -61,7 +61,8 @@ def launch(app_module: str | None) -> int:
         raise StartupError(f"the bundle has no module {app_module!r}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[app_module] = module
-    with loading_app(app_dir):
+    with loading_app(app_dir) as asked:
         spec.loader.exec_module(module)
-    return run(module.main, app_dir=getattr(module, "APP_DIR", app_dir), no_sandbox=no_sandbox, args=own,
-               ephemeral=ephemeral)
+    main = asked.pop("main", None) or module.main
+    return run(main, app_dir=getattr(module, "APP_DIR", app_dir), args=own,
+               **under_flags(asked, no_sandbox=no_sandbox, ephemeral=ephemeral))

@@ -159,6 +159,33 @@ def test_app_args_are_the_app_s_own_however_the_app_is_started(weft_command: str
     assert code == 2 and "unrecognized arguments: x" in stderr
 
 
+OPTIONS_APP = """
+import sys
+import weft
+from weft import app, window
+
+async def start():
+    win = await window.create_window(html="<p>x</p>")
+    await win.close()
+    print(app.name, app.id, flush=True)  # still running: no window is open
+    app.quit(5)
+
+sys.exit(weft.run(start, quit_on_last_window_closed=False, name="Kept Name", id="org.example.kept"))
+"""
+
+
+def test_the_app_module_s_own_run_options_hold_however_the_app_is_started(
+    weft_command: str, tmp_path: Path
+) -> None:
+    """``weft run`` (and weft dev, frozen: the same loader) runs the main
+    that the module's own weft.run() names, with the options it gives."""
+    app = _app(tmp_path, {"main.py": OPTIONS_APP})
+    for command in ([weft_command, "run", str(app), "--no-sandbox"],
+                    [sys.executable, str(app / "main.py"), "--no-sandbox"]):
+        code, stdout, stderr = run_weft(command)
+        assert (code, stdout) == (5, "Kept Name org.example.kept\n"), (command, stderr)
+
+
 def test_a_hello_app_prints_only_weft_s_own_lines(weft_command: str, tmp_path: Path) -> None:
     app = _app(tmp_path, {"main.py": ROUND_TRIP_APP, "index.html": ROUND_TRIP_PAGE})
     code, stdout, stderr = run_weft([weft_command, "run", str(app), "--no-sandbox"])

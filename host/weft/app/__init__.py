@@ -49,10 +49,12 @@ from .process import (
     release_desktop,
     run,
     serve,
+    under_flags,
 )
 
 __all__ = ["EXIT_INTERRUPTED", "EXIT_REFUSED", "application", "event_loop", "loading_app", "on_open_url",
-           "on_second_instance", "prepare", "quit", "release_desktop", "run", "serve", "set_autostart"]
+           "on_second_instance", "prepare", "quit", "release_desktop", "run", "serve", "set_autostart",
+           "under_flags"]
 
 
 def __getattr__(name: str) -> Any:

@@ -211,30 +211,54 @@ async def serve(
             await runtime.shutdown()
 
 
-_loading_app = False
-"""True while ``weft run`` or a frozen app's launcher imports the app's
-module (see :func:`run`)."""
-_left_to_command = False
-"""The app module's own ``weft.run(main)`` was left to the command."""
+_loading_app: dict[str, Any] | None = None
+"""While ``weft run`` (``weft dev``, a frozen app's launcher, ``weft_app``)
+imports the app's module: what its own ``weft.run(main, ...)`` asked, once
+it has called it (see :func:`run`)."""
+
+#: The options of :func:`run` that an app module's own call hands to the
+#: command that loads it, with the value that means "not given".
+_MODULE_OPTIONS = {"id": None, "name": None, "version": None, "icon": None, "single_instance": None,
+                   "protocols": None, "ephemeral": False, "quit_on_last_window_closed": True, "no_sandbox": None}
 
 
 @contextlib.contextmanager
-def loading_app(folder: Path) -> Iterator[None]:
+def loading_app(folder: Path) -> Iterator[dict[str, Any]]:
     """While the command imports an app module from ``folder``: a
-    ``weft.run(main)`` at its end (as README shows, for ``python main.py``)
-    leaves the running to the command, which runs ``main`` once, with its own
-    options (``sys.exit(weft.run(main))`` too: that exit is the command's to
-    make); and :data:`dir` is ``folder`` from now on."""
-    global _loading_app, _left_to_command
-    _loading_app, _left_to_command = True, False
+    ``weft.run(main, **options)`` at its end (as README shows, for ``python
+    main.py``) leaves the running to the command, which runs that ``main``
+    once (``sys.exit(weft.run(main))`` too: that exit is the command's to
+    make); and :data:`dir` is ``folder`` from now on.
+
+    Yields a dict that, once the module has run, holds what its call asked:
+    ``main``, and each of its options that the command keeps (``id``,
+    ``name``, ``version``, ``icon``, ``single_instance``, ``protocols``,
+    ``ephemeral``, ``quit_on_last_window_closed``, ``no_sandbox``); empty
+    if it made no call. The command's own flags and arguments, and its app
+    folder, take precedence."""
+    global _loading_app
+    asked: dict[str, Any] = {}
+    _loading_app = asked
     identity.declare_folder(folder)
     try:
-        yield
+        yield asked
     except SystemExit:
-        if not _left_to_command:
+        if not asked:
             raise
     finally:
-        _loading_app = False
+        _loading_app = None
+
+
+def under_flags(asked: dict[str, Any], *, no_sandbox: bool | None, ephemeral: bool) -> dict[str, Any]:
+    """The options an app module's own ``weft.run(main, ...)`` asked (see
+    :func:`loading_app`), under the command's flags: ``--no-sandbox`` and
+    ``--ephemeral`` when given."""
+    options = dict(asked)
+    if no_sandbox is not None:
+        options["no_sandbox"] = no_sandbox
+    if ephemeral:
+        options["ephemeral"] = True
+    return options
 
 
 def _script_flags(main: Callable[..., Any]) -> bool | None:
@@ -288,9 +312,12 @@ def run(
     Run as ``python main.py``, weft's own flags on its command line count:
     ``--no-sandbox`` and ``-v``/``--verbose``, as for the ``weft`` command.
     """
-    global _left_to_command
-    if _loading_app:  # see loading_app()
-        _left_to_command = True
+    if _loading_app is not None:  # see loading_app()
+        given = {"id": id, "name": name, "version": version, "icon": icon, "single_instance": single_instance,
+                 "protocols": protocols, "ephemeral": ephemeral,
+                 "quit_on_last_window_closed": quit_on_last_window_closed, "no_sandbox": no_sandbox}
+        _loading_app.update(main=main, **{key: value for key, value in given.items()
+                                          if value != _MODULE_OPTIONS[key]})
         log.debug("weft.run(%s) while `weft run` loads the app: left to the command", main)
         return 0
     _refuse_on_import(sys._getframe(1))

@@ -289,7 +289,7 @@ def weft_app(weft_runtime: Runtime, weft_app_dir: Path, weft_run: Callable[..., 
 
     try:
         config = appconfig.load(weft_app_dir)  # a weft.toml that `weft run` refuses fails the test too
-        main, _ = _load_main(weft_app_dir)
+        main, _, _ = _load_main(weft_app_dir)
     except (ConfigError, UsageError) as exc:
         refused = str(exc)
     else:
