@@ -46,6 +46,10 @@ async def open_external(url: str) -> None:
     if not qurl.isValid() or qurl.scheme().lower() not in EXTERNAL_SCHEMES:
         raise PermissionDeniedError(
             f"open_external opens only {', '.join(sorted(EXTERNAL_SCHEMES))} URLs, not {url!r:.200}")
+    if qurl.scheme().lower() == "mailto" and (extra := _mail_fields(qurl.query()) - MAIL_FIELDS):
+        # attach= and the like: some mail programs attach the file they name.
+        raise PermissionDeniedError(f"a mailto URL may set {', '.join(sorted(MAIL_FIELDS))}, not "
+                                    f"{', '.join(sorted(extra))!s:.200}")
     # openUrl hands the URL over (xdg-open started detached, the desktop
     # portal, ShellExecute, NSWorkspace) and returns without waiting for the
     # program; it runs on the Qt thread because the platform services are
@@ -54,6 +58,16 @@ async def open_external(url: str) -> None:
     await asyncio.sleep(0)
     if not QDesktopServices.openUrl(qurl):
         raise PlatformError(f"the desktop could not open {url!r:.200}")
+
+
+#: The fields of a ``mailto:`` URL that :func:`open_external` passes on.
+MAIL_FIELDS = frozenset({"to", "cc", "bcc", "subject", "body", "in-reply-to"})
+
+
+def _mail_fields(query: str) -> set[str]:
+    from urllib.parse import parse_qsl, unquote
+
+    return {unquote(key).strip().lower() for key, _ in parse_qsl(query, keep_blank_values=True)}
 
 
 def _existing(path: str | os.PathLike[str]) -> Path:

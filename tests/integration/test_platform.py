@@ -120,7 +120,23 @@ def test_open_external_refuses_other_schemes_without_asking_the_desktop(
     assert opened == []
 
 
-@pytest.mark.parametrize("url", ["https://example.org/a?b=c", "http://example.org/", "mailto:someone@example.org"])
+@pytest.mark.parametrize(("url", "extra"), [
+    ("mailto:x@example.org?attach=/root/.ssh/id_rsa", "attach"),
+    ("mailto:?subject=hi&Attachment=file:///etc/shadow", "attachment"),
+    ("mailto:x@example.org?%61ttach=/etc/shadow", "attach"),
+    ("mailto:x@example.org?body=a&x-mailer=b", "x-mailer"),
+])
+def test_open_external_refuses_mailto_fields_that_name_files(
+        url: str, extra: str, opened: list[str], arun: Callable[..., Any]) -> None:
+    """Some mail programs attach the file an ``attach=`` names."""
+    with pytest.raises(weft.PermissionDeniedError, match=f"a mailto URL may set bcc, body, cc, in-reply-to, "
+                                                         f"subject, to, not {extra}$"):
+        arun(shell.open_external(url))
+    assert opened == []
+
+
+@pytest.mark.parametrize("url", ["https://example.org/a?b=c", "http://example.org/", "mailto:someone@example.org",
+                                 "mailto:a@example.org?cc=b@example.org&subject=Hi&body=x&BCC=c@example.org"])
 def test_open_external_hands_allowed_urls_to_the_desktop_once(
         url: str, opened: list[str], arun: Callable[..., Any]) -> None:
     arun(shell.open_external(url))
