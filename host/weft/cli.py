@@ -59,7 +59,6 @@ def _load_main(path: Path) -> tuple[MainFn, Path, dict[str, Any]]:
     return main, app_dir, asked
 
 
-
 def _index_only(app_dir: Path) -> MainFn:
     from . import window
 

@@ -75,14 +75,14 @@ class Capabilities:
     """Remote origins it may fetch from, exactly (``https://api.example.com``)."""
 
 
+_CAPABILITY_FIELDS = ("send", "receive", "permissions", "origins")
+
+
 def beyond(asked: Capabilities, allowed: Capabilities) -> dict[str, list[str]]:
     """What ``asked`` holds that ``allowed`` does not, by field (sorted;
     fields with nothing extra left out): empty when it asks for no more."""
     extra = {name: sorted(getattr(asked, name) - getattr(allowed, name)) for name in _CAPABILITY_FIELDS}
     return {name: values for name, values in extra.items() if values}
-
-
-_CAPABILITY_FIELDS = ("send", "receive", "permissions", "origins")
 
 
 @attrs.frozen(kw_only=True)

@@ -160,14 +160,14 @@ class AppPage(QWebEnginePage):
         brought back to its last document on its own origin."""
         if self._origin is None or url.isEmpty():
             return
-        if origin_of(url) == self._origin:
+        decision = policy.navigation(self._origin, origin_of(url), True)
+        if decision:
             self._document = url
             return
-        reason = f"outside {self._origin}"
-        log.warning("window %s: refused navigation to %s (%s); back to %s", self.window_id, url.toString(), reason,
-                    self._document.toString() if self._document is not None else "nothing")
+        log.warning("window %s: refused navigation to %s (%s); back to %s", self.window_id, url.toString(),
+                    decision.reason, self._document.toString() if self._document is not None else "nothing")
         if self._grant is not None:
-            capabilities.record(self._grant.owner, "navigation", url.toString(), reason)
+            capabilities.record(self._grant.owner, "navigation", url.toString(), decision.reason)
         if self._document is not None:
             self.open(self._document)
 

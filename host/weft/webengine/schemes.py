@@ -250,7 +250,7 @@ class FolderSchemeHandler(QWebEngineUrlSchemeHandler):
         assert self._check_document is not None
         limit = policy.MAX_DOCUMENT_BYTES
         try:
-            with os.fdopen(fd, "rb") as stream:  # a larger file is never read (nor more than the limit of one that grew)
+            with os.fdopen(fd, "rb") as stream:  # a larger file is never read (one that grew, to the limit)
                 data = stream.read(limit + 1) if os.fstat(fd).st_size <= limit else None
         except OSError:
             job.fail(QWebEngineUrlRequestJob.Error.RequestFailed)
