@@ -14,6 +14,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from urllib.parse import parse_qsl, unquote
 
 from PySide6.QtCore import QCoreApplication, QFile, QProcess, QUrl
 from PySide6.QtGui import QDesktopServices, QGuiApplication
@@ -65,8 +66,6 @@ MAIL_FIELDS = frozenset({"to", "cc", "bcc", "subject", "body", "in-reply-to"})
 
 
 def _mail_fields(query: str) -> set[str]:
-    from urllib.parse import parse_qsl, unquote
-
     return {unquote(key).strip().lower() for key, _ in parse_qsl(query, keep_blank_values=True)}
 
 
